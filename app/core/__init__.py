@@ -1,0 +1,1 @@
+"""Hoist's core: planning, fingerprints, S3 calls, checkpoints. Imports no Qt."""

@@ -1,0 +1,49 @@
+"""One object for every transfer setting, with documented defaults clamped to S3's limits."""
+
+from dataclasses import dataclass, replace
+
+from app.core.planner import MAX_PART_SIZE, MIN_PART_SIZE, MiB
+
+MAX_FILES_AT_ONCE = 64
+MAX_PARTS_IN_FLIGHT = 256
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """Settings shared by the engine, the CLI and the preferences dialog.
+
+    part_size            -- preferred part size; raised for big files (see planner)
+    multipart_threshold  -- files smaller than this go as one PutObject
+    files_at_once        -- tasks preparing/uploading/completing at the same time
+    parts_per_file       -- parts of one file in flight at once
+    parts_total          -- parts in flight across all files
+    bandwidth_limit      -- bytes per second for all parts together; 0 = unlimited
+    checksum_algorithm   -- "CRC32" (default), "CRC32C", "SHA1", "SHA256", or "" for none
+    max_attempts         -- tries of one request before a task fails (network outages
+                            are waited out and do not count, see the engine)
+    auto_resume          -- at start-up resume restored tasks instead of leaving them paused
+    """
+
+    part_size: int = 8 * MiB
+    multipart_threshold: int = 8 * MiB
+    files_at_once: int = 3
+    parts_per_file: int = 4
+    parts_total: int = 8
+    bandwidth_limit: int = 0
+    checksum_algorithm: str = "CRC32"
+    max_attempts: int = 6
+    auto_resume: bool = False
+
+    def clamped(self) -> "TransferConfig":
+        """A copy with every value inside what S3 and this machine can take."""
+        return replace(
+            self,
+            part_size=min(max(self.part_size, MIN_PART_SIZE), MAX_PART_SIZE),
+            # One PutObject takes at most 5 GiB, so bigger files must go as multipart.
+            multipart_threshold=min(max(self.multipart_threshold, 0), MAX_PART_SIZE),
+            files_at_once=min(max(self.files_at_once, 1), MAX_FILES_AT_ONCE),
+            parts_per_file=min(max(self.parts_per_file, 1), MAX_PARTS_IN_FLIGHT),
+            parts_total=min(max(self.parts_total, 1), MAX_PARTS_IN_FLIGHT),
+            bandwidth_limit=max(self.bandwidth_limit, 0),
+            max_attempts=max(self.max_attempts, 1),
+        )

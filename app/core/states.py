@@ -1,0 +1,29 @@
+"""The states a task and a part move through (see DESIGN.md, "States")."""
+
+from enum import Enum
+
+
+class TaskState(str, Enum):
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    UPLOADING = "uploading"
+    PAUSED = "paused"
+    COMPLETING = "completing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (TaskState.COMPLETED, TaskState.CANCELLED)
+
+    @property
+    def is_active(self) -> bool:
+        """Work is under way for the task (a slot is taken)."""
+        return self in (TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
+
+
+class PartState(str, Enum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DONE = "done"
