@@ -1,0 +1,230 @@
+"""S3 access on boto3: one thread-safe client per destination, and the calls the engine makes.
+
+botocore's own retries are off: the engine retries under its own policy so
+that every retry is logged with its cause and network outages are waited out
+without spending the retry budget. Checksums are computed by the engine and
+sent explicitly; a store that rejects flexible checksums is remembered and
+gets Content-MD5 instead.
+"""
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import boto3
+from botocore.config import Config
+
+from app.core.errors import ErrorKind, S3Error, classify, is_checksum_rejection
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where uploads go, and how to reach it. The secret itself is never part of it."""
+
+    bucket: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    account: str = "default"
+    path_style: bool = False
+    verify_tls: bool = True
+    access_key_id: str | None = None   # its secret lives in the SecretStore
+
+
+@dataclass(frozen=True)
+class RemotePart:
+    number: int
+    size: int
+    etag: str
+    checksum: str | None
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    size: int
+    etag: str
+    checksum: str | None
+    last_modified: datetime | None
+
+
+@dataclass(frozen=True)
+class RemoteUpload:
+    key: str
+    upload_id: str
+    initiated: datetime
+
+
+class S3Clients:
+    """Hands out one shared boto3 client per distinct destination (boto3 clients are thread-safe)."""
+
+    def __init__(self, max_pool_connections: int = 16, secrets=None):
+        self.max_pool_connections = max_pool_connections
+        self.secrets = secrets
+        self._clients: dict[tuple, object] = {}
+        self._no_checksums: set[str | None] = set()     # endpoints that refuse them
+        self._lock = threading.Lock()
+
+    def client_for(self, dest: Destination):
+        ident = (dest.endpoint_url, dest.region, dest.profile, dest.account, dest.path_style,
+                 dest.verify_tls, dest.access_key_id)
+        with self._lock:
+            client = self._clients.get(ident)
+            if client is None:
+                client = self._clients[ident] = self._make_client(dest)
+            return client
+
+    def _make_client(self, dest: Destination):
+        config = Config(
+            max_pool_connections=self.max_pool_connections,
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            connect_timeout=10, read_timeout=60,
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            s3={"addressing_style": "path" if dest.path_style else "auto"},
+        )
+        if dest.profile:
+            session = boto3.Session(profile_name=dest.profile)
+        else:
+            session = boto3.Session()
+        credentials = {}
+        if dest.access_key_id:
+            secret = self.secrets.get(dest.account, dest.access_key_id) if self.secrets else None
+            if secret is None:
+                raise S3Error(ErrorKind.FATAL, "NoSecret",
+                              f"The secret key of account {dest.account} is not in the keyring: "
+                              "enter it again under Accounts.")
+            credentials = {"aws_access_key_id": dest.access_key_id, "aws_secret_access_key": secret}
+        return session.client("s3", endpoint_url=dest.endpoint_url or None,
+                              region_name=dest.region or None, config=config,
+                              verify=dest.verify_tls, **credentials)
+
+    def bucket(self, dest: Destination) -> "Bucket":
+        return Bucket(self, dest)
+
+    def checksums_supported(self, endpoint_url: str | None) -> bool:
+        return endpoint_url not in self._no_checksums
+
+    def refuse_checksums(self, endpoint_url: str | None) -> None:
+        self._no_checksums.add(endpoint_url)
+
+
+class Bucket:
+    """The S3 calls the engine makes against one destination; each raises a classified S3Error."""
+
+    def __init__(self, clients: S3Clients, dest: Destination):
+        self._clients = clients
+        self.dest = dest
+        self.name = dest.bucket
+
+    @property
+    def checksum_supported(self) -> bool:
+        return self._clients.checksums_supported(self.dest.endpoint_url)
+
+    def _call(self, operation: str, key: str | None, **params):
+        try:
+            client = self._clients.client_for(self.dest)
+            return getattr(client, _METHODS[operation])(Bucket=self.name, **params)
+        except S3Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- every failure is classified
+            error = classify(exc, operation=operation, bucket=self.name, key=key,
+                             profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
+                             account=self.dest.account)
+            if _has_checksum(params) and is_checksum_rejection(error):
+                self._clients.refuse_checksums(self.dest.endpoint_url)
+                error = S3Error(ErrorKind.RETRYABLE, error.code,
+                                "The store does not accept checksums; using Content-MD5 instead")
+            raise error from None
+
+    def check_access(self) -> None:
+        """Does the bucket exist and do the credentials work? (ListObjectsV2: unlike
+        HeadBucket, its errors carry a code, so a bad key is told from a missing bucket.)"""
+        self._call("ListObjectsV2", None, MaxKeys=1)
+
+    def create_multipart(self, key: str, checksum_algorithm: str) -> str:
+        params = {"Key": key}
+        if checksum_algorithm:
+            params["ChecksumAlgorithm"] = checksum_algorithm
+        return self._call("CreateMultipartUpload", key, **params)["UploadId"]
+
+    def upload_part(self, key: str, upload_id: str, number: int, body, size: int,
+                    checksum: str | None, content_md5: str | None,
+                    algorithm: str = "CRC32") -> tuple[str, str | None]:
+        params = {"Key": key, "UploadId": upload_id, "PartNumber": number, "Body": body,
+                  "ContentLength": size}
+        _add_integrity(params, checksum, content_md5, algorithm)
+        reply = self._call("UploadPart", key, **params)
+        return reply["ETag"], reply.get(f"Checksum{algorithm.upper()}")
+
+    def list_parts(self, key: str, upload_id: str, page_size: int = 1000) -> list[RemotePart]:
+        parts, marker = [], 0
+        while True:
+            reply = self._call("ListParts", key, Key=key, UploadId=upload_id, MaxParts=page_size,
+                               PartNumberMarker=marker)
+            for p in reply.get("Parts", []):
+                checksum = next((p[k] for k in p if k.startswith("Checksum") and k != "ChecksumType"), None)
+                parts.append(RemotePart(p["PartNumber"], p["Size"], p["ETag"], checksum))
+            if not reply.get("IsTruncated"):
+                return parts
+            marker = int(reply["NextPartNumberMarker"])
+
+    def complete(self, key: str, upload_id: str, parts: list[tuple[int, str, str | None]],
+                 algorithm: str = "CRC32") -> str:
+        listing = []
+        for number, etag, checksum in parts:
+            entry = {"PartNumber": number, "ETag": etag}
+            if checksum and self.checksum_supported:
+                entry[f"Checksum{algorithm.upper()}"] = checksum
+            listing.append(entry)
+        reply = self._call("CompleteMultipartUpload", key, Key=key, UploadId=upload_id,
+                           MultipartUpload={"Parts": listing})
+        return reply.get("ETag", "")
+
+    def abort(self, key: str, upload_id: str) -> None:
+        self._call("AbortMultipartUpload", key, Key=key, UploadId=upload_id)
+
+    def head(self, key: str) -> RemoteObject | None:
+        try:
+            reply = self._call("HeadObject", key, Key=key)
+        except S3Error as error:
+            if error.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+        checksum = next((reply[k] for k in reply if k.startswith("Checksum") and k != "ChecksumType"), None)
+        return RemoteObject(reply["ContentLength"], reply.get("ETag", ""), checksum,
+                            reply.get("LastModified"))
+
+    def put_object(self, key: str, body, size: int, checksum: str | None,
+                   content_md5: str | None, algorithm: str = "CRC32") -> str:
+        params = {"Key": key, "Body": body, "ContentLength": size}
+        _add_integrity(params, checksum, content_md5, algorithm)
+        return self._call("PutObject", key, **params).get("ETag", "")
+
+    def list_multipart_uploads(self, prefix: str | None = None) -> list[RemoteUpload]:
+        uploads, params = [], {"Prefix": prefix} if prefix else {}
+        while True:
+            reply = self._call("ListMultipartUploads", prefix, **params)
+            uploads += [RemoteUpload(u["Key"], u["UploadId"], u["Initiated"])
+                        for u in reply.get("Uploads", [])]
+            if not reply.get("IsTruncated"):
+                return uploads
+            params.update(KeyMarker=reply["NextKeyMarker"],
+                          UploadIdMarker=reply["NextUploadIdMarker"])
+
+
+_METHODS = {"HeadBucket": "head_bucket", "ListObjectsV2": "list_objects_v2", "CreateMultipartUpload": "create_multipart_upload",
+            "UploadPart": "upload_part", "ListParts": "list_parts",
+            "CompleteMultipartUpload": "complete_multipart_upload",
+            "AbortMultipartUpload": "abort_multipart_upload", "HeadObject": "head_object",
+            "PutObject": "put_object", "ListMultipartUploads": "list_multipart_uploads"}
+
+
+def _add_integrity(params: dict, checksum: str | None, content_md5: str | None, algorithm: str):
+    if checksum:
+        params[f"Checksum{algorithm.upper()}"] = checksum
+    if content_md5:
+        params["ContentMD5"] = content_md5
+
+
+def _has_checksum(params: dict) -> bool:
+    return any(k.startswith("Checksum") for k in params)

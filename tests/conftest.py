@@ -1,0 +1,132 @@
+"""Shared fixtures: moto's S3 server over HTTP, a fresh bucket, files, a data directory.
+
+Qt runs offscreen and the keyring is an in-memory backend, so no test touches
+a display or the developer's real secrets.
+"""
+
+import hashlib
+import itertools
+import os
+import random
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import boto3  # noqa: E402
+import keyring  # noqa: E402
+import pytest  # noqa: E402
+from keyring.backend import KeyringBackend  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from support.s3server import RecordingS3Server  # noqa: E402
+
+TEST_SECRET = "testing-secret-XYZZY-do-not-leak"
+_bucket_numbers = itertools.count(1)
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that forgets everything when the test ends."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.secrets.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    server = RecordingS3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch, tmp_path):
+    """Credentials that work only against the test server; no real AWS config; fresh data dir."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOIST_DATA_DIR", str(tmp_path / "data"))
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring(isolated_environment):
+    return isolated_environment
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def s3(s3_server):
+    return boto3.client("s3", endpoint_url=s3_server.endpoint_url, region_name="us-east-1")
+
+
+@pytest.fixture
+def bucket(s3, s3_server) -> str:
+    s3_server.clear_failures()          # an unused injection must not leak into this test
+    name = f"test-bucket-{os.getpid()}-{next(_bucket_numbers)}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def make_file(tmp_path):
+    """make_file("dir/name.bin", size) -> Path of pseudo-random bytes under tmp_path/src."""
+    def make(relpath: str, size: int, seed: int | None = None) -> Path:
+        path = tmp_path / "src" / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(seed if seed is not None else relpath)
+        with open(path, "wb") as f:
+            left = size
+            while left:
+                n = min(left, 1 << 20)
+                f.write(rng.randbytes(n))
+                left -= n
+        return path
+    return make
+
+
+def _sha256_stream(chunks) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def sha256_file():
+    def sha(path) -> str:
+        with open(path, "rb") as f:
+            return _sha256_stream(iter(lambda: f.read(1 << 20), b""))
+    return sha
+
+
+@pytest.fixture
+def download_sha256(s3):
+    def sha(bucket: str, key: str) -> str:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        return _sha256_stream(iter(lambda: body.read(1 << 20), b""))
+    return sha

@@ -1,0 +1,122 @@
+"""moto's S3 server on loopback, wrapped so tests can count requests and inject errors.
+
+The server runs in the test process; clients (boto3 in the test, or a `hoist`
+subprocess) reach it over real HTTP. Every request is recorded with the S3
+operation it is, so a test can say "the server received N UploadPart requests".
+"""
+
+import threading
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict
+    op: str
+
+    @property
+    def bucket(self) -> str:
+        return unquote(self.path.lstrip("/").split("/", 1)[0])
+
+
+def classify(method: str, path: str, query: dict) -> str:
+    """The S3 operation of a path-style request."""
+    has_key = "/" in path.lstrip("/")
+    if method == "PUT" and "partNumber" in query and "uploadId" in query:
+        return "UploadPart"
+    if method == "POST" and "uploads" in query:
+        return "CreateMultipartUpload"
+    if method == "POST" and "uploadId" in query:
+        return "CompleteMultipartUpload"
+    if method == "DELETE" and "uploadId" in query:
+        return "AbortMultipartUpload"
+    if method == "GET" and "uploadId" in query:
+        return "ListParts"
+    if method == "GET" and "uploads" in query:
+        return "ListMultipartUploads"
+    if method == "PUT" and has_key:
+        return "PutObject"
+    if method == "HEAD":
+        return "HeadObject" if has_key else "HeadBucket"
+    if method == "GET" and has_key:
+        return "GetObject"
+    if method == "GET" and not has_key and "location" not in query:
+        return "ListObjects"
+    return "Other"
+
+
+_ERROR_XML = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+              '<Message>Injected by the test server</Message><RequestId>test</RequestId></Error>')
+
+
+class RecordingS3Server:
+    """Start with ``start()``; ``endpoint_url`` is http://127.0.0.1:<port>."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self._app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(host, port, self._wsgi, threaded=True)
+        self.endpoint_url = f"http://{host}:{self._server.server_port}"
+        self.requests: list[RecordedRequest] = []
+        self._failures: list[list] = []        # [op, status, code, times left]
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> "RecordingS3Server":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def count(self, op: str, bucket: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests
+                       if r.op == op and (bucket is None or r.bucket == bucket))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._failures.clear()
+
+    def clear_failures(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+    def fail_next(self, op: str, status: int = 503, code: str = "SlowDown", times: int = 1) -> None:
+        """Answer the next ``times`` requests of ``op`` with an S3 error instead of serving them."""
+        with self._lock:
+            self._failures.append([op, status, code, times])
+
+    def _wsgi(self, environ, start_response):
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        request = RecordedRequest(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"),
+                                  query, classify(environ["REQUEST_METHOD"],
+                                                  environ.get("PATH_INFO", "/"), query))
+        with self._lock:
+            self.requests.append(request)
+            failure = next((f for f in self._failures if f[0] == request.op), None)
+            if failure:
+                failure[3] -= 1
+                if failure[3] <= 0:
+                    self._failures.remove(failure)
+        if failure is None:
+            return self._app(environ, start_response)
+        body_stream = environ.get("wsgi.input")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        while length > 0 and body_stream is not None:   # drain the body, as S3 would
+            chunk = body_stream.read(min(length, 1 << 20))
+            if not chunk:
+                break
+            length -= len(chunk)
+        _, status, code, _ = failure
+        body = b"" if request.op.startswith("Head") else _ERROR_XML.format(code=code).encode()
+        start_response(f"{status} Injected", [("Content-Type", "application/xml"),
+                                              ("Content-Length", str(len(body)))])
+        return [body]
