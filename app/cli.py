@@ -1,0 +1,311 @@
+"""The `hoist` command: the window when run bare, or a headless engine with sub-commands.
+
+    hoist upload PATH... --bucket BUCKET [--prefix PREFIX] [--endpoint-url URL] [--region REGION]
+                 [--profile NAME] [--part-size SIZE] [--concurrency N] [--files N]
+                 [--bwlimit RATE] [--quiet]
+    hoist resume [ID...]     hoist list [--json]     hoist cancel ID...
+    hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
+
+Exit status: 0 all completed; 1 some failed or were cancelled; 2 bad usage or
+input; 130 interrupted (every task checkpointed and paused).
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import replace
+
+from app.core.config import TransferConfig
+from app.core.datadir import STORE_NAME, data_dir, setup_logging
+from app.core.errors import ErrorKind, S3Error
+from app.core.sources import InputError, expand_sources
+from app.core.states import TaskState
+from app.core.store import CheckpointStore, StoreError
+from app.core.units import format_size, parse_duration, parse_rate, parse_size
+
+log = logging.getLogger("hoist.cli")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: one line on stderr, exit status 2."""
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than zero: {text!r}")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hoist", description="Resumable uploads to Amazon S3 and S3-compatible stores. "
+        "Run without a command to open the window.")
+    parser.add_argument("--verbose", action="store_true", help="mirror the log to stderr")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the window with an embedded local S3 server to try Hoist")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # --verbose works before or after the sub-command
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="mirror the log to stderr")
+
+    def endpoint_options(p, bucket_required):
+        p.add_argument("--bucket", required=bucket_required, help="destination bucket")
+        p.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
+                       help="S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL)")
+        p.add_argument("--region", help="region (default: from the profile or environment)")
+        p.add_argument("--profile", help="AWS profile for credentials")
+
+    up = sub.add_parser("upload", parents=[common], help="upload files and folders, resumably")
+    up.add_argument("paths", nargs="+", metavar="PATH")
+    endpoint_options(up, bucket_required=True)
+    up.add_argument("--prefix", default="", help="prepended to every key (include a trailing /)")
+    up.add_argument("--part-size", type=_positive(parse_size), help="e.g. 8MiB (5MiB–5GiB)")
+    up.add_argument("--concurrency", type=_positive(int), help="parts in flight in total")
+    up.add_argument("--files", type=_positive(int), help="files uploading at once")
+    up.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
+    up.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    res = sub.add_parser("resume", parents=[common], help="continue unfinished uploads and wait for them")
+    res.add_argument("ids", nargs="*", type=int, metavar="ID")
+    res.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    ls = sub.add_parser("list", parents=[common], help="show the uploads in the checkpoint store")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+
+    can = sub.add_parser("cancel", parents=[common], help="abort uploads on the server and forget them")
+    can.add_argument("ids", nargs="+", type=int, metavar="ID")
+
+    clean = sub.add_parser("cleanup", parents=[common], help="abort orphaned multipart uploads in a bucket")
+    endpoint_options(clean, bucket_required=True)
+    clean.add_argument("--older-than", type=parse_duration, default=parse_duration("24h"),
+                       help="only uploads started longer ago than this (default 24h)")
+    clean.add_argument("--dry-run", action="store_true", help="list, but abort nothing")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    paths = [a for a in argv if not a.startswith("-")]
+    if paths and paths[0] not in COMMANDS and os.path.exists(paths[0]):   # `hoist FILE...`
+        argv = [a for a in argv if a.startswith("-")]
+    else:
+        paths = []
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from app.ui.main import run_window      # Qt widgets only when a window is wanted
+        return run_window(demo=args.demo, paths=paths, verbose=args.verbose)
+    directory = data_dir()
+    setup_logging(directory, args.verbose)
+    try:
+        return COMMANDS[args.command](args, directory)
+    except (UsageError, InputError, StoreError) as e:
+        print(f"hoist: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def open_store(directory, readonly=False) -> CheckpointStore:
+    store = CheckpointStore.open(directory / STORE_NAME, readonly=readonly)
+    if getattr(store, "recovered_from", None):
+        print(f"hoist: the checkpoint database was damaged; it was kept as {store.recovered_from} "
+              "and a new one was started. Uploads recorded only there cannot be resumed.",
+              file=sys.stderr)
+    return store
+
+
+def _destination(args):
+    from app.core.s3 import Destination
+    account = f"profile:{args.profile}" if args.profile else "default"
+    return Destination(bucket=args.bucket, endpoint_url=args.endpoint_url or None,
+                       region=args.region, profile=args.profile, account=account)
+
+
+def _check_bucket(bucket, destination) -> None:
+    """Refuse early what can never work; an outage or a narrow policy is the engine's business."""
+    try:
+        bucket.check_access()
+    except S3Error as e:
+        if e.kind is ErrorKind.FATAL and e.code not in ("AccessDenied", "403", "Forbidden"):
+            raise UsageError(e.message) from None
+        if e.kind is ErrorKind.NETWORK:
+            raise UsageError(e.message) from None
+        log.warning("bucket check for %s: %s (continuing)", destination.bucket, e.message)
+
+
+def _engine(store, config):
+    from PySide6.QtCore import QCoreApplication
+    from app.core.s3 import S3Clients
+    from app.engine.manager import UploadManager
+    app = QCoreApplication.instance() or QCoreApplication(["hoist"])
+    clients = S3Clients(max_pool_connections=config.parts_total + config.files_at_once + 2)
+    return app, clients, UploadManager(store, clients, config)
+
+
+def cmd_upload(args, directory) -> int:
+    from app.headless import HeadlessRun
+    config = TransferConfig()
+    config = replace(config, part_size=args.part_size or config.part_size,
+                     multipart_threshold=min(args.part_size or config.part_size,
+                                             config.multipart_threshold),
+                     parts_total=args.concurrency or config.parts_total,
+                     parts_per_file=min(args.concurrency or config.parts_per_file, 64),
+                     files_at_once=args.files or config.files_at_once,
+                     bandwidth_limit=args.bwlimit or 0).clamped()
+    if args.prefix.startswith("/"):
+        raise UsageError(f"--prefix {args.prefix!r} starts with '/': S3 keys are relative, drop it.")
+    if ".." in args.prefix.split("/"):
+        raise UsageError(f"--prefix {args.prefix!r} contains '..', which S3 keeps literally: remove it.")
+    bad_input, good = [], []
+    for path in args.paths:
+        try:
+            expand_sources(path, args.prefix)
+            good.append(path)
+        except InputError as e:
+            bad_input.append(str(e))
+            print(f"hoist: {e}", file=sys.stderr)
+    if not good:
+        return EXIT_USAGE
+    destination = _destination(args)
+    store = open_store(directory)
+    app, clients, manager = _engine(store, config)
+    _check_bucket(clients.bucket(destination), destination)
+    ids = []
+    for path in good:
+        ids += manager.add(path, destination, args.prefix)
+    status = HeadlessRun(app, manager, ids, quiet=args.quiet).exec()
+    manager.shutdown()
+    store.close()
+    return EXIT_USAGE if bad_input and status == EXIT_OK else status
+
+
+def cmd_resume(args, directory) -> int:
+    from app.headless import HeadlessRun
+    store = open_store(directory)
+    app, clients, manager = _engine(store, TransferConfig())
+    manager.restore()
+    known = {info.id: info for info in manager.tasks()}
+    missing = [i for i in args.ids if i not in known]
+    if missing:
+        raise UsageError(f"no unfinished upload with id {', '.join(map(str, missing))}: "
+                         "see `hoist list`.")
+    ids = args.ids or list(known)
+    if not ids:
+        print("Nothing to resume: every upload in the store is finished.")
+        return EXIT_OK
+    for task_id in ids:
+        manager.resume(task_id)
+    status = HeadlessRun(app, manager, ids, quiet=args.quiet).exec()
+    manager.shutdown()
+    store.close()
+    return status
+
+
+def _task_dict(record) -> dict:
+    return {"id": record.id, "path": record.source_path, "bucket": record.bucket,
+            "key": record.key, "endpoint_url": record.endpoint_url, "account": record.account,
+            "state": record.state.value, "bytes_done": record.bytes_done, "size": record.size,
+            "parts_done": record.parts_done, "parts_total": record.parts_total,
+            "upload_id": record.upload_id, "message": record.message}
+
+
+def cmd_list(args, directory) -> int:
+    if not (directory / STORE_NAME).exists():
+        records = []
+    else:
+        store = open_store(directory, readonly=True)
+        records = store.tasks()
+        store.close()
+    if args.json:
+        print(json.dumps([_task_dict(r) for r in records], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not records:
+        print("No uploads in the checkpoint store.")
+        return EXIT_OK
+    print(f"{'ID':>5}  {'STATE':<10} {'DONE':>19}  DESTINATION")
+    for r in records:
+        done = f"{format_size(r.bytes_done)}/{format_size(r.size)}"
+        print(f"{r.id:>5}  {r.state.value:<10} {done:>19}  s3://{r.bucket}/{r.key}")
+        if r.message:
+            print(f"{'':>5}  {r.message}")
+    return EXIT_OK
+
+
+def cmd_cancel(args, directory) -> int:
+    from app.core.s3 import Destination, S3Clients
+    store = open_store(directory)
+    clients = S3Clients(max_pool_connections=2)
+    status = EXIT_OK
+    for task_id in args.ids:
+        record = store.get_task(task_id)
+        if record is None:
+            print(f"hoist: no upload with id {task_id}: see `hoist list`.", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        if record.upload_id and record.state is not TaskState.COMPLETED:
+            bucket = clients.bucket(Destination(
+                bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
+                profile=record.profile, account=record.account))
+            try:
+                bucket.abort(record.key, record.upload_id)
+            except S3Error as e:
+                if e.kind is not ErrorKind.NO_SUCH_UPLOAD:
+                    print(f"hoist: upload {task_id} was not cancelled: {e.message}", file=sys.stderr)
+                    status = EXIT_FAILED
+                    continue
+        store.delete_task(task_id)
+        log.info("task %s: cancelled from the command line", task_id)
+        print(f"Cancelled {task_id}: s3://{record.bucket}/{record.key}")
+    store.close()
+    return status
+
+
+def cmd_cleanup(args, directory) -> int:
+    import datetime
+    from app.core.s3 import S3Clients
+    store = open_store(directory, readonly=True) if (directory / STORE_NAME).exists() else None
+    ours = {r.upload_id for r in store.tasks() if r.upload_id} if store else set()
+    if store:
+        store.close()
+    bucket = S3Clients(max_pool_connections=2).bucket(_destination(args))
+    try:
+        uploads = bucket.list_multipart_uploads()
+    except S3Error as e:
+        raise UsageError(e.message) from None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    verb = "Would abort" if args.dry_run else "Aborted"
+    count = 0
+    for upload in uploads:
+        age = (now - upload.initiated).total_seconds()
+        if upload.upload_id in ours or age < args.older_than:
+            continue
+        if not args.dry_run:
+            try:
+                bucket.abort(upload.key, upload.upload_id)
+            except S3Error as e:
+                print(f"hoist: could not abort s3://{args.bucket}/{upload.key}: {e.message}",
+                      file=sys.stderr)
+                continue
+        count += 1
+        print(f"{verb} s3://{args.bucket}/{upload.key} (started {format_age(age)} ago)")
+    kept = sum(1 for u in uploads if u.upload_id in ours)
+    print(f"{verb} {count} orphaned upload(s)" + (f"; kept {kept} that Hoist can resume." if kept
+                                                    else "."))
+    return EXIT_OK
+
+
+def format_age(seconds: float) -> str:
+    from app.core.units import format_duration
+    return format_duration(seconds)
+
+
+COMMANDS = {"upload": cmd_upload, "resume": cmd_resume, "list": cmd_list,
+            "cancel": cmd_cancel, "cleanup": cmd_cleanup}

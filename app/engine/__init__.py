@@ -1,0 +1,1 @@
+"""Hoist's engine: the UploadManager and its tasks. Imports QtCore only."""

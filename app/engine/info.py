@@ -1,0 +1,54 @@
+"""TaskInfo: the read-only snapshot of a task that the engine hands to the UI and CLI."""
+
+from dataclasses import dataclass
+
+from app.core.states import TaskState
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    id: int
+    source_path: str
+    name: str
+    account: str
+    bucket: str
+    key: str
+    size: int
+    bytes_done: int
+    parts_done: int
+    parts_total: int
+    state: TaskState
+    message: str        # what the row says next to the state
+    speed: float        # bytes per second, smoothed over a few seconds
+    eta: float | None   # seconds left at the current speed
+    error_code: str = ""
+
+    @property
+    def fraction(self) -> float:
+        if self.state is TaskState.COMPLETED:
+            return 1.0
+        return self.bytes_done / self.size if self.size else 0.0
+
+    @property
+    def s3_uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+def status_text(state: TaskState, parts_done: int, parts_total: int, transient: str,
+                notice: str) -> str:
+    """The message column: a transient status wins, else one derived from the state."""
+    if transient:
+        return transient
+    if state is TaskState.UPLOADING and parts_total:
+        base = f"Uploading part {min(parts_done + 1, parts_total)}/{parts_total}"
+    elif state is TaskState.PREPARING:
+        base = "Preparing…"
+    elif state is TaskState.COMPLETING:
+        base = "Completing…"
+    elif state is TaskState.QUEUED:
+        base = "Waiting for a free slot"
+    else:
+        base = ""
+    if base and notice and not notice.startswith("Completed"):
+        return f"{base} · {notice}"
+    return base or notice

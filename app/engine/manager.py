@@ -1,0 +1,421 @@
+"""UploadManager: the engine's front door. Owns the tasks, the thread pool and the caps.
+
+The UI and the CLI talk to it only through its slots and signals, the way an
+Electron renderer talks to its main process. All its state lives on the thread
+that created it (the GUI thread or the CLI's event loop); blocking steps run as
+:class:`TaskJob`s on a :class:`QThreadPool` and report back through queued signals.
+"""
+
+import logging
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+
+from app.core.clock import SystemClock
+from app.core.config import TransferConfig
+from app.core.errors import S3Error
+from app.core.planner import PlanError
+from app.core.ratelimit import TokenBucket
+from app.core.retry import RetryPolicy
+from app.core.s3 import Destination
+from app.core.states import TaskState
+from app.engine.info import TaskInfo, status_text
+from app.engine.jobs import FAILED, OK, TaskJob
+from app.core.sources import InputError, expand_sources
+from app.engine.task import SourceChanged, UploadTask, VerifyError
+
+log = logging.getLogger("hoist.manager")
+
+ACTIVE = (TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
+MAX_RESTARTS = 3          # a file that keeps changing under us fails instead of looping
+TICK_MS = 250             # progress goes out at most four times a second
+
+
+class UploadManager(QObject):
+    task_added = Signal(object)            # TaskInfo
+    task_removed = Signal(int)             # task id
+    task_state_changed = Signal(int, str)  # task id, TaskState value
+    tasks_updated = Signal(list)           # [TaskInfo] changed since the last tick
+    task_finished = Signal(int, str)       # task id, completed / failed / cancelled
+    idle = Signal()                        # nothing queued, active or winding down
+
+    def __init__(self, store, clients, config: TransferConfig = TransferConfig(), parent=None,
+                 clock=None, policy: RetryPolicy | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.clients = clients
+        self.config = config.clamped()
+        self.clock = clock or SystemClock()
+        self.policy = policy or RetryPolicy(max_attempts=self.config.max_attempts)
+        self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
+        self._tasks: dict[int, UploadTask] = {}
+        self._jobs: set[TaskJob] = set()
+        self._parts_in_flight = 0
+        self._destinations: dict[str, Destination] = {}
+        self._was_idle = True
+        self._pool = QThreadPool(self)
+        self._size_pool()
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    # -- queries ----------------------------------------------------------------------
+    def tasks(self) -> list[TaskInfo]:
+        return [self._info(t) for t in self._tasks.values()]
+
+    def task(self, task_id: int) -> TaskInfo | None:
+        task = self._tasks.get(task_id)
+        return self._info(task) if task else None
+
+    def is_idle(self) -> bool:
+        return not self._jobs and not any(
+            t.state is TaskState.QUEUED or t.state in ACTIVE for t in self._tasks.values())
+
+    # -- slots ------------------------------------------------------------------------
+    def register_destination(self, destination: Destination) -> None:
+        """Tell the engine how to reach an account (endpoint, credentials, TLS)."""
+        self._destinations[destination.account] = destination
+
+    def restore(self) -> list[TaskInfo]:
+        """Load every unfinished task from the store: paused, or queued with auto-resume."""
+        recovered = self.store.recover_interrupted()
+        if recovered:
+            log.info("restored %d interrupted tasks as paused", recovered)
+        unfinished = (TaskState.QUEUED, TaskState.PAUSED, TaskState.FAILED)
+        for record in self.store.tasks(unfinished):
+            if record.id in self._tasks:
+                continue
+            task = self._new_task(record)
+            if self.config.auto_resume and task.state is TaskState.PAUSED:
+                self._set_state(task, TaskState.QUEUED)
+            self.task_added.emit(self._info(task))
+        self._schedule()
+        return self.tasks()
+
+    @Slot(str, object, str)
+    def add(self, path, destination: Destination, key_prefix: str = "") -> list[int]:
+        """Queue a file, or every file below a directory; returns the task ids.
+
+        Raises InputError for a path that cannot be uploaded. A file already
+        queued to the same key is the same task: its id is returned, and it
+        is resumed if it was paused or failed.
+        """
+        self._destinations.setdefault(destination.account, destination)
+        ids = []
+        for source, key, size in expand_sources(Path(path), key_prefix):
+            live = self.store.find_live_task(str(source), destination.endpoint_url,
+                                             destination.bucket, key)
+            if live is not None:
+                ids.append(live.id)
+                if live.id not in self._tasks:
+                    self.task_added.emit(self._info(self._new_task(live)))
+                if self._tasks[live.id].state in (TaskState.PAUSED, TaskState.FAILED):
+                    self.resume(live.id)
+                continue
+            record = self.store.add_task(
+                source_path=str(source), fingerprint=None, account=destination.account,
+                endpoint_url=destination.endpoint_url, region=destination.region,
+                profile=destination.profile, bucket=destination.bucket, key=key, size=size,
+                part_size=0, checksum_algorithm=self.config.checksum_algorithm)
+            task = self._new_task(record)
+            log.info("task %s: queued %s → s3://%s/%s (%d bytes)",
+                     record.id, source, destination.bucket, key, size)
+            self.task_added.emit(self._info(task))
+            ids.append(record.id)
+        self._schedule()
+        return ids
+
+    @Slot(int)
+    def pause(self, task_id: int) -> None:
+        task = self._tasks.get(task_id)
+        if task is None or not (task.state is TaskState.QUEUED or task.state in ACTIVE):
+            return
+        task.message = ""
+        self._set_state(task, TaskState.PAUSED)
+        if task.jobs:
+            task.request_stop("pause")
+        log.info("task %s: paused", task_id)
+        self._schedule()
+
+    @Slot(int)
+    def resume(self, task_id: int) -> None:
+        task = self._tasks.get(task_id)
+        if task is None or task.state not in (TaskState.PAUSED, TaskState.FAILED):
+            return
+        task.restarts = 0 if task.state is TaskState.FAILED else task.restarts
+        self._set_state(task, TaskState.QUEUED, message="", error_code="")
+        log.info("task %s: resumed", task_id)
+        self._schedule()
+
+    retry = resume   # a failed task continues from its checkpoint, like a paused one
+
+    @Slot(int)
+    def cancel(self, task_id: int) -> None:
+        """Stop the task, abort its multipart upload on the server and drop its checkpoint."""
+        task = self._tasks.get(task_id)
+        if task is None or task.state in (TaskState.COMPLETED, TaskState.CANCELLED):
+            return
+        task.cancelling = True
+        task.message = "Cancelling…"
+        task.dirty = True
+        if task.jobs:
+            task.request_stop("cancel")
+        else:
+            self._start_abort(task)
+
+    @Slot(int)
+    def remove(self, task_id: int) -> None:
+        """Take the row away; an unfinished upload is cancelled first so nothing is orphaned."""
+        task = self._tasks.get(task_id)
+        if task is None:
+            return
+        if task.state not in (TaskState.COMPLETED, TaskState.CANCELLED):
+            task.remove_after = True
+            self.cancel(task_id)
+            return
+        self._drop(task)
+
+    @Slot()
+    def pause_all(self) -> None:
+        for task_id in list(self._tasks):
+            self.pause(task_id)
+
+    @Slot()
+    def resume_all(self) -> None:
+        for task_id in list(self._tasks):
+            if self._tasks[task_id].state is TaskState.PAUSED:
+                self.resume(task_id)
+
+    @Slot(int, int, int, int)
+    def set_limits(self, files_at_once: int, parts_per_file: int, parts_total: int,
+                   bandwidth_limit: int) -> None:
+        """Change the caps and the bandwidth limit; running uploads follow at once."""
+        self.config = replace(self.config, files_at_once=files_at_once,
+                              parts_per_file=parts_per_file, parts_total=parts_total,
+                              bandwidth_limit=bandwidth_limit).clamped()
+        self.limiter.set_rate(self.config.bandwidth_limit)
+        self._size_pool()
+        self._schedule()
+
+    def set_config(self, config: TransferConfig) -> None:
+        self.config = config.clamped()
+        self.set_limits(config.files_at_once, config.parts_per_file, config.parts_total,
+                        config.bandwidth_limit)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Pause everything that runs and wait for in-flight jobs; True if they all stopped."""
+        self._timer.stop()
+        for task in self._tasks.values():
+            if task.state is TaskState.QUEUED or task.state in ACTIVE:
+                self._set_state(task, TaskState.PAUSED)
+            task.request_stop("shutdown")
+        done = self._pool.waitForDone(timeout_ms)
+        log.info("engine shut down (%s)", "clean" if done else "jobs still running")
+        return done
+
+    # -- scheduling -------------------------------------------------------------------
+    def _schedule(self) -> None:
+        tasks = list(self._tasks.values())
+        busy = sum(1 for t in tasks if t.state in ACTIVE or (t.jobs and t.state is TaskState.QUEUED))
+        for task in tasks:
+            if busy >= self.config.files_at_once:
+                break
+            if task.state is TaskState.QUEUED and not task.jobs:
+                self._start_prepare(task)
+                busy += 1
+        while self._parts_in_flight < self.config.parts_total:
+            ready = [t for t in tasks if t.state is TaskState.UPLOADING and t.pending
+                     and not t.stopping() and len(t.in_flight) < self.config.parts_per_file]
+            if not ready:
+                break
+            task = min(ready, key=lambda t: (len(t.in_flight), t.id))   # spread parts fairly
+            part = task.pending.popleft()
+            task.in_flight.add(part.number)
+            self._parts_in_flight += 1
+            self._start(TaskJob("part", task, lambda report, t=task, p=part: t.send_part(p, report),
+                                part))
+        idle = self.is_idle()
+        if idle and not self._was_idle:
+            self.idle.emit()
+        self._was_idle = idle
+
+    def _start_prepare(self, task: UploadTask) -> None:
+        task.clear_stop()
+        task.message = ""
+        self._set_state(task, TaskState.PREPARING)
+        self._start(TaskJob("prepare", task, task.prepare))
+
+    def _start_complete(self, task: UploadTask) -> None:
+        self._set_state(task, TaskState.COMPLETING)
+        self._start(TaskJob("complete", task, task.complete))
+
+    def _start_abort(self, task: UploadTask) -> None:
+        task.clear_stop()
+        self._start(TaskJob("abort", task, lambda report: task.abort()))
+
+    def _start(self, job: TaskJob) -> None:
+        job.signals.message.connect(self._on_job_message)
+        job.signals.finished.connect(self._on_job_finished)
+        self._jobs.add(job)
+        job.task.jobs += 1
+        self._pool.start(job)
+
+    # -- job results (always on this object's thread) ---------------------------------
+    @Slot(object, str)
+    def _on_job_message(self, job: TaskJob, text: str) -> None:
+        job.task.message = text
+        job.task.dirty = True
+
+    @Slot(object, str, object)
+    def _on_job_finished(self, job: TaskJob, outcome: str, result) -> None:
+        self._jobs.discard(job)
+        task = job.task
+        task.jobs -= 1
+        if job.kind == "part":
+            task.in_flight.discard(job.part.number)
+            self._parts_in_flight -= 1
+            if outcome != OK:
+                task.pending.appendleft(job.part)
+        if job.kind == "abort":
+            self._finish_cancel(task, result if outcome == FAILED else None)
+        elif outcome == OK:
+            self._advance(task, job.kind, result)
+        elif outcome == FAILED:
+            self._on_failure(task, result)
+        if task.stopping() and not task.jobs:
+            self._settle(task)
+        self._schedule()
+
+    def _advance(self, task: UploadTask, kind: str, result) -> None:
+        finished = kind == "complete" or (kind == "prepare" and result is None)
+        if finished:          # the object is on the server and verified, even if a pause came late
+            self._set_state(task, TaskState.COMPLETED)
+            return
+        if task.stopping() or task.state is TaskState.PAUSED:
+            return
+        if kind == "prepare":
+            task.pending.clear()
+            task.pending.extend(result)
+            task.message = ""
+            if task.single or not task.pending:
+                self._start_complete(task)
+            else:
+                self._set_state(task, TaskState.UPLOADING)
+        elif kind == "part" and not task.pending and not task.in_flight:
+            self._start_complete(task)
+
+    def _on_failure(self, task: UploadTask, error: Exception) -> None:
+        if isinstance(error, SourceChanged) and task.restarts < MAX_RESTARTS:
+            task.restarts += 1
+            task.restart_reason = f"Source changed during the upload ({error}) — restarted"
+            task.request_stop("restart")
+            return
+        task.failure = error
+        task.request_stop("fail")
+
+    def _settle(self, task: UploadTask) -> None:
+        """Every job of a stopping task has returned: land it in its next state."""
+        reason = task.stop_reason
+        task.clear_stop()
+        task.pending.clear()
+        task.message = ""
+        if task.cancelling:
+            self._start_abort(task)
+        elif reason == "fail":
+            message = failure_message(task.failure)
+            code = getattr(task.failure, "code", type(task.failure).__name__)
+            log.error("task %s: failed: %s", task.id, message)
+            self._set_state(task, TaskState.FAILED, message=message, error_code=code)
+        elif reason == "restart":
+            task.notice = task.restart_reason
+            self._set_state(task, TaskState.QUEUED, message=task.notice)
+        # pause and shutdown: the state was set to paused when asked
+
+    def _finish_cancel(self, task: UploadTask, error: Exception | None) -> None:
+        task.cancelling = False
+        if error is None:
+            task.notice = "Cancelled · the parts on the server were discarded"
+        else:
+            task.notice = ("Cancelled · the server could not be told to discard the uploaded parts "
+                           f"({failure_message(error)}); run `hoist cleanup` later")
+        task.message = ""
+        self.store.delete_task(task.id)
+        self._set_state(task, TaskState.CANCELLED, persist=False)
+        log.info("task %s: cancelled%s", task.id, "" if error is None else " (abort failed)")
+        if task.remove_after:
+            self._drop(task)
+
+    def _drop(self, task: UploadTask) -> None:
+        del self._tasks[task.id]
+        if self.store.get_task(task.id) is not None:
+            self.store.delete_task(task.id)
+        self.task_removed.emit(task.id)
+
+    # -- state and progress -----------------------------------------------------------
+    def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
+                   error_code: str | None = None, persist: bool = True) -> None:
+        task.state = state
+        task.message = ""          # a transient status belongs to the state it was said in
+        if message is not None:
+            task.notice = message
+        if persist:
+            self.store.set_state(task.id, state, message=task.notice, error_code=error_code)
+        if error_code is not None:
+            task.error_code = error_code
+        task.dirty = True
+        self.task_state_changed.emit(task.id, state.value)
+        if state in (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED):
+            self.task_finished.emit(task.id, state.value)
+
+    @Slot()
+    def _tick(self) -> None:
+        changed = []
+        for task in self._tasks.values():
+            if task.state in ACTIVE:
+                task.speed.sample(task.progress()[0])
+            if task.dirty:
+                task.dirty = False
+                changed.append(self._info(task))
+        if changed:
+            self.tasks_updated.emit(changed)
+
+    def _info(self, task: UploadTask) -> TaskInfo:
+        done, parts_done, parts_total = task.progress()
+        record = task.record
+        size = record.size
+        speed = task.speed.speed() if task.state in ACTIVE else 0.0
+        eta = (size - done) / speed if speed > 0 else None
+        return TaskInfo(
+            id=task.id, source_path=record.source_path, name=Path(record.source_path).name,
+            account=record.account, bucket=record.bucket, key=record.key, size=size,
+            bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
+            state=task.state, speed=speed, eta=eta, error_code=task.error_code,
+            message=status_text(task.state, parts_done, parts_total, task.message, task.notice))
+
+    def _new_task(self, record) -> UploadTask:
+        template = self._destinations.get(record.account)
+        destination = (replace(template, bucket=record.bucket) if template else Destination(
+            bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
+            profile=record.profile, account=record.account))
+        task = UploadTask(record, self.clients.bucket(destination), self.store, self.config,
+                          self.policy, self.limiter, self.clock)
+        self._tasks[record.id] = task
+        return task
+
+    def _size_pool(self) -> None:
+        # part jobs plus one prepare/complete/abort job per active file, and spare for aborts
+        self._pool.setMaxThreadCount(self.config.parts_total + self.config.files_at_once + 2)
+
+
+def failure_message(error: BaseException | None) -> str:
+    """What the row says about a failure: the error's own message, written for people."""
+    if isinstance(error, S3Error):
+        return error.message
+    if isinstance(error, (InputError, VerifyError, PlanError, SourceChanged)):
+        return str(error)
+    if isinstance(error, OSError) and error.errno == 28:
+        return "The disk is full: free some space, then retry."
+    return f"Unexpected error: {error}. Retry; if it happens again, see the log."

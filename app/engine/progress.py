@@ -1,0 +1,90 @@
+"""Counting bytes as they leave: the request body wrapper and the speed meter."""
+
+import collections
+import threading
+import time
+from typing import Callable
+
+
+class Interrupted(Exception):
+    """The task was asked to stop (pause, cancel, shutdown); not an error."""
+
+
+class ProgressBody:
+    """A read-only file over one part's bytes that boto3 sends as the request body.
+
+    Every read takes tokens from the shared bandwidth limiter, reports the bytes
+    to ``on_bytes`` (negative when botocore rewinds to resend) and raises
+    :class:`Interrupted` as soon as ``should_stop()`` is true, so a pause cuts
+    an in-flight part within one block rather than after the whole part.
+    """
+
+    def __init__(self, data: bytes, on_bytes: Callable[[int], None],
+                 should_stop: Callable[[], bool], limiter=None):
+        self._data = data
+        self._view = memoryview(data)
+        self._pos = 0
+        self._on_bytes = on_bytes
+        self._should_stop = should_stop
+        self._limiter = limiter
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def read(self, size: int = -1) -> bytes:
+        if self._should_stop():
+            raise Interrupted()
+        if size is None or size < 0:
+            size = len(self._data) - self._pos
+        chunk = self._view[self._pos:self._pos + size]
+        if chunk and self._limiter is not None:
+            if not self._limiter.consume(len(chunk), self._should_stop):
+                raise Interrupted()
+        self._pos += len(chunk)
+        if chunk:
+            self._on_bytes(len(chunk))
+        return chunk.tobytes()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        new = {0: offset, 1: self._pos + offset, 2: len(self._data) + offset}[whence]
+        if new < self._pos:
+            self._on_bytes(new - self._pos)      # a rewind: those bytes will be sent again
+        self._pos = max(0, min(new, len(self._data)))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+
+class SpeedMeter:
+    """Bytes per second over a sliding window, for the speed and ETA columns."""
+
+    def __init__(self, window: float = 5.0, clock: Callable[[], float] = time.monotonic):
+        self._window = window
+        self._clock = clock
+        self._samples: collections.deque[tuple[float, int]] = collections.deque()
+        self._lock = threading.Lock()
+
+    def sample(self, total_bytes: int) -> None:
+        now = self._clock()
+        with self._lock:
+            self._samples.append((now, total_bytes))
+            while len(self._samples) > 2 and now - self._samples[0][0] > self._window:
+                self._samples.popleft()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._samples.clear()
+
+    def speed(self) -> float:
+        with self._lock:
+            if len(self._samples) < 2:
+                return 0.0
+            (t0, b0), (t1, b1) = self._samples[0], self._samples[-1]
+        return max(0.0, (b1 - b0) / (t1 - t0)) if t1 > t0 else 0.0

@@ -1,0 +1,423 @@
+"""One file's upload: its state, its blocking steps, and its clean-ups.
+
+An :class:`UploadTask` is the coordinator of one transfer (STYLE.md, "Task,
+coordinator, manager"). Its ``prepare``, ``send_part``, ``complete`` and
+``abort`` methods block on disk and network, so the manager runs them on its
+thread pool; everything they learn goes to the checkpoint store first, so a
+crash at any moment leaves a store that a later run can continue from.
+"""
+
+import base64
+import logging
+import os
+import stat
+import threading
+import time
+from collections import deque
+from typing import Callable
+
+from app.core.checksums import md5_b64, multipart_etag, part_checksum
+from app.core.config import TransferConfig
+from app.core.errors import ErrorKind, S3Error
+from app.core.fingerprint import Fingerprint, fingerprint
+from app.core.planner import PartPlan, choose_part_size, plan_parts
+from app.core.retry import RetryPolicy
+from app.core.sources import InputError
+from app.core.states import PartState, TaskState
+from app.core.units import format_duration
+from app.engine.progress import Interrupted, ProgressBody, SpeedMeter
+
+log = logging.getLogger("hoist.task")
+
+Report = Callable[[str], None]
+
+
+class SourceChanged(Exception):
+    """The source no longer matches its fingerprint; old parts must not be reused."""
+
+
+class VerifyError(Exception):
+    """The object on the server is not what we uploaded."""
+
+
+def read_source_fingerprint(path: str) -> Fingerprint:
+    """Fingerprint a source file, turning OS errors into a message for people."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path} is not a regular file (it is a device, pipe or socket); "
+                             "only regular files can be uploaded.")
+        return fingerprint(path)
+    except FileNotFoundError:
+        raise InputError(f"{path} no longer exists: restore it, or remove this upload.") from None
+    except PermissionError:
+        raise InputError(f"{path} cannot be read (permission denied): "
+                         "fix its permissions, then retry.") from None
+    except OSError as e:
+        raise InputError(f"{path} cannot be read ({e.strerror}).") from None
+
+
+class UploadTask:
+    """A file's transfer: the parts still to send, those in flight, and how far it got."""
+
+    def __init__(self, record, bucket, store, config: TransferConfig, policy: RetryPolicy,
+                 limiter, clock):
+        self.id = record.id
+        self.record = record
+        self.bucket = bucket
+        self.store = store
+        self.config = config
+        self.policy = policy
+        self.limiter = limiter
+        self.clock = clock
+        self.state: TaskState = record.state
+        self.message = ""             # transient status, e.g. "Waiting for network…"
+        self.notice = record.message  # lasting remark, e.g. why the upload restarted
+        self.single = False           # one PutObject instead of a multipart upload
+        self.pending: deque[PartPlan] = deque()
+        self.in_flight: set[int] = set()
+        self.restarts = 0
+        self.started_at: float | None = None
+        self.finished_at: float | None = record.finished_at
+        self.speed = SpeedMeter()
+        self.dirty = True
+        self.stop_reason: str | None = None
+        # bookkeeping that only the manager's thread touches
+        self.jobs = 0                  # jobs of this task on the pool
+        self.cancelling = False
+        self.remove_after = False      # drop the row once the cancel has finished
+        self.failure: Exception | None = None
+        self.restart_reason = ""
+        self.error_code = record.error_code
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._done_bytes = record.bytes_done
+        self._parts_done = record.parts_done
+        self._parts_total = record.parts_total
+        self._inflight_bytes: dict[int, int] = {}
+
+    # -- progress, read by the manager ------------------------------------------------
+    def progress(self) -> tuple[int, int, int]:
+        """(bytes done including in-flight bytes, parts done, parts total)."""
+        with self._lock:
+            return (self._done_bytes + sum(self._inflight_bytes.values()),
+                    self._parts_done, self._parts_total)
+
+    def _add_inflight(self, number: int, n: int) -> None:
+        with self._lock:
+            self._inflight_bytes[number] = self._inflight_bytes.get(number, 0) + n
+        self.dirty = True
+
+    def _drop_inflight(self, number: int) -> None:
+        with self._lock:
+            self._inflight_bytes.pop(number, None)
+        self.dirty = True
+
+    def _set_progress_from_store(self) -> None:
+        record = self.store.get_task(self.id)
+        with self._lock:
+            self._done_bytes = record.bytes_done
+            self._parts_done = record.parts_done
+            self._parts_total = record.parts_total
+            self._inflight_bytes.clear()
+        self.record = record
+        self.dirty = True
+
+    # -- stopping ---------------------------------------------------------------------
+    def request_stop(self, reason: str) -> None:
+        """Ask every step of this task to stop soon; ``reason`` is pause/cancel/fail/shutdown."""
+        if self.stop_reason is None or reason == "cancel":
+            self.stop_reason = reason
+        self._stop.set()
+
+    def clear_stop(self) -> None:
+        self.stop_reason = None
+        self._stop.clear()
+
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep in short slices so that a pause is noticed within a tenth of a second."""
+        deadline = self.clock.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - self.clock.monotonic()
+            if left <= 0:
+                return
+            self.clock.sleep(min(left, 0.1))
+        raise Interrupted()
+
+    def _call(self, fn, report: Report, what: str):
+        """Run one S3 request under the retry policy; network outages are waited out."""
+        attempt = probe = 0
+        while True:
+            if self._stop.is_set():
+                raise Interrupted()
+            try:
+                result = fn()
+            except S3Error as error:
+                if self._stop.is_set():
+                    raise Interrupted() from None
+                if error.kind is ErrorKind.NETWORK:
+                    probe += 1
+                    delay = self.policy.network_delay(probe)
+                    report(f"Waiting for network — retrying in {delay:.0f} s")
+                    log.warning("task %s: %s: network unreachable (%s); probe %d in %.1f s",
+                                self.id, what, error.code, probe, delay)
+                elif error.kind is ErrorKind.RETRYABLE and self.policy.should_retry(error.kind, attempt + 1):
+                    attempt += 1
+                    delay = self.policy.delay(attempt, getattr(error, "retry_after", None))
+                    report(f"{error.message} — retry {attempt} of {self.policy.max_attempts - 1} "
+                           f"in {delay:.0f} s")
+                    log.warning("task %s: %s failed (%s); retry %d in %.1f s",
+                                self.id, what, error.code, attempt, delay)
+                else:
+                    raise
+                self._sleep(delay)
+                continue
+            if attempt or probe:
+                report("")
+                log.info("task %s: %s succeeded after %d retries, %d network probes",
+                         self.id, what, attempt, probe)
+            return result
+
+    # -- blocking steps (pool threads) -----------------------------------------------
+    def prepare(self, report: Report) -> list[PartPlan] | None:
+        """Check the source, then start or reconcile the multipart upload.
+
+        Returns the parts still to send ([] for a single PutObject), or None when
+        the server shows the upload was already completed by an earlier run.
+        """
+        record = self.store.get_task(self.id)
+        current = read_source_fingerprint(record.source_path)
+        why = record.fingerprint.difference(current) if record.fingerprint else None
+        if why and (record.upload_id or record.parts_done):
+            self._forget_upload(record, f"Source changed since last run ({why}) — restarted")
+            record = self.store.get_task(self.id)
+        self.store.set_fingerprint(self.id, current, current.size)
+        self.started_at = self.started_at or time.monotonic()
+
+        if not record.upload_id and current.size < self.config.multipart_threshold:
+            self.single = True
+            self._set_progress_from_store()
+            return []
+        if record.upload_id:
+            try:
+                remote = self._call(lambda: self.bucket.list_parts(record.key, record.upload_id),
+                                    report, "ListParts")
+            except S3Error as error:
+                if error.kind is not ErrorKind.NO_SUCH_UPLOAD:
+                    raise
+                if self._completed_on_server(record):
+                    return None
+                self._forget_upload(record, "The server no longer has the earlier upload "
+                                            "(it expired or was aborted) — started a new one",
+                                    abort=False)
+                record = self.store.get_task(self.id)
+            else:
+                return self._reconcile(remote)
+        return self._create_upload(record, current.size, report)
+
+    def _create_upload(self, record, size: int, report: Report) -> list[PartPlan]:
+        if record.fingerprint is not None:
+            # An earlier run got as far as CreateMultipartUpload; if it died before the
+            # store recorded the id, that upload is ours and would be orphaned.
+            self._abort_unrecorded_uploads(record, report)
+        part_size = choose_part_size(size, self.config.part_size)
+        plan = plan_parts(size, part_size)
+        algorithm = record.checksum_algorithm if self.bucket.checksum_supported else ""
+        upload_id = self._call(lambda: self.bucket.create_multipart(record.key, algorithm),
+                               report, "CreateMultipartUpload")
+        self.store.begin_upload(self.id, upload_id, part_size, plan)
+        log.info("task %s: started multipart upload of %s to s3://%s/%s: %d parts of %d bytes",
+                 self.id, record.source_path, record.bucket, record.key, len(plan), part_size)
+        self._set_progress_from_store()
+        return plan
+
+    def _abort_unrecorded_uploads(self, record, report: Report) -> None:
+        uploads = self._call(lambda: self.bucket.list_multipart_uploads(prefix=record.key),
+                             report, "ListMultipartUploads")
+        for upload in uploads:
+            if upload.key == record.key and upload.initiated.timestamp() >= record.created_at - 60:
+                self._call(lambda u=upload: self.bucket.abort(u.key, u.upload_id), report,
+                           "AbortMultipartUpload")
+                log.warning("task %s: aborted upload %s that an interrupted run started but "
+                            "never recorded", self.id, upload.upload_id)
+
+    def _reconcile(self, remote) -> list[PartPlan]:
+        """A part counts as done only if the server has it with the expected size (and ETag)."""
+        on_server = {part.number: part for part in remote}
+        lost, pending = [], []
+        for part in self.store.parts(self.id):
+            seen = on_server.get(part.number)
+            ok = (seen is not None and seen.size == part.size
+                  and (part.etag is None or seen.etag == part.etag))
+            if part.state is PartState.DONE and not ok:
+                lost.append(part.number)
+            if part.state is not PartState.DONE or not ok:
+                pending.append(PartPlan(part.number, part.offset, part.size))
+        if lost:
+            self.store.mark_parts_pending(self.id, lost)
+            log.warning("task %s: server lacks parts %s that were recorded done; resending",
+                        self.id, lost)
+        self._set_progress_from_store()
+        log.info("task %s: reconciled with server: %d parts to send", self.id, len(pending))
+        return pending
+
+    def _completed_on_server(self, record) -> bool:
+        """After a crash between Complete and the store's record of it, the object tells."""
+        parts = self.store.parts(self.id)
+        if not parts or any(p.state is not PartState.DONE for p in parts):
+            return False
+        head = self.bucket.head(record.key)
+        if head is None or head.size != record.size:
+            return False
+        if head.etag != multipart_etag([p.etag for p in parts]):
+            return False
+        self._finish(record, "verified on the server after an interrupted completion")
+        return True
+
+    def _forget_upload(self, record, notice: str, abort: bool = True) -> None:
+        if abort and record.upload_id:
+            try:
+                self.bucket.abort(record.key, record.upload_id)
+            except S3Error as error:       # the stale upload is cleaned by `hoist cleanup`
+                log.warning("task %s: could not abort stale upload: %s", self.id, error.message)
+        self.store.reset_upload(self.id)
+        self.notice = notice
+        self.store.set_state(self.id, self.state, message=notice)
+        log.warning("task %s: %s", self.id, notice)
+        self._set_progress_from_store()
+
+    def _read(self, offset: int, size: int) -> bytes:
+        try:
+            with open(self.record.source_path, "rb") as f:
+                data = os.pread(f.fileno(), size, offset)
+        except OSError as e:
+            raise InputError(f"{self.record.source_path} cannot be read any more "
+                             f"({e.strerror}).") from None
+        if len(data) != size:
+            raise SourceChanged("the file shrank during the upload")
+        return data
+
+    def _checksums(self, data: bytes) -> tuple[str | None, str | None]:
+        """(flexible checksum, Content-MD5): one or the other, as the store supports."""
+        algorithm = self.record.checksum_algorithm
+        if algorithm and self.bucket.checksum_supported:
+            return part_checksum(data, algorithm), None
+        return None, md5_b64(data)
+
+    def _send(self, number: int, data: bytes, request):
+        """Send ``data`` through ``request(body)``, counting its bytes as they go."""
+        def attempt():
+            body = ProgressBody(data, lambda n: self._add_inflight(number, n),
+                                self._stop.is_set, self.limiter)
+            try:
+                return request(body)
+            except BaseException:
+                self._drop_inflight(number)       # progress steps back; the part is resent
+                raise
+        return attempt
+
+    def send_part(self, part: PartPlan, report: Report) -> None:
+        data = self._read(part.offset, part.size)
+        record = self.record
+        algorithm = record.checksum_algorithm or "CRC32"
+        sent = {}
+
+        def request(body):
+            # worked out per attempt: the store may turn out to refuse flexible checksums
+            sent["checksum"], md5 = self._checksums(data)
+            return self.bucket.upload_part(record.key, record.upload_id, part.number, body,
+                                           part.size, sent["checksum"], md5, algorithm=algorithm)
+
+        etag, server_checksum = self._call(self._send(part.number, data, request), report,
+                                           f"part {part.number}")
+        checksum = server_checksum or sent["checksum"]
+        self.store.part_done(self.id, part.number, etag, checksum)
+        with self._lock:
+            self._inflight_bytes.pop(part.number, None)
+            self._done_bytes += part.size
+            self._parts_done += 1
+        self.dirty = True
+
+    def complete(self, report: Report) -> None:
+        """Finish the upload (or send the small file whole), then verify the object."""
+        record = self.store.get_task(self.id)
+        why = record.fingerprint.difference(read_source_fingerprint(record.source_path))
+        if why:
+            raise SourceChanged(why)
+        if self.single:
+            self._put_whole(record, report)
+            return
+        parts = self.store.parts(self.id)
+        listing = [(p.number, p.etag, p.checksum if record.checksum_algorithm else None)
+                   for p in parts]
+        report("Completing…")
+        try:
+            self._call(lambda: self.bucket.complete(record.key, record.upload_id, listing,
+                                                    algorithm=record.checksum_algorithm or "CRC32"),
+                       report, "CompleteMultipartUpload")
+        except S3Error as error:
+            if error.kind is ErrorKind.NO_SUCH_UPLOAD and self._completed_on_server(record):
+                return
+            raise
+        report("Verifying…")
+        self._verify(record, multipart_etag([p.etag for p in parts]))
+        self._finish(record, "verified")
+
+    def _put_whole(self, record, report: Report) -> None:
+        data = self._read(0, record.size)
+        md5 = md5_b64(data)            # small file: the MD5 also proves the ETag below
+        self._call(self._send(0, data, lambda body: self.bucket.put_object(
+            record.key, body, record.size, self._checksums(data)[0], md5,
+            algorithm=record.checksum_algorithm or "CRC32")), report, "PutObject")
+        with self._lock:
+            self._inflight_bytes.clear()
+            self._done_bytes = record.size
+        report("Verifying…")
+        self._verify(record, '"' + base64.b64decode(md5).hex() + '"')
+        self._finish(record, "verified")
+
+    def _verify(self, record, expected_etag: str) -> None:
+        head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
+        if head is None:
+            raise VerifyError(f"s3://{record.bucket}/{record.key} is missing after the upload.")
+        if head.size != record.size:
+            raise VerifyError(f"s3://{record.bucket}/{record.key} has {head.size:,} bytes on the "
+                              f"server but the file has {record.size:,}: retry to upload again.")
+        # An ETag that is not an MD5 (SSE-KMS, some S3-compatible stores) proves nothing either way.
+        if _looks_like_md5_etag(head.etag) and head.etag != expected_etag:
+            raise VerifyError(f"s3://{record.bucket}/{record.key} does not match what was sent "
+                              f"(ETag {head.etag}, expected {expected_etag}): retry to upload again.")
+
+    def _finish(self, record, how: str) -> None:
+        took = time.monotonic() - self.started_at if self.started_at else None
+        message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
+        self.store.mark_completed(self.id, message)
+        self.notice = message
+        with self._lock:
+            self._done_bytes = record.size
+            self._inflight_bytes.clear()
+            self._parts_done = self._parts_total
+        self.dirty = True
+        log.info("task %s: completed s3://%s/%s (%d bytes, %s)",
+                 self.id, record.bucket, record.key, record.size, how)
+
+    def abort(self) -> None:
+        """Cancel: abort the multipart upload on the server so it stops costing storage."""
+        record = self.store.get_task(self.id)
+        if record and record.upload_id:
+            try:
+                self.bucket.abort(record.key, record.upload_id)
+            except S3Error as error:
+                if error.kind is not ErrorKind.NO_SUCH_UPLOAD:   # already gone is what we want
+                    raise
+            log.info("task %s: aborted multipart upload %s", self.id, record.upload_id)
+
+
+def _looks_like_md5_etag(etag: str | None) -> bool:
+    if not etag:
+        return False
+    body = etag.strip('"').split("-")[0]
+    return len(body) == 32 and all(c in "0123456789abcdef" for c in body.lower())

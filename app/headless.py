@@ -1,0 +1,151 @@
+"""Running the engine without a window: the event loop behind `hoist upload` and `hoist resume`.
+
+A QCoreApplication drives the same UploadManager the window uses. Progress is
+drawn as one live line per active file on a terminal; SIGINT and SIGTERM pause
+every task (each finished part is already checkpointed) and exit with 130.
+"""
+
+import signal
+import socket
+import sys
+import time
+
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer
+
+from app.core.states import TaskState
+from app.core.units import format_duration, format_rate, format_size
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+FINAL = (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED)
+
+
+class HeadlessRun(QObject):
+    """Waits for a set of tasks to finish while showing their progress."""
+
+    def __init__(self, app: QCoreApplication, manager, task_ids: list[int], quiet: bool = False,
+                 out=sys.stdout, err=sys.stderr):
+        super().__init__()
+        self.app = app
+        self.manager = manager
+        self.task_ids = list(dict.fromkeys(task_ids))
+        self.quiet = quiet
+        self.out, self.err = out, err
+        self.live = not quiet and out.isatty()
+        self.interrupted = False
+        self._drawn_lines = 0
+        self._reported: set[int] = set()
+        self._started = time.monotonic()
+        manager.task_finished.connect(self._on_finished)
+        manager.idle.connect(self._check_done)
+        self._timer = QTimer(self)
+        self._timer.setInterval(500)
+        self._timer.timeout.connect(self._draw)
+        self._install_signal_handlers()
+
+    def exec(self) -> int:
+        """Run until every task is final (or a signal came); returns the exit status."""
+        if self.live:
+            self._timer.start()
+        QTimer.singleShot(0, self._check_done)
+        self.app.exec()
+        self._timer.stop()
+        self._erase()
+        if not self.interrupted:
+            self._summary()
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        infos = [self.manager.task(i) for i in self.task_ids]
+        return EXIT_OK if all(i and i.state is TaskState.COMPLETED for i in infos) else EXIT_FAILED
+
+    # -- signals ----------------------------------------------------------------------
+    def _install_signal_handlers(self) -> None:
+        # The C-level handler writes to this socket, which wakes Qt's loop at once.
+        self._wake_r, wake_w = socket.socketpair()
+        self._wake_w = wake_w
+        wake_w.setblocking(False)
+        self._wake_r.setblocking(False)
+        signal.set_wakeup_fd(wake_w.fileno())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: None)
+        self._notifier = QSocketNotifier(self._wake_r.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_signal)
+
+    def _on_signal(self) -> None:
+        try:
+            self._wake_r.recv(64)
+        except BlockingIOError:
+            return
+        if self.interrupted:
+            return
+        self.interrupted = True
+        self._erase()
+        print("\nInterrupted: pausing uploads and saving checkpoints…", file=self.err, flush=True)
+        self.manager.shutdown(timeout_ms=15_000)
+        paused = [i for i in self.task_ids
+                  if (info := self.manager.task(i)) and info.state is TaskState.PAUSED]
+        if paused:
+            print(f"{len(paused)} upload(s) paused. Continue with: hoist resume", file=self.err)
+        self.app.exit(EXIT_INTERRUPTED)
+
+    # -- progress ---------------------------------------------------------------------
+    def _on_finished(self, task_id: int, state: str) -> None:
+        if task_id not in self.task_ids or self.quiet or task_id in self._reported:
+            return
+        self._reported.add(task_id)
+        info = self.manager.task(task_id)
+        self._erase()
+        if info.state is TaskState.COMPLETED:
+            print(f"✓ {info.name} → {info.s3_uri} ({format_size(info.size)}) {info.message}",
+                  file=self.out, flush=True)
+        else:
+            print(f"✗ {info.name} → {info.s3_uri}: {info.message}", file=self.err, flush=True)
+
+    def _check_done(self) -> None:
+        infos = [self.manager.task(i) for i in self.task_ids]
+        if self.manager.is_idle() and all(i is None or i.state in FINAL or i.state is
+                                          TaskState.PAUSED for i in infos):
+            self.app.exit(EXIT_OK)
+
+    def _draw(self) -> None:
+        lines = []
+        for info in self.manager.tasks():
+            if info.id not in self.task_ids or info.state in FINAL or info.state is TaskState.QUEUED:
+                continue
+            pct = 100 * info.fraction
+            eta = format_duration(info.eta) if info.eta is not None else "—"
+            name = info.name if len(info.name) <= 32 else info.name[:31] + "…"
+            lines.append(f"{name:<32} {format_size(info.bytes_done):>9} / {format_size(info.size):<9}"
+                         f" {pct:5.1f}% {format_rate(info.speed):>12}  ETA {eta:<10} {info.message}")
+        self._erase()
+        if lines:
+            self.out.write("\n".join(lines) + "\n")
+            self.out.flush()
+        self._drawn_lines = len(lines)
+
+    def _erase(self) -> None:
+        if self.live and self._drawn_lines:
+            self.out.write(f"\x1b[{self._drawn_lines}F\x1b[J")
+            self.out.flush()
+        self._drawn_lines = 0
+
+    def _summary(self) -> None:
+        infos = [i for i in (self.manager.task(t) for t in self.task_ids) if i]
+        done = [i for i in infos if i.state is TaskState.COMPLETED]
+        failed = [i for i in infos if i.state is TaskState.FAILED]
+        cancelled = [i for i in infos if i.state is TaskState.CANCELLED]
+        took = time.monotonic() - self._started
+        total = sum(i.size for i in done)
+        parts = [f"{len(done)} of {len(infos)} file(s) uploaded ({format_size(total)}) "
+                 f"in {format_duration(took)}"]
+        if took > 0 and total:
+            parts.append(f"{format_rate(total / took)}")
+        if failed:
+            parts.append(f"{len(failed)} failed")
+        if cancelled:
+            parts.append(f"{len(cancelled)} cancelled")
+        print(", ".join(parts) + ".", file=self.out, flush=True)
+        if self.quiet:
+            for info in failed:
+                print(f"✗ {info.name} → {info.s3_uri}: {info.message}", file=self.err)
+        if failed:
+            print("Retry the failed uploads with: hoist resume", file=self.err)

@@ -1,0 +1,211 @@
+"""`hoist` as a user runs it: a real subprocess talking HTTP to moto's server."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from app.core.datadir import STORE_NAME
+from app.core.planner import MiB
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cli_env(s3_server, data_dir):
+    env = dict(os.environ)
+    env.update(HOIST_DATA_DIR=str(data_dir), AWS_ENDPOINT_URL=s3_server.endpoint_url,
+               PYTHONUNBUFFERED="1")
+    env.pop("QT_QPA_PLATFORM", None)          # the CLI needs no platform plugin at all
+    return env
+
+
+def hoist(env, *args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start(env, *args):
+    return subprocess.Popen([sys.executable, "-m", "app", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def parts_done(data_dir) -> int:
+    """Parts the running process has checkpointed, read straight from its SQLite store."""
+    path = data_dir / STORE_NAME
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM parts WHERE state = 'done'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def wait_for_parts(data_dir, n, proc, timeout=30):
+    deadline = time.monotonic() + timeout
+    while parts_done(data_dir) < n:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no parts were checkpointed in time"
+        time.sleep(0.05)
+
+
+def listing(env):
+    result = hoist(env, "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_upload_files_and_list(cli_env, bucket, make_file, download_sha256, sha256_file):
+    small, big = make_file("small.txt", 1000), make_file("big.bin", 11 * MiB)
+    result = hoist(cli_env, "upload", small, big, "--bucket", bucket, "--prefix", "in/",
+                   "--part-size", "5MiB")
+    assert result.returncode == 0, result.stderr
+    assert "2 of 2 file(s) uploaded" in result.stdout
+    assert download_sha256(bucket, "in/small.txt") == sha256_file(small)
+    assert download_sha256(bucket, "in/big.bin") == sha256_file(big)
+    rows = listing(cli_env)
+    assert {r["key"] for r in rows} == {"in/small.txt", "in/big.bin"}
+    for row in rows:
+        assert {"id", "path", "bucket", "key", "state", "bytes_done", "size", "parts_done",
+                "parts_total", "message"} <= row.keys()
+        assert row["state"] == "completed" and row["bytes_done"] == row["size"]
+
+
+def test_kill_9_then_resume_sends_only_missing_parts(cli_env, data_dir, bucket, make_file,
+                                                     s3_server, download_sha256, sha256_file):
+    path = make_file("crash.bin", 40 * MiB)                      # 8 parts of 5 MiB
+    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "2", "--bwlimit", "8MiB/s", "--quiet")
+    wait_for_parts(data_dir, 3, proc)
+    proc.kill()                                                  # SIGKILL: no clean-up at all
+    proc.wait()
+    sent_before_kill = s3_server.count("UploadPart", bucket=bucket)
+    result = hoist(cli_env, "resume", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert download_sha256(bucket, "crash.bin") == sha256_file(path)
+    total = s3_server.count("UploadPart", bucket=bucket)
+    assert total <= 8 + 2, f"{total} UploadPart requests for 8 parts with 2 in flight at the kill"
+    assert sent_before_kill < total
+    assert s3_server.count("CreateMultipartUpload", bucket=bucket) == 1
+
+
+def test_sigint_pauses_with_exit_130_then_resume_completes(cli_env, data_dir, bucket, make_file,
+                                                           download_sha256, sha256_file):
+    path = make_file("interrupted.bin", 30 * MiB)
+    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "1", "--bwlimit", "5MiB/s")
+    wait_for_parts(data_dir, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "hoist resume" in err
+    [row] = listing(cli_env)
+    assert row["state"] == "paused" and 0 < row["parts_done"] < row["parts_total"]
+    result = hoist(cli_env, "resume", str(row["id"]))
+    assert result.returncode == 0, result.stderr
+    assert download_sha256(bucket, "interrupted.bin") == sha256_file(path)
+
+
+def test_sigterm_also_checkpoints(cli_env, data_dir, bucket, make_file):
+    path = make_file("term.bin", 30 * MiB)
+    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "1", "--bwlimit", "5MiB/s")
+    wait_for_parts(data_dir, 1, proc)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert listing(cli_env)[0]["state"] == "paused"
+
+
+def test_missing_file_exit_2_and_other_files_still_upload(cli_env, bucket, make_file, tmp_path,
+                                                          download_sha256, sha256_file):
+    good = make_file("good.txt", 10)
+    result = hoist(cli_env, "upload", tmp_path / "missing.txt", good, "--bucket", bucket)
+    assert result.returncode == 2
+    assert "missing.txt does not exist" in result.stderr
+    assert download_sha256(bucket, "good.txt") == sha256_file(good)
+
+
+def test_missing_bucket_exit_2_with_one_line(cli_env, make_file):
+    result = hoist(cli_env, "upload", make_file("x.txt", 10), "--bucket", "no-such-bucket-here")
+    assert result.returncode == 2
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and "no-such-bucket-here" in lines[0], result.stderr
+
+
+def test_wrong_credentials_exit_2_and_no_secret_printed(cli_env, bucket, make_file, s3_server):
+    s3_server.fail_next("ListObjects", status=403, code="InvalidAccessKeyId", times=1)
+    result = hoist(cli_env, "upload", make_file("x.txt", 10), "--bucket", bucket)
+    assert result.returncode == 2, result.stderr
+    assert "access key" in result.stderr.lower()
+    assert cli_env["AWS_SECRET_ACCESS_KEY"] not in result.stderr + result.stdout
+
+
+def test_bad_usage_exit_2(cli_env, make_file):
+    assert hoist(cli_env, "upload", make_file("x", 1)).returncode == 2              # no --bucket
+    assert hoist(cli_env, "upload", make_file("y", 1), "--bucket", "b",
+                 "--part-size", "lots").returncode == 2
+    assert hoist(cli_env, "upload", make_file("z", 1), "--bucket", "b",
+                 "--concurrency", "0").returncode == 2
+    assert hoist(cli_env, "resume", "999").returncode == 2
+
+
+def test_corrupt_database_is_kept_aside_and_a_new_store_starts(cli_env, data_dir, bucket,
+                                                               make_file):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / STORE_NAME).write_bytes(b"this is not a database" * 100)
+    result = hoist(cli_env, "upload", make_file("after.txt", 10), "--bucket", bucket)
+    assert result.returncode == 0, result.stderr
+    assert "damaged" in result.stderr
+    assert any(p.name.startswith(STORE_NAME + ".corrupt") for p in data_dir.iterdir())
+
+
+def test_cancel_aborts_on_server_and_forgets(cli_env, data_dir, bucket, make_file, s3):
+    path = make_file("tocancel.bin", 30 * MiB)
+    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "1", "--bwlimit", "5MiB/s")
+    wait_for_parts(data_dir, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    [row] = listing(cli_env)
+    result = hoist(cli_env, "cancel", row["id"])
+    assert result.returncode == 0, result.stderr
+    assert listing(cli_env) == []
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_cleanup_aborts_orphans_but_keeps_resumable_uploads(cli_env, data_dir, bucket, make_file, s3):
+    orphan = s3.create_multipart_upload(Bucket=bucket, Key="orphan.bin")["UploadId"]
+    path = make_file("mine.bin", 30 * MiB)
+    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "1", "--bwlimit", "5MiB/s")
+    wait_for_parts(data_dir, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+
+    dry = hoist(cli_env, "cleanup", "--bucket", bucket, "--older-than", "0s", "--dry-run")
+    assert dry.returncode == 0 and "Would abort s3://%s/orphan.bin" % bucket in dry.stdout
+    assert len(s3.list_multipart_uploads(Bucket=bucket)["Uploads"]) == 2
+    real = hoist(cli_env, "cleanup", "--bucket", bucket, "--older-than", "0s")
+    assert real.returncode == 0, real.stderr
+    left = [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]]
+    assert orphan not in left and len(left) == 1
+    assert hoist(cli_env, "resume").returncode == 0
+
+
+def test_log_records_events_without_secrets(cli_env, data_dir, bucket, make_file, s3_server):
+    s3_server.fail_next("UploadPart", status=503, code="SlowDown", times=1)
+    result = hoist(cli_env, "upload", make_file("logged.bin", 6 * MiB), "--bucket", bucket,
+                   "--part-size", "5MiB", "--verbose")
+    assert result.returncode == 0, result.stderr
+    log_text = (data_dir / "hoist.log").read_text()
+    assert "queued" in log_text and "completed" in log_text and "retry 1" in log_text
+    assert "retry 1" in result.stderr                   # --verbose mirrors the log
+    for text in (log_text, result.stdout, result.stderr):
+        assert cli_env["AWS_SECRET_ACCESS_KEY"] not in text

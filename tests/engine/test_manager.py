@@ -1,0 +1,250 @@
+"""UploadManager against moto's server over HTTP: real files, real SQLite, real Qt loop."""
+
+import os
+
+import pytest
+
+from app.core.config import TransferConfig
+from app.core.datadir import STORE_NAME
+from app.core.planner import MiB
+from app.core.retry import RetryPolicy
+from app.core.s3 import Destination, S3Clients
+from app.core.sources import InputError
+from app.core.states import TaskState
+from app.core.store import CheckpointStore
+from app.engine.manager import UploadManager
+
+FAST_RETRIES = RetryPolicy(base=0.01, cap=0.05, max_attempts=4, network_cap=0.2)
+
+
+def small_config(**changes) -> TransferConfig:
+    base = dict(part_size=5 * MiB, multipart_threshold=5 * MiB, files_at_once=3,
+                parts_per_file=2, parts_total=4, max_attempts=4)
+    base.update(changes)
+    return TransferConfig(**base)
+
+
+class Engine:
+    """A manager over a store in the test's data directory, rebuilt as a restarted app would."""
+
+    def __init__(self, qtbot, data_dir, config):
+        self.qtbot = qtbot
+        self.data_dir = data_dir
+        self.config = config
+        self.store = self.manager = None
+        self.start()
+
+    def start(self, config=None):
+        self.store = CheckpointStore.open(self.data_dir / STORE_NAME)
+        self.manager = UploadManager(self.store, S3Clients(max_pool_connections=16),
+                                     config or self.config, policy=FAST_RETRIES)
+        return self.manager
+
+    def stop(self):
+        self.manager.shutdown(10_000)
+        self.manager.deleteLater()
+        self.store.close()
+
+    def wait_idle(self, timeout=30_000):
+        self.qtbot.waitUntil(self.manager.is_idle, timeout=timeout)
+
+    def state(self, task_id):
+        return self.manager.task(task_id).state
+
+
+@pytest.fixture
+def engine(qtbot, data_dir):
+    eng = Engine(qtbot, data_dir, small_config())
+    yield eng
+    eng.stop()
+
+
+@pytest.fixture
+def dest(s3_server, bucket):
+    return Destination(bucket=bucket, endpoint_url=s3_server.endpoint_url, region="us-east-1")
+
+
+@pytest.mark.parametrize("size", [0, 1, 5 * MiB, 5 * MiB + 1, 12 * MiB + 7])
+def test_object_is_byte_identical(engine, dest, make_file, download_sha256, sha256_file, size):
+    path = make_file(f"f{size}.bin", size)
+    [task_id] = engine.manager.add(path, dest)
+    engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.COMPLETED, info.message
+    assert "verified" in info.message
+    assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+
+
+def test_directory_tree_keys_and_contents(engine, dest, make_file, download_sha256, sha256_file):
+    files = [make_file("tree/a.txt", 10), make_file("tree/sub/deeper/b.bin", 6 * MiB),
+             make_file("tree/ünïcødé ✓/日本語.txt", 100), make_file("tree/sub/empty", 0)]
+    root = files[0].parent
+    ids = engine.manager.add(root, dest, key_prefix="backup/")
+    assert len(ids) == 4
+    engine.wait_idle()
+    for path in files:
+        key = "backup/" + path.relative_to(root.parent).as_posix()
+        assert download_sha256(dest.bucket, key) == sha256_file(path), key
+
+
+def test_same_file_same_key_is_one_task(engine, dest, make_file):
+    path = make_file("once.bin", 6 * MiB)
+    first = engine.manager.add(path, dest)
+    second = engine.manager.add(path, dest)
+    assert first == second
+    assert len(engine.manager.tasks()) == 1
+    engine.wait_idle()
+
+
+def test_missing_path_is_refused_clearly(engine, dest, tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        engine.manager.add(tmp_path / "nope.bin", dest)
+    assert engine.manager.tasks() == []
+
+
+def test_pause_stops_parts_and_resume_finishes(engine, dest, make_file, s3_server, qtbot,
+                                               download_sha256, sha256_file):
+    engine.manager.set_limits(1, 1, 1, 4 * MiB)        # slow enough to pause mid-file
+    path = make_file("slow.bin", 25 * MiB)
+    [task_id] = engine.manager.add(path, dest)
+    qtbot.waitUntil(lambda: engine.manager.task(task_id).parts_done >= 1, timeout=20_000)
+    engine.manager.pause(task_id)
+    assert engine.state(task_id) is TaskState.PAUSED
+    engine.wait_idle()
+    sent = s3_server.count("UploadPart", bucket=dest.bucket)
+    qtbot.wait(1500)
+    assert s3_server.count("UploadPart", bucket=dest.bucket) == sent, "parts sent while paused"
+    assert s3_server.count("AbortMultipartUpload", bucket=dest.bucket) == 0
+    engine.manager.set_limits(1, 2, 2, 0)
+    engine.manager.resume(task_id)
+    engine.wait_idle()
+    assert engine.state(task_id) is TaskState.COMPLETED
+    assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+
+
+def test_restart_continues_only_missing_parts(qtbot, data_dir, dest, make_file, s3_server,
+                                              download_sha256, sha256_file):
+    eng = Engine(qtbot, data_dir, small_config(parts_per_file=1, parts_total=1,
+                                               bandwidth_limit=5 * MiB))
+    path = make_file("big.bin", 30 * MiB)                       # 6 parts of 5 MiB
+    [task_id] = eng.manager.add(path, dest)
+    qtbot.waitUntil(lambda: eng.manager.task(task_id).parts_done >= 2, timeout=20_000)
+    eng.stop()                                                   # quit mid-upload
+    before = s3_server.count("UploadPart", bucket=dest.bucket)
+    done_before = CheckpointStore.open(data_dir / STORE_NAME, readonly=True).get_task(task_id)
+
+    manager = eng.start(small_config())                          # a new run over the same store
+    [restored] = manager.restore()
+    assert restored.state is TaskState.PAUSED
+    assert restored.bytes_done == done_before.bytes_done > 0
+    manager.resume_all()
+    eng.wait_idle()
+    assert eng.state(task_id) is TaskState.COMPLETED
+    resent = s3_server.count("UploadPart", bucket=dest.bucket) - before
+    assert resent == 6 - done_before.parts_done
+    assert s3_server.count("CreateMultipartUpload", bucket=dest.bucket) == 1
+    assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+    eng.stop()
+
+
+def test_source_modified_between_runs_restarts(qtbot, data_dir, dest, make_file, s3_server,
+                                               download_sha256, sha256_file):
+    eng = Engine(qtbot, data_dir, small_config(parts_per_file=1, parts_total=1,
+                                               bandwidth_limit=5 * MiB))
+    path = make_file("changing.bin", 20 * MiB)
+    [task_id] = eng.manager.add(path, dest)
+    qtbot.waitUntil(lambda: eng.manager.task(task_id).parts_done >= 1, timeout=20_000)
+    eng.stop()
+    with open(path, "r+b") as f:                                 # same size, new bytes
+        f.write(os.urandom(1024))
+    manager = eng.start(small_config())
+    manager.restore()
+    manager.resume(task_id)
+    eng.wait_idle()
+    info = manager.task(task_id)
+    assert info.state is TaskState.COMPLETED
+    assert download_sha256(dest.bucket, path.name) == sha256_file(path)   # never spliced
+    assert s3_server.count("CreateMultipartUpload", bucket=dest.bucket) == 2
+    assert s3_server.count("AbortMultipartUpload", bucket=dest.bucket) == 1
+    eng.stop()
+    record = CheckpointStore.open(data_dir / STORE_NAME, readonly=True).get_task(task_id)
+    assert record.state is TaskState.COMPLETED
+
+
+def test_upload_aborted_behind_our_back_starts_fresh(qtbot, data_dir, dest, make_file, s3, s3_server,
+                                                     download_sha256, sha256_file):
+    eng = Engine(qtbot, data_dir, small_config(parts_per_file=1, parts_total=1,
+                                               bandwidth_limit=5 * MiB))
+    path = make_file("expired.bin", 20 * MiB)
+    [task_id] = eng.manager.add(path, dest)
+    qtbot.waitUntil(lambda: eng.manager.task(task_id).parts_done >= 1, timeout=20_000)
+    eng.stop()
+    for upload in s3.list_multipart_uploads(Bucket=dest.bucket).get("Uploads", []):
+        s3.abort_multipart_upload(Bucket=dest.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+    manager = eng.start(small_config())
+    manager.restore()
+    manager.resume(task_id)
+    qtbot.waitUntil(lambda: "no longer has" in manager.task(task_id).message
+                    or manager.is_idle(), timeout=10_000)
+    eng.wait_idle()
+    info = manager.task(task_id)
+    assert info.state is TaskState.COMPLETED, info.message
+    assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+    eng.stop()
+
+
+def test_part_failing_twice_with_503_is_retried(engine, dest, make_file, s3_server,
+                                                download_sha256, sha256_file):
+    path = make_file("flaky.bin", 11 * MiB)                     # 3 parts
+    s3_server.fail_next("UploadPart", status=503, code="SlowDown", times=2)
+    [task_id] = engine.manager.add(path, dest)
+    engine.wait_idle()
+    assert engine.state(task_id) is TaskState.COMPLETED
+    assert s3_server.count("UploadPart", bucket=dest.bucket) == 3 + 2
+    assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+
+
+def test_fatal_error_fails_then_retry_continues_from_checkpoint(engine, dest, make_file, s3_server,
+                                                                download_sha256, sha256_file):
+    engine.manager.set_limits(1, 1, 1, 0)
+    path = make_file("denied.bin", 16 * MiB)                    # 4 parts
+    [task_id] = engine.manager.add(path, dest)
+    engine.qtbot.waitUntil(lambda: engine.manager.task(task_id).parts_done >= 1, timeout=20_000)
+    s3_server.fail_next("UploadPart", status=403, code="AccessDenied", times=1)
+    engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.FAILED
+    assert "denied" in info.message.lower()
+    done = info.parts_done
+    before = s3_server.count("UploadPart", bucket=dest.bucket)
+    engine.manager.retry(task_id)
+    engine.wait_idle()
+    assert engine.state(task_id) is TaskState.COMPLETED
+    assert s3_server.count("UploadPart", bucket=dest.bucket) - before == 4 - done
+    assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+
+
+def test_cancel_aborts_on_server_and_forgets(engine, dest, make_file, s3, qtbot):
+    engine.manager.set_limits(1, 1, 1, 4 * MiB)
+    path = make_file("cancel.bin", 20 * MiB)
+    [task_id] = engine.manager.add(path, dest)
+    qtbot.waitUntil(lambda: engine.manager.task(task_id).parts_done >= 1, timeout=20_000)
+    with qtbot.waitSignal(engine.manager.task_finished, timeout=10_000) as finished:
+        engine.manager.cancel(task_id)
+    assert finished.args == [task_id, "cancelled"]
+    assert s3.list_multipart_uploads(Bucket=dest.bucket).get("Uploads", []) == []
+    assert engine.store.get_task(task_id) is None
+
+
+def test_progress_is_batched_and_reaches_the_end(engine, dest, make_file, qtbot):
+    batches = []
+    engine.manager.tasks_updated.connect(batches.append)
+    path = make_file("progress.bin", 12 * MiB)
+    [task_id] = engine.manager.add(path, dest)
+    engine.wait_idle()
+    qtbot.waitUntil(lambda: any(i.id == task_id and i.state is TaskState.COMPLETED
+                                for batch in batches for i in batch), timeout=2_000)
+    final = [i for batch in batches for i in batch if i.id == task_id][-1]
+    assert final.bytes_done == final.size == 12 * MiB
+    # a handful of batches per second, not one per block sent
+    assert len(batches) < 200
