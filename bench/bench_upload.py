@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Benchmark: `hoist upload` against `aws s3 cp`, side by side, on the same local S3 server.
+
+    .venv/bin/python bench/bench_upload.py            # 1 GiB, 3 runs of each, alternating
+    .venv/bin/python bench/bench_upload.py --size 256MiB --runs 5
+
+Both tools upload one file with 8 MiB parts and 4 parts in flight to moto's
+S3 server, started here as a separate process on loopback so that its CPU is
+not counted as the client's. The AWS CLI comes from PyPI into a virtual
+environment of its own (bench/.work/awscli), since it pins its own botocore.
+For each run we record wall time, the client's CPU seconds (user + system,
+from wait4) and its peak RSS; the report gives medians and hoist/aws ratios.
+This is a benchmark, not a test: the machine is shared and noisy.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from app.core.units import format_size, parse_size  # noqa: E402
+
+WORK = ROOT / "bench" / ".work"
+RESULTS = ROOT / "bench" / "results"
+PART = 8 * 1024 * 1024
+CONCURRENCY = 4
+BUCKET = "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_awscli() -> Path:
+    venv = WORK / "awscli"
+    aws = venv / "bin" / "aws"
+    if not aws.exists():
+        print("Installing the AWS CLI into", venv, flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "awscli"], check=True)
+    return aws
+
+
+def ensure_file(size: int) -> Path:
+    path = WORK / f"payload-{size}.bin"
+    if not path.exists() or path.stat().st_size != size:
+        print(f"Writing a {format_size(size)} file of random bytes", flush=True)
+        with open(path, "wb") as f:
+            left = size
+            while left:
+                chunk = os.urandom(min(left, 16 * 1024 * 1024))
+                f.write(chunk)
+                left -= len(chunk)
+    return path
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("moto's server did not start")
+
+
+def measure(cmd: list[str], env: dict) -> dict:
+    """Run ``cmd``; wall seconds, CPU seconds and peak RSS (bytes) of that process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd[0]} failed:\n{err}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=parse_size, default=parse_size("1GiB"))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    aws = ensure_awscli()
+    payload = ensure_file(args.size)
+    server, url = start_server()
+    try:
+        import boto3
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+        s3.create_bucket(Bucket=BUCKET)
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+                   AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=url)
+        config = WORK / "aws-config"
+        config.write_text("[default]\ns3 =\n"
+                          f"  multipart_threshold = {PART // (1024 * 1024)}MB\n"
+                          f"  multipart_chunksize = {PART // (1024 * 1024)}MB\n"
+                          f"  max_concurrent_requests = {CONCURRENCY}\n")
+        aws_env = dict(env, AWS_CONFIG_FILE=str(config))
+        results = {"hoist": [], "aws": []}
+        for run in range(args.runs):
+            for tool in ("hoist", "aws"):           # alternate, so drift hits both alike
+                key = f"{tool}-{run}.bin"
+                if tool == "hoist":
+                    data = tempfile.mkdtemp(prefix="hoist-bench-")
+                    link = Path(data) / key          # hoist names the key after the file
+                    link.symlink_to(payload)
+                    cmd = [sys.executable, "-m", "app", "upload", str(link), "--bucket", BUCKET,
+                           "--part-size", str(PART), "--concurrency", str(CONCURRENCY),
+                           "--files", "1", "--quiet"]
+                    sample = measure(cmd, dict(env, HOIST_DATA_DIR=data))
+                    shutil.rmtree(data, ignore_errors=True)
+                else:
+                    cmd = [str(aws), "s3", "cp", str(payload), f"s3://{BUCKET}/{key}",
+                           "--endpoint-url", url, "--only-show-errors"]
+                    sample = measure(cmd, aws_env)
+                head = s3.head_object(Bucket=BUCKET, Key=key)
+                assert head["ContentLength"] == args.size, f"{tool} uploaded a wrong size"
+                s3.delete_object(Bucket=BUCKET, Key=key)
+                results[tool].append(sample)
+                print(f"run {run + 1} {tool:5}: {sample['wall']:6.2f} s wall, "
+                      f"{sample['cpu']:6.2f} s CPU, {format_size(sample['rss'])} peak RSS", flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+    report(results, args.size)
+
+
+def report(results: dict, size: int) -> None:
+    gib = size / 1024**3
+    med = {tool: {k: statistics.median(s[k] for s in samples) for k in ("wall", "cpu", "rss")}
+           for tool, samples in results.items()}
+    h, a = med["hoist"], med["aws"]
+    rss_target = 80 * 1024**2 + CONCURRENCY * PART
+    rows = [
+        ("Throughput (MiB/s)", size / h["wall"] / 2**20, size / a["wall"] / 2**20,
+         a["wall"] / h["wall"], "≥ 1.0×"),
+        ("Client CPU (s per GiB)", h["cpu"] / gib, a["cpu"] / gib, h["cpu"] / a["cpu"], "≤ 0.8×"),
+        ("Peak RSS (MiB)", h["rss"] / 2**20, a["rss"] / 2**20, h["rss"] / a["rss"],
+         f"≤ {rss_target / 2**20:.0f} MiB"),
+    ]
+    lines = [f"{format_size(size)} file, 8 MiB parts, 4 in flight, moto server on loopback, "
+             f"medians of {len(results['hoist'])} alternating runs each.", "",
+             "| measure | hoist | aws s3 cp | hoist / aws | target |", "|---|---|---|---|---|"]
+    for name, hv, av, ratio, target in rows:
+        lines.append(f"| {name} | {hv:.1f} | {av:.1f} | {ratio:.2f}× | {target} |")
+    met = {"throughput": a["wall"] / h["wall"] >= 1.0, "cpu": h["cpu"] / a["cpu"] <= 0.8,
+           "rss": h["rss"] <= rss_target}
+    lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items())]
+    text = "\n".join(lines)
+    print("\n" + text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "upload.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
