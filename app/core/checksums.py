@@ -25,6 +25,50 @@ def part_checksum(data: bytes, algorithm: str) -> str:
     return base64.b64encode(raw).decode()
 
 
+def file_range_checksums(path, offset: int, size: int, algorithm: str,
+                         want_md5: bool) -> tuple[str | None, str | None]:
+    """(flexible checksum, Content-MD5) of ``size`` bytes at ``offset``, read 1 MiB at a time.
+
+    Raises EOFError if the file is shorter than that: it shrank since it was planned.
+    """
+    crc, sha, md5 = 0, None, hashlib.md5() if want_md5 else None
+    algorithm = (algorithm or "").upper()
+    if algorithm in ("SHA1", "SHA256"):
+        sha = hashlib.new(algorithm.lower())
+    elif algorithm not in ("", "CRC32"):
+        data = _read_range(path, offset, size)            # rare: CRC32C needs awscrt anyway
+        return part_checksum(data, algorithm), md5_b64(data) if want_md5 else None
+    with open(path, "rb") as f:
+        f.seek(offset)
+        left = size
+        while left:
+            chunk = f.read(min(left, 1 << 20))
+            if not chunk:
+                raise EOFError(f"{path} ended {left} bytes early")
+            left -= len(chunk)
+            if algorithm == "CRC32":
+                crc = zlib.crc32(chunk, crc)
+            elif sha is not None:
+                sha.update(chunk)
+            if md5 is not None:
+                md5.update(chunk)
+    checksum = None
+    if algorithm == "CRC32":
+        checksum = base64.b64encode(crc.to_bytes(4, "big")).decode()
+    elif sha is not None:
+        checksum = base64.b64encode(sha.digest()).decode()
+    return checksum, base64.b64encode(md5.digest()).decode() if md5 else None
+
+
+def _read_range(path, offset: int, size: int) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read(size)
+    if len(data) != size:
+        raise EOFError(f"{path} ended {size - len(data)} bytes early")
+    return data
+
+
 def md5_b64(data: bytes) -> str:
     """The value of a Content-MD5 header."""
     return base64.b64encode(hashlib.md5(data).digest()).decode()

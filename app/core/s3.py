@@ -13,6 +13,7 @@ from datetime import datetime
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from app.core.errors import ErrorKind, S3Error, classify, is_checksum_rejection
 
@@ -80,7 +81,11 @@ class S3Clients:
             connect_timeout=10, read_timeout=60,
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
-            s3={"addressing_style": "path" if dest.path_style else "auto"},
+            # Each part carries a signed CRC32 or MD5 header that the server checks, so the
+            # body needs no SHA-256 signature even over plain HTTP (botocore would otherwise
+            # read every part twice: once to hash it, once to send it).
+            s3={"addressing_style": "path" if dest.path_style else "auto",
+                "payload_signing_enabled": False},
         )
         if dest.profile:
             session = boto3.Session(profile_name=dest.profile)
@@ -126,7 +131,8 @@ class Bucket:
             return getattr(client, _METHODS[operation])(Bucket=self.name, **params)
         except S3Error:
             raise
-        except Exception as exc:  # noqa: BLE001 -- every failure is classified
+        except (BotoCoreError, ClientError, OSError) as exc:
+            # anything else (a pause raised from the request body, say) is the caller's
             error = classify(exc, operation=operation, bucket=self.name, key=key,
                              profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
                              account=self.dest.account)

@@ -1,6 +1,7 @@
 """Counting bytes as they leave: the request body wrapper and the speed meter."""
 
 import collections
+import os
 import threading
 import time
 from typing import Callable
@@ -10,46 +11,55 @@ class Interrupted(Exception):
     """The task was asked to stop (pause, cancel, shutdown); not an error."""
 
 
-class ProgressBody:
-    """A read-only file over one part's bytes that boto3 sends as the request body.
+class SourceShrank(Exception):
+    """The file ended before the part did: it changed since the part was planned."""
 
-    Every read takes tokens from the shared bandwidth limiter, reports the bytes
-    to ``on_bytes`` (negative when botocore rewinds to resend) and raises
-    :class:`Interrupted` as soon as ``should_stop()`` is true, so a pause cuts
-    an in-flight part within one block rather than after the whole part.
+
+class ProgressBody:
+    """A read-only file over one part's byte range that boto3 sends as the request body.
+
+    Bytes are read from disk as they are sent, so memory stays flat however big
+    the parts are. Every read takes tokens from the shared bandwidth limiter,
+    reports the bytes to ``on_bytes`` (negative when botocore rewinds to resend)
+    and raises :class:`Interrupted` as soon as ``should_stop()`` is true, so a
+    pause cuts an in-flight part within one block rather than after the part.
     """
 
-    def __init__(self, data: bytes, on_bytes: Callable[[int], None],
+    def __init__(self, path: str, offset: int, size: int, on_bytes: Callable[[int], None],
                  should_stop: Callable[[], bool], limiter=None):
-        self._data = data
-        self._view = memoryview(data)
+        self._fd = os.open(path, os.O_RDONLY)
+        self._offset = offset
+        self._size = size
         self._pos = 0
         self._on_bytes = on_bytes
         self._should_stop = should_stop
         self._limiter = limiter
 
     def __len__(self) -> int:
-        return len(self._data)
+        return self._size
 
     def read(self, size: int = -1) -> bytes:
         if self._should_stop():
             raise Interrupted()
-        if size is None or size < 0:
-            size = len(self._data) - self._pos
-        chunk = self._view[self._pos:self._pos + size]
-        if chunk and self._limiter is not None:
-            if not self._limiter.consume(len(chunk), self._should_stop):
-                raise Interrupted()
+        left = self._size - self._pos
+        size = left if size is None or size < 0 else min(size, left)
+        if size <= 0:
+            return b""
+        if self._limiter is not None and not self._limiter.consume(size, self._should_stop):
+            raise Interrupted()
+        chunk = os.pread(self._fd, size, self._offset + self._pos)
+        if len(chunk) < size:
+            raise SourceShrank("the file shrank during the upload")
         self._pos += len(chunk)
-        if chunk:
-            self._on_bytes(len(chunk))
-        return chunk.tobytes()
+        self._on_bytes(len(chunk))
+        return chunk
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        new = {0: offset, 1: self._pos + offset, 2: len(self._data) + offset}[whence]
+        new = {0: offset, 1: self._pos + offset, 2: self._size + offset}[whence]
+        new = max(0, min(new, self._size))
         if new < self._pos:
             self._on_bytes(new - self._pos)      # a rewind: those bytes will be sent again
-        self._pos = max(0, min(new, len(self._data)))
+        self._pos = new
         return self._pos
 
     def tell(self) -> int:
@@ -60,6 +70,14 @@ class ProgressBody:
 
     def readable(self) -> bool:
         return True
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __del__(self):
+        self.close()
 
 
 class SpeedMeter:

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from typing import Callable
 
-from app.core.checksums import md5_b64, multipart_etag, part_checksum
+from app.core.checksums import file_range_checksums, multipart_etag
 from app.core.config import TransferConfig
 from app.core.errors import ErrorKind, S3Error
 from app.core.fingerprint import Fingerprint, fingerprint
@@ -25,7 +25,7 @@ from app.core.retry import RetryPolicy
 from app.core.sources import InputError
 from app.core.states import PartState, TaskState
 from app.core.units import format_duration
-from app.engine.progress import Interrupted, ProgressBody, SpeedMeter
+from app.engine.progress import Interrupted, ProgressBody, SourceShrank, SpeedMeter
 
 log = logging.getLogger("hoist.task")
 
@@ -289,50 +289,56 @@ class UploadTask:
         log.warning("task %s: %s", self.id, notice)
         self._set_progress_from_store()
 
-    def _read(self, offset: int, size: int) -> bytes:
+    def _checksums(self, offset: int, size: int, want_md5: bool = False):
+        """(flexible checksum, Content-MD5) of a byte range: one or the other, as the store allows.
+
+        A first pass over the range, from the page cache in practice; the bytes
+        are read again as they are sent, so no part is ever held in memory.
+        """
+        algorithm = self.record.checksum_algorithm if self.bucket.checksum_supported else ""
         try:
-            with open(self.record.source_path, "rb") as f:
-                data = os.pread(f.fileno(), size, offset)
+            return file_range_checksums(self.record.source_path, offset, size, algorithm,
+                                        want_md5 or not algorithm)
+        except EOFError:
+            raise SourceChanged("the file shrank during the upload") from None
         except OSError as e:
             raise InputError(f"{self.record.source_path} cannot be read any more "
                              f"({e.strerror}).") from None
-        if len(data) != size:
-            raise SourceChanged("the file shrank during the upload")
-        return data
 
-    def _checksums(self, data: bytes) -> tuple[str | None, str | None]:
-        """(flexible checksum, Content-MD5): one or the other, as the store supports."""
-        algorithm = self.record.checksum_algorithm
-        if algorithm and self.bucket.checksum_supported:
-            return part_checksum(data, algorithm), None
-        return None, md5_b64(data)
-
-    def _send(self, number: int, data: bytes, request):
-        """Send ``data`` through ``request(body)``, counting its bytes as they go."""
+    def _send(self, number: int, offset: int, size: int, request):
+        """An attempt that sends ``size`` bytes at ``offset`` through ``request(body)``."""
         def attempt():
-            body = ProgressBody(data, lambda n: self._add_inflight(number, n),
-                                self._stop.is_set, self.limiter)
+            try:
+                body = ProgressBody(self.record.source_path, offset, size,
+                                    lambda n: self._add_inflight(number, n),
+                                    self._stop.is_set, self.limiter)
+            except OSError as e:
+                raise InputError(f"{self.record.source_path} cannot be read any more "
+                                 f"({e.strerror}).") from None
             try:
                 return request(body)
+            except SourceShrank as e:
+                raise SourceChanged(str(e)) from None
             except BaseException:
                 self._drop_inflight(number)       # progress steps back; the part is resent
                 raise
+            finally:
+                body.close()
         return attempt
 
     def send_part(self, part: PartPlan, report: Report) -> None:
-        data = self._read(part.offset, part.size)
         record = self.record
         algorithm = record.checksum_algorithm or "CRC32"
         sent = {}
 
         def request(body):
             # worked out per attempt: the store may turn out to refuse flexible checksums
-            sent["checksum"], md5 = self._checksums(data)
+            sent["checksum"], md5 = self._checksums(part.offset, part.size)
             return self.bucket.upload_part(record.key, record.upload_id, part.number, body,
                                            part.size, sent["checksum"], md5, algorithm=algorithm)
 
-        etag, server_checksum = self._call(self._send(part.number, data, request), report,
-                                           f"part {part.number}")
+        etag, server_checksum = self._call(self._send(part.number, part.offset, part.size,
+                                                      request), report, f"part {part.number}")
         checksum = server_checksum or sent["checksum"]
         self.store.part_done(self.id, part.number, etag, checksum)
         with self._lock:
@@ -367,16 +373,20 @@ class UploadTask:
         self._finish(record, "verified")
 
     def _put_whole(self, record, report: Report) -> None:
-        data = self._read(0, record.size)
-        md5 = md5_b64(data)            # small file: the MD5 also proves the ETag below
-        self._call(self._send(0, data, lambda body: self.bucket.put_object(
-            record.key, body, record.size, self._checksums(data)[0], md5,
-            algorithm=record.checksum_algorithm or "CRC32")), report, "PutObject")
+        sums = {}
+
+        def request(body):
+            # the MD5 also proves the ETag below
+            sums["checksum"], sums["md5"] = self._checksums(0, record.size, want_md5=True)
+            return self.bucket.put_object(record.key, body, record.size, sums["checksum"],
+                                          sums["md5"], algorithm=record.checksum_algorithm or "CRC32")
+
+        self._call(self._send(0, 0, record.size, request), report, "PutObject")
         with self._lock:
             self._inflight_bytes.clear()
             self._done_bytes = record.size
         report("Verifying…")
-        self._verify(record, '"' + base64.b64decode(md5).hex() + '"')
+        self._verify(record, '"' + base64.b64decode(sums["md5"]).hex() + '"')
         self._finish(record, "verified")
 
     def _verify(self, record, expected_etag: str) -> None:
