@@ -209,3 +209,31 @@ def test_log_records_events_without_secrets(cli_env, data_dir, bucket, make_file
     assert "retry 1" in result.stderr                   # --verbose mirrors the log
     for text in (log_text, result.stdout, result.stderr):
         assert cli_env["AWS_SECRET_ACCESS_KEY"] not in text
+
+
+def test_second_writer_is_refused_while_list_still_reads(cli_env, data_dir, bucket, make_file):
+    path = make_file("busy.bin", 30 * MiB)
+    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "1", "--bwlimit", "5MiB/s")
+    try:
+        wait_for_parts(data_dir, 1, proc)
+        second = hoist(cli_env, "upload", make_file("other.txt", 10), "--bucket", bucket)
+        assert second.returncode == 2
+        assert f"pid {proc.pid}" in second.stderr and "Another Hoist process" in second.stderr
+        assert listing(cli_env)[0]["state"] == "uploading"       # readers need no lock
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+
+
+def test_newer_schema_is_refused_and_left_untouched(cli_env, data_dir, bucket, make_file):
+    assert hoist(cli_env, "upload", make_file("first.txt", 10), "--bucket", bucket).returncode == 0
+    with sqlite3.connect(data_dir / STORE_NAME) as db:
+        db.execute("INSERT INTO schema_version (version) VALUES (99)")
+        db.commit()
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = (data_dir / STORE_NAME).read_bytes()
+    result = hoist(cli_env, "upload", make_file("second.txt", 10), "--bucket", bucket)
+    assert result.returncode == 2
+    assert "newer version of Hoist" in result.stderr
+    assert (data_dir / STORE_NAME).read_bytes() == before
