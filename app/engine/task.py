@@ -225,9 +225,10 @@ class UploadTask:
             self._abort_unrecorded_uploads(record, report)
         part_size = choose_part_size(size, self.config.part_size)
         plan = plan_parts(size, part_size)
-        algorithm = record.checksum_algorithm if self.bucket.checksum_supported else ""
-        upload_id = self._call(lambda: self.bucket.create_multipart(record.key, algorithm),
-                               report, "CreateMultipartUpload")
+        # the algorithm is chosen per attempt: a store that refuses it is asked again without
+        upload_id = self._call(lambda: self.bucket.create_multipart(
+            record.key, record.checksum_algorithm if self.bucket.checksum_supported else ""),
+            report, "CreateMultipartUpload")
         self.store.begin_upload(self.id, upload_id, part_size, plan)
         log.info("task %s: started multipart upload of %s to s3://%s/%s: %d parts of %d bytes",
                  self.id, record.source_path, record.bucket, record.key, len(plan), part_size)

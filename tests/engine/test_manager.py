@@ -248,3 +248,28 @@ def test_progress_is_batched_and_reaches_the_end(engine, dest, make_file, qtbot)
     assert final.bytes_done == final.size == 12 * MiB
     # a handful of batches per second, not one per block sent
     assert len(batches) < 200
+
+
+def test_parts_carry_crc32_checksums(engine, dest, make_file, s3_server):
+    engine.manager.add(make_file("crc.bin", 11 * MiB), dest)
+    engine.wait_idle()
+    parts = s3_server.of("UploadPart", bucket=dest.bucket)
+    assert len(parts) == 3
+    assert all("x-amz-checksum-crc32" in p.headers for p in parts)
+    assert s3_server.of("CreateMultipartUpload", bucket=dest.bucket)[0].headers[
+        "x-amz-checksum-algorithm"] == "CRC32"
+
+
+def test_store_that_refuses_checksums_gets_content_md5(engine, dest, make_file, s3_server,
+                                                       download_sha256, sha256_file):
+    path = make_file("nochecksum.bin", 11 * MiB)
+    s3_server.fail_next("CreateMultipartUpload", status=501, code="NotImplemented", times=1)
+    [task_id] = engine.manager.add(path, dest)
+    engine.wait_idle()
+    assert engine.state(task_id) is TaskState.COMPLETED, engine.manager.task(task_id).message
+    creates = s3_server.of("CreateMultipartUpload", bucket=dest.bucket)
+    assert "x-amz-checksum-algorithm" in creates[0].headers
+    assert "x-amz-checksum-algorithm" not in creates[1].headers
+    for part in s3_server.of("UploadPart", bucket=dest.bucket):
+        assert "content-md5" in part.headers and "x-amz-checksum-crc32" not in part.headers
+    assert download_sha256(dest.bucket, path.name) == sha256_file(path)

@@ -19,6 +19,8 @@ class RecordedRequest:
     path: str
     query: dict
     op: str
+    headers: dict          # lower-case names
+
 
     @property
     def bucket(self) -> str:
@@ -80,6 +82,11 @@ class RecordingS3Server:
             return sum(1 for r in self.requests
                        if r.op == op and (bucket is None or r.bucket == bucket))
 
+    def of(self, op: str, bucket: str | None = None) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests
+                    if r.op == op and (bucket is None or r.bucket == bucket)]
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -96,9 +103,11 @@ class RecordingS3Server:
 
     def _wsgi(self, environ, start_response):
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items()
+                   if k.startswith("HTTP_")}
         request = RecordedRequest(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"),
                                   query, classify(environ["REQUEST_METHOD"],
-                                                  environ.get("PATH_INFO", "/"), query))
+                                                  environ.get("PATH_INFO", "/"), query), headers)
         with self._lock:
             self.requests.append(request)
             failure = next((f for f in self._failures if f[0] == request.op), None)
