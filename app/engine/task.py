@@ -236,14 +236,24 @@ class UploadTask:
         return plan
 
     def _abort_unrecorded_uploads(self, record, report: Report) -> None:
+        """Abort uploads of this exact key that no task of ours owns.
+
+        Only reached when an earlier run of this task got as far as
+        CreateMultipartUpload without recording an id. Start times cannot tell
+        our orphan from another's (some stores report none), so a different
+        tool writing the same key at this moment would lose its upload; each
+        abort is logged.
+        """
+        ours = {t.upload_id for t in self.store.tasks() if t.upload_id}
         uploads = self._call(lambda: self.bucket.list_multipart_uploads(prefix=record.key),
                              report, "ListMultipartUploads")
         for upload in uploads:
-            if upload.key == record.key and upload.initiated.timestamp() >= record.created_at - 60:
+            if upload.key == record.key and upload.upload_id not in ours:
                 self._call(lambda u=upload: self.bucket.abort(u.key, u.upload_id), report,
                            "AbortMultipartUpload")
-                log.warning("task %s: aborted upload %s that an interrupted run started but "
-                            "never recorded", self.id, upload.upload_id)
+                log.warning("task %s: aborted upload %s of s3://%s/%s that an interrupted run "
+                            "started but never recorded", self.id, upload.upload_id,
+                            record.bucket, record.key)
 
     def _reconcile(self, remote) -> list[PartPlan]:
         """A part counts as done only if the server has it with the expected size (and ETag)."""

@@ -1,64 +1,15 @@
 """`hoist` as a user runs it: a real subprocess talking HTTP to moto's server."""
 
-import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 
 import pytest
 
 from app.core.datadir import STORE_NAME
 from app.core.planner import MiB
+from support.cli import hoist, listing, start, wait_for_parts
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def cli_env(s3_server, data_dir):
-    env = dict(os.environ)
-    env.update(HOIST_DATA_DIR=str(data_dir), AWS_ENDPOINT_URL=s3_server.endpoint_url,
-               PYTHONUNBUFFERED="1")
-    env.pop("QT_QPA_PLATFORM", None)          # the CLI needs no platform plugin at all
-    return env
-
-
-def hoist(env, *args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def start(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "app", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def parts_done(data_dir) -> int:
-    """Parts the running process has checkpointed, read straight from its SQLite store."""
-    path = data_dir / STORE_NAME
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
-            return db.execute("SELECT count(*) FROM parts WHERE state = 'done'").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-
-
-def wait_for_parts(data_dir, n, proc, timeout=30):
-    deadline = time.monotonic() + timeout
-    while parts_done(data_dir) < n:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "no parts were checkpointed in time"
-        time.sleep(0.05)
-
-
-def listing(env):
-    result = hoist(env, "list", "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def test_upload_files_and_list(cli_env, bucket, make_file, download_sha256, sha256_file):

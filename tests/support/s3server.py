@@ -66,6 +66,8 @@ class RecordingS3Server:
         self.endpoint_url = f"http://{host}:{self._server.server_port}"
         self.requests: list[RecordedRequest] = []
         self._failures: list[list] = []        # [op, status, code, times left]
+        self._stalls: dict[str, tuple[bool, threading.Event]] = {}   # op -> (after server?, release)
+        self.holding = threading.Event()       # set while a stalled request is being held
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -93,13 +95,40 @@ class RecordingS3Server:
             self._failures.clear()
 
     def clear_failures(self) -> None:
+        """Forget pending error injections and let any held request go."""
         with self._lock:
             self._failures.clear()
+        self.release_all()
 
     def fail_next(self, op: str, status: int = 503, code: str = "SlowDown", times: int = 1) -> None:
         """Answer the next ``times`` requests of ``op`` with an S3 error instead of serving them."""
         with self._lock:
             self._failures.append([op, status, code, times])
+
+    def stall_next(self, op: str, after_server: bool = False) -> threading.Event:
+        """Hold the next ``op`` request until the returned event is set.
+
+        ``after_server=False`` holds it before moto sees it (the request never
+        happened, as far as the store on the server is concerned);
+        ``after_server=True`` lets moto act on it and holds only the answer, so
+        the server has done the work but the client has not heard. Tests kill
+        the client while it waits, to crash it at exactly that point.
+        """
+        release = threading.Event()
+        with self._lock:
+            self._stalls[op] = (after_server, release)
+        return release
+
+    def release_all(self) -> None:
+        with self._lock:
+            stalls, self._stalls = list(self._stalls.values()), {}
+        for _, release in stalls:
+            release.set()
+
+    def _hold(self, release: threading.Event) -> None:
+        self.holding.set()
+        release.wait(timeout=60)
+        self.holding.clear()
 
     def _wsgi(self, environ, start_response):
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
@@ -115,8 +144,15 @@ class RecordingS3Server:
                 failure[3] -= 1
                 if failure[3] <= 0:
                     self._failures.remove(failure)
+            stall = self._stalls.pop(request.op, None)
+        if stall is not None and not stall[0]:
+            self._hold(stall[1])
         if failure is None:
-            return self._app(environ, start_response)
+            response = self._app(environ, start_response)
+            if stall is not None and stall[0]:
+                response = list(response)           # moto has done the work; hold the answer
+                self._hold(stall[1])
+            return response
         body_stream = environ.get("wsgi.input")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         while length > 0 and body_stream is not None:   # drain the body, as S3 would

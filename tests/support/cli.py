@@ -1,0 +1,45 @@
+"""Running `hoist` as a user would: a real subprocess, and reading its store from outside."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+
+from app.core.datadir import STORE_NAME
+
+
+def hoist(env, *args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start(env, *args):
+    return subprocess.Popen([sys.executable, "-m", "app", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def parts_done(data_dir) -> int:
+    """Parts the running process has checkpointed, read straight from its SQLite store."""
+    path = data_dir / STORE_NAME
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM parts WHERE state = 'done'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def wait_for_parts(data_dir, n, proc, timeout=30):
+    deadline = time.monotonic() + timeout
+    while parts_done(data_dir) < n:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no parts were checkpointed in time"
+        time.sleep(0.05)
+
+
+def listing(env):
+    result = hoist(env, "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
