@@ -128,7 +128,7 @@ class Bucket:
     def _call(self, operation: str, key: str | None, **params):
         try:
             client = self._clients.client_for(self.dest)
-            return getattr(client, _METHODS[operation])(Bucket=self.name, **params)
+            reply = getattr(client, _METHODS[operation])(Bucket=self.name, **params)
         except S3Error:
             raise
         except (BotoCoreError, ClientError, OSError) as exc:
@@ -141,6 +141,13 @@ class Bucket:
                 error = S3Error(ErrorKind.RETRYABLE, error.code,
                                 "The store does not accept checksums; using Content-MD5 instead")
             raise error from None
+        content_type = reply.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("content-type", "")
+        if content_type.startswith("text/html") and operation in _XML_REPLIES:
+            # a web server or captive portal answered; botocore would take its page for success
+            raise S3Error(ErrorKind.FATAL, "NotS3",
+                          f"{self.dest.endpoint_url or 'The endpoint'} does not look like S3 (it "
+                          "answered with a web page): check the endpoint URL.")
+        return reply
 
     def check_access(self) -> None:
         """Does the bucket exist and do the credentials work? (ListObjectsV2: unlike
@@ -223,6 +230,12 @@ _METHODS = {"HeadBucket": "head_bucket", "ListObjectsV2": "list_objects_v2", "Cr
             "CompleteMultipartUpload": "complete_multipart_upload",
             "AbortMultipartUpload": "abort_multipart_upload", "HeadObject": "head_object",
             "PutObject": "put_object", "ListMultipartUploads": "list_multipart_uploads"}
+
+
+# operations whose answer is an XML document; some S3-compatible servers (moto among them)
+# label the empty answers of the others text/html
+_XML_REPLIES = {"ListObjectsV2", "CreateMultipartUpload", "ListParts", "CompleteMultipartUpload",
+                "ListMultipartUploads"}
 
 
 def _add_integrity(params: dict, checksum: str | None, content_md5: str | None, algorithm: str):

@@ -1,6 +1,7 @@
 """Running `hoist` as a user would: a real subprocess, and reading its store from outside."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -9,8 +10,15 @@ import time
 from app.core.datadir import STORE_NAME
 
 
-def hoist(env, *args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], env=env,
+# Root reads and writes anything; without these two capabilities it meets permissions
+# like anyone else, so permission tests mean the same under CI (root) as on a laptop.
+_AS_ORDINARY_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                     "--inh-caps=-dac_override,-dac_read_search"]
+
+
+def hoist(env, *args, timeout=60, obey_permissions=False):
+    prefix = _AS_ORDINARY_USER if obey_permissions and os.geteuid() == 0 else []
+    return subprocess.run([*prefix, sys.executable, "-m", "app", *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
