@@ -273,3 +273,37 @@ def test_store_that_refuses_checksums_gets_content_md5(engine, dest, make_file, 
     for part in s3_server.of("UploadPart", bucket=dest.bucket):
         assert "content-md5" in part.headers and "x-amz-checksum-crc32" not in part.headers
     assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+
+
+def test_lost_network_waits_and_continues_by_itself(qtbot, data_dir, dest, make_file, s3_server,
+                                                    download_sha256, sha256_file):
+    from dataclasses import replace
+
+    from support.outage import OutageRelay
+    relay = OutageRelay(int(s3_server.endpoint_url.rsplit(":", 1)[1]))
+    store = CheckpointStore.open(data_dir / STORE_NAME)
+    # a budget of two tries: an outage that spent it would fail the task
+    policy = RetryPolicy(base=0.01, cap=0.05, max_attempts=2, network_base=0.2, network_cap=0.5)
+    manager = UploadManager(store, S3Clients(max_pool_connections=8),
+                            small_config(parts_per_file=1, parts_total=1, bandwidth_limit=6 * MiB),
+                            policy=policy)
+    states = []
+    manager.task_state_changed.connect(lambda _id, state: states.append(state))
+    try:
+        path = make_file("outage.bin", 30 * MiB)
+        [task_id] = manager.add(path, replace(dest, endpoint_url=relay.endpoint_url))
+        qtbot.waitUntil(lambda: manager.task(task_id).parts_done >= 2, timeout=20_000)
+        relay.down()
+        qtbot.waitUntil(lambda: "Waiting for network" in manager.task(task_id).message,
+                        timeout=10_000)
+        qtbot.wait(3000)                                   # the outage lasts a while
+        assert manager.task(task_id).state is TaskState.UPLOADING
+        relay.up()
+        qtbot.waitUntil(manager.is_idle, timeout=30_000)
+        assert manager.task(task_id).state is TaskState.COMPLETED
+        assert "failed" not in states
+        assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+    finally:
+        manager.shutdown(5000)
+        store.close()
+        relay.stop()
