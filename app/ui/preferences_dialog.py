@@ -1,0 +1,68 @@
+"""Preferences: caps, part size, bandwidth limit, start-up and closing behaviour."""
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
+                               QSpinBox, QVBoxLayout)
+
+from app.core.config import MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT
+from app.core.planner import MiB
+from app.core.preferences import Preferences
+
+
+def _spin(low: int, high: int, value: int, suffix: str = "", special: str = "") -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    if special:
+        box.setSpecialValueText(special)     # shown instead of the lowest value
+    box.setMinimumWidth(120)
+    return box
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, prefs: Preferences, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self._prefs = prefs
+        self.files = _spin(1, MAX_FILES_AT_ONCE, prefs.files_at_once, " files")
+        self.parts = _spin(1, MAX_PARTS_IN_FLIGHT, prefs.parts_per_file, " parts")
+        self.part_size = _spin(5, 5120, prefs.part_size // MiB, " MiB")
+        self.part_size.setToolTip("Bigger files use bigger parts when needed: S3 allows "
+                                  "at most 10,000 parts per file.")
+        self.bandwidth = _spin(0, 100_000, prefs.bandwidth_limit // MiB, " MiB/s", "Unlimited")
+        self.bandwidth.setToolTip("Applies to all uploads together, immediately.")
+        transfers = QGroupBox("Transfers")
+        form = QFormLayout(transfers)
+        form.addRow("Files at once:", self.files)
+        form.addRow("Parts in flight per file:", self.parts)
+        form.addRow("Part size:", self.part_size)
+        form.addRow("Bandwidth limit:", self.bandwidth)
+
+        self.auto_resume = QCheckBox("Resume unfinished uploads when Hoist starts")
+        self.auto_resume.setChecked(prefs.auto_resume)
+        self.close_to_tray = QCheckBox("Closing the window keeps uploading in the tray")
+        self.close_to_tray.setChecked(prefs.close_to_tray)
+        self.ask_before_quit = QCheckBox("Ask before quitting while uploads run")
+        self.ask_before_quit.setChecked(prefs.ask_before_quit)
+        behaviour = QGroupBox("Start-up and closing")
+        column = QVBoxLayout(behaviour)
+        for box in (self.auto_resume, self.close_to_tray, self.ask_before_quit):
+            column.addWidget(box)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(transfers)
+        layout.addWidget(behaviour)
+        layout.addWidget(buttons)
+
+    def result_preferences(self) -> Preferences:
+        return replace(self._prefs, files_at_once=self.files.value(),
+                       parts_per_file=self.parts.value(), part_size=self.part_size.value() * MiB,
+                       bandwidth_limit=self.bandwidth.value() * MiB,
+                       auto_resume=self.auto_resume.isChecked(),
+                       close_to_tray=self.close_to_tray.isChecked(),
+                       ask_before_quit=self.ask_before_quit.isChecked())
