@@ -28,12 +28,15 @@ class ExistingObjectDialog(QDialog):
             button = QPushButton(label)
             button.clicked.connect(lambda _=False, c=choice: self._choose(c))
             buttons.addButton(button, role)
-            if choice == KEEP_BOTH:
+            button.setAutoDefault(False)
+            if choice == KEEP_BOTH:          # the safe choice answers Enter and has the focus
                 button.setDefault(True)
+                keep = button
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addWidget(self._all)
         layout.addWidget(buttons)
+        keep.setFocus()
 
     def _choose(self, choice: str) -> None:
         self.choice = choice

@@ -1,0 +1,9 @@
+from app.core.naming import keep_both_key
+
+
+def test_first_free_name_beside_the_key():
+    taken = {"photos/a (1).jpg", "photos/a (2).jpg"}
+    assert keep_both_key("photos/a.jpg", taken.__contains__) == "photos/a (3).jpg"
+    assert keep_both_key("a.tar.gz", set().__contains__) == "a.tar (1).gz"
+    assert keep_both_key("README", set().__contains__) == "README (1)"
+    assert keep_both_key("dir/.bashrc", set().__contains__) == "dir/.bashrc (1)"
