@@ -307,3 +307,33 @@ def test_lost_network_waits_and_continues_by_itself(qtbot, data_dir, dest, make_
         manager.shutdown(5000)
         store.close()
         relay.stop()
+
+
+def test_flaky_network_and_throttling_every_file_completes(qtbot, data_dir, dest, make_file,
+                                                           s3_server, download_sha256,
+                                                           sha256_file):
+    """10% of uploads reset mid-body plus a burst of 503 SlowDown: all complete, identical."""
+    from dataclasses import replace
+
+    from support.outage import OutageRelay
+    relay = OutageRelay(int(s3_server.endpoint_url.rsplit(":", 1)[1]))
+    relay.reset_share(0.10)
+    store = CheckpointStore.open(data_dir / STORE_NAME)
+    policy = RetryPolicy(base=0.01, cap=0.1, max_attempts=8)
+    manager = UploadManager(store, S3Clients(max_pool_connections=8), small_config(), policy=policy)
+    try:
+        files = [make_file(f"flaky/{i}.bin", 11 * MiB + i) for i in range(4)]   # 12 parts
+        s3_server.fail_next("UploadPart", status=503, code="SlowDown", times=4)
+        ids = manager.add(files[0].parent, replace(dest, endpoint_url=relay.endpoint_url))
+        qtbot.waitUntil(manager.is_idle, timeout=60_000)
+        for task_id in ids:
+            assert manager.task(task_id).state is TaskState.COMPLETED, manager.task(task_id).message
+        for path in files:
+            assert download_sha256(dest.bucket, "flaky/" + path.name) == sha256_file(path)
+        sent = s3_server.count("UploadPart", bucket=dest.bucket)
+        print(f"\nflaky: 12 parts, {relay.resets} resets mid-body, 4 SlowDown, "
+              f"{sent} UploadPart requests reached the server")
+    finally:
+        manager.shutdown(5000)
+        store.close()
+        relay.stop()

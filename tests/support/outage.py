@@ -1,10 +1,13 @@
-"""A TCP relay on loopback that can drop off the network and come back on the same port.
+"""A TCP relay on loopback that can drop off the network, come back, and break connections.
 
 ``down()`` closes the listening socket (new connections are refused, as when
 a laptop loses Wi-Fi) and resets every open connection; ``up()`` listens again
-on the same port. Everything stays on 127.0.0.1 and every loop ends on ``stop()``.
+on the same port. ``reset_share(p)`` makes a share ``p`` of request bodies
+break mid-way with a TCP reset. Everything stays on 127.0.0.1 and every loop
+ends on ``stop()``.
 """
 
+import random
 import socket
 import struct
 import threading
@@ -20,6 +23,9 @@ class OutageRelay:
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._running = True
+        self._reset_share = 0.0
+        self._rng = random.Random(1234)
+        self.resets = 0
         self._accepting = threading.Thread(target=self._accept_loop, args=(self._listener,),
                                            daemon=True)
         self._accepting.start()
@@ -44,15 +50,31 @@ class OutageRelay:
                 continue
             with self._lock:
                 self._conns.update((client, server))
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
 
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+    def reset_share(self, share: float) -> None:
+        """From now on, a share of PUT requests is cut with a TCP reset part-way through its body."""
+        self._reset_share = share
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, upstream: bool = False) -> None:
+        seen, cut_at = 0, None
         try:
             while True:
                 data = source.recv(1 << 16)
                 if not data:
                     break
+                if upstream and data[:4] in (b"PUT ", b"POST", b"GET ", b"HEAD", b"DELE"):
+                    seen = 0                              # a new request on this connection
+                    cut = data.startswith(b"PUT ") and self._rng.random() < self._reset_share
+                    cut_at = self._rng.randrange(64 << 10, 4 << 20) if cut else None
+                if cut_at is not None and seen + len(data) > cut_at:
+                    self.resets += 1
+                    sink.sendall(data[: max(0, cut_at - seen)])
+                    self._drop(source, reset=True)
+                    self._drop(sink, reset=True)
+                    return
+                seen += len(data)
                 sink.sendall(data)
         except OSError:
             pass
