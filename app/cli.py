@@ -2,7 +2,7 @@
 
     hoist upload PATH... --bucket BUCKET [--prefix PREFIX] [--endpoint-url URL] [--region REGION]
                  [--profile NAME] [--part-size SIZE] [--concurrency N] [--files N]
-                 [--bwlimit RATE] [--quiet]
+                 [--bwlimit RATE] [--quiet] [--adopt]
     hoist resume [ID...]     hoist list [--json]     hoist cancel ID...
     hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
 
@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--files", type=_positive(int), help="files uploading at once")
     up.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
     up.add_argument("--quiet", action="store_true", help="print only the summary")
+    up.add_argument("--adopt", action="store_true",
+                    help="continue an incomplete multipart upload of the same key found on the "
+                         "server, after checking its parts against the file")
 
     res = sub.add_parser("resume", parents=[common], help="continue unfinished uploads and wait for them")
     res.add_argument("ids", nargs="*", type=int, metavar="ID")
@@ -180,7 +183,7 @@ def cmd_upload(args, directory) -> int:
     _check_bucket(clients.bucket(destination), destination)
     ids = []
     for path in good:
-        ids += manager.add(path, destination, args.prefix)
+        ids += manager.add(path, destination, args.prefix, adopt=args.adopt)
     status = HeadlessRun(app, manager, ids, quiet=args.quiet).exec()
     manager.shutdown()
     store.close()

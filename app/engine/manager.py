@@ -96,9 +96,12 @@ class UploadManager(QObject):
         return self.tasks()
 
     @Slot(str, object, str)
-    def add(self, path, destination: Destination, key_prefix: str = "") -> list[int]:
+    def add(self, path, destination: Destination, key_prefix: str = "",
+            adopt: bool = False) -> list[int]:
         """Queue a file, or every file below a directory; returns the task ids.
 
+        With ``adopt``, a matching incomplete upload of the same key found on the
+        server is continued instead of starting another (see UploadTask._adopt).
         Raises InputError for a path that cannot be uploaded. A file already
         queued to the same key is the same task: its id is returned, and it
         is resumed if it was paused or failed.
@@ -121,6 +124,7 @@ class UploadManager(QObject):
                 profile=destination.profile, bucket=destination.bucket, key=key, size=size,
                 part_size=0, checksum_algorithm=self.config.checksum_algorithm)
             task = self._new_task(record)
+            task.adopt = adopt
             log.info("task %s: queued %s → s3://%s/%s (%d bytes)",
                      record.id, source, destination.bucket, key, size)
             self.task_added.emit(self._info(task))

@@ -20,7 +20,7 @@ from app.core.checksums import file_range_checksums, multipart_etag
 from app.core.config import TransferConfig
 from app.core.errors import ErrorKind, S3Error
 from app.core.fingerprint import Fingerprint, fingerprint
-from app.core.planner import PartPlan, choose_part_size, plan_parts
+from app.core.planner import PartPlan, PlanError, choose_part_size, plan_parts
 from app.core.retry import RetryPolicy
 from app.core.sources import InputError
 from app.core.states import PartState, TaskState
@@ -77,6 +77,7 @@ class UploadTask:
         self.pending: deque[PartPlan] = deque()
         self.in_flight: set[int] = set()
         self.restarts = 0
+        self.adopt = False             # continue a matching incomplete upload found on the server
         self.started_at: float | None = None
         self.finished_at: float | None = record.finished_at
         self.speed = SpeedMeter()
@@ -223,6 +224,10 @@ class UploadTask:
             # An earlier run got as far as CreateMultipartUpload; if it died before the
             # store recorded the id, that upload is ours and would be orphaned.
             self._abort_unrecorded_uploads(record, report)
+        if self.adopt:
+            adopted = self._adopt(record, size, report)
+            if adopted is not None:
+                return adopted
         part_size = choose_part_size(size, self.config.part_size)
         plan = plan_parts(size, part_size)
         # the algorithm is chosen per attempt: a store that refuses it is asked again without
@@ -234,6 +239,58 @@ class UploadTask:
                  self.id, record.source_path, record.bucket, record.key, len(plan), part_size)
         self._set_progress_from_store()
         return plan
+
+    def _adopt(self, record, size: int, report: Report) -> list[PartPlan] | None:
+        """Continue an incomplete upload of this key already on the server, if its parts are ours.
+
+        Each part on the server must match the file's bytes (its MD5 ETag is
+        checked against the same range of the file); otherwise nothing is
+        adopted and a fresh upload starts, with the reason in the row.
+        """
+        uploads = [u for u in self._call(lambda: self.bucket.list_multipart_uploads(
+            prefix=record.key), report, "ListMultipartUploads") if u.key == record.key]
+        if not uploads:
+            return None
+        upload = uploads[-1]
+        remote = self._call(lambda: self.bucket.list_parts(record.key, upload.upload_id),
+                            report, "ListParts")
+        plan, why = self._adoptable_plan(remote, size)
+        if why:
+            self.notice = f"Did not adopt the incomplete upload on the server ({why}) — started a new one"
+            log.warning("task %s: %s", self.id, self.notice)
+            return None
+        self.store.begin_upload(self.id, upload.upload_id, plan[0].size, plan)
+        for part in remote:
+            self.store.part_done(self.id, part.number, part.etag, part.checksum)
+        self.notice = (f"Adopted the incomplete upload on the server: {len(remote)} of "
+                       f"{len(plan)} parts were there and match the file")
+        self.store.set_state(self.id, self.state, message=self.notice)
+        log.info("task %s: adopted upload %s (%d parts verified)", self.id, upload.upload_id,
+                 len(remote))
+        self._set_progress_from_store()
+        done = {p.number for p in remote}
+        return [p for p in plan if p.number not in done]
+
+    def _adoptable_plan(self, remote, size: int) -> tuple[list[PartPlan], str]:
+        """The plan that the server's parts imply, or why they cannot be trusted."""
+        if not remote:
+            return [], "it has no parts yet"
+        part_size = remote[0].size            # every part but the last has the first's size
+        try:
+            plan = [PartPlan(1, 0, size)] if part_size == size else plan_parts(size, part_size)
+        except PlanError:
+            return [], "its part size does not fit this file"
+        by_number = {p.number: p for p in plan}
+        for part in remote:
+            mine = by_number.get(part.number)
+            if mine is None or mine.size != part.size:
+                return [], f"part {part.number} does not line up with the file"
+            if not _looks_like_md5_etag(part.etag):
+                return [], f"part {part.number} has no MD5 ETag to check it by"
+            _, md5 = file_range_checksums(self.record.source_path, mine.offset, mine.size, "", True)
+            if base64.b64decode(md5).hex() != part.etag.strip('"'):
+                return [], f"part {part.number} holds different bytes than the file"
+        return plan, ""
 
     def _abort_unrecorded_uploads(self, record, report: Report) -> None:
         """Abort uploads of this exact key that no task of ours owns.

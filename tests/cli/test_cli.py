@@ -188,3 +188,43 @@ def test_newer_schema_is_refused_and_left_untouched(cli_env, data_dir, bucket, m
     assert result.returncode == 2
     assert "newer version of Hoist" in result.stderr
     assert (data_dir / STORE_NAME).read_bytes() == before
+
+
+def _start_foreign_upload(s3, bucket, key, path, parts, corrupt=False):
+    """Another tool began this upload: the first ``parts`` 5 MiB parts are on the server."""
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    data = path.read_bytes()
+    for n in range(1, parts + 1):
+        body = data[(n - 1) * 5 * MiB: n * 5 * MiB]
+        if corrupt and n == 1:
+            body = bytes(len(body))
+        s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=body)
+    return upload_id
+
+
+def test_adopt_continues_a_matching_upload_found_on_the_server(
+        cli_env, data_dir, bucket, make_file, s3, s3_server, download_sha256, sha256_file):
+    path = make_file("adopt.bin", 18 * MiB)                     # 4 parts of 5 MiB
+    upload_id = _start_foreign_upload(s3, bucket, "adopt.bin", path, parts=2)
+    before = s3_server.count("UploadPart", bucket=bucket)
+    result = hoist(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB", "--adopt")
+    assert result.returncode == 0, result.stderr
+    assert "adopted upload" in (data_dir / "hoist.log").read_text()
+    assert s3_server.count("UploadPart", bucket=bucket) - before == 2       # only the missing
+    assert s3_server.count("CreateMultipartUpload", bucket=bucket) == 1     # the other tool's
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert download_sha256(bucket, "adopt.bin") == sha256_file(path)
+    assert upload_id in (data_dir / "hoist.log").read_text()
+
+
+def test_adopt_refuses_parts_that_do_not_match_and_starts_fresh(
+        cli_env, data_dir, bucket, make_file, s3, s3_server, download_sha256, sha256_file):
+    path = make_file("mismatch.bin", 18 * MiB)
+    foreign = _start_foreign_upload(s3, bucket, "mismatch.bin", path, parts=2, corrupt=True)
+    result = hoist(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB", "--adopt")
+    assert result.returncode == 0, result.stderr
+    assert "part 1 holds different bytes than the file" in (data_dir / "hoist.log").read_text()
+    assert s3_server.count("CreateMultipartUpload", bucket=bucket) == 2
+    assert download_sha256(bucket, "mismatch.bin") == sha256_file(path)
+    left = [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    assert left == [foreign]              # the other tool's upload is not ours to abort
