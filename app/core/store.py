@@ -252,9 +252,10 @@ class CheckpointStore:
                 [(task_id, p.number, p.offset, p.size, PartState.PENDING.value) for p in parts])
 
     def reset_upload(self, task_id) -> None:
+        """Forget the upload id and parts; the preferred part size stays for the next plan."""
         with self._transaction():
             self._db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
-            self._db.execute("UPDATE tasks SET upload_id = NULL, part_size = 0, updated_at = ? "
+            self._db.execute("UPDATE tasks SET upload_id = NULL, updated_at = ? "
                              "WHERE id = ?", (time.time(), task_id))
 
     def part_done(self, task_id, number: int, etag: str, checksum: str | None) -> None:

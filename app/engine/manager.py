@@ -122,7 +122,7 @@ class UploadManager(QObject):
                 source_path=str(source), fingerprint=None, account=destination.account,
                 endpoint_url=destination.endpoint_url, region=destination.region,
                 profile=destination.profile, bucket=destination.bucket, key=key, size=size,
-                part_size=0, checksum_algorithm=self.config.checksum_algorithm)
+                part_size=self.config.part_size, checksum_algorithm=self.config.checksum_algorithm)
             task = self._new_task(record)
             task.adopt = adopt
             log.info("task %s: queued %s → s3://%s/%s (%d bytes)",

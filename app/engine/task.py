@@ -228,7 +228,8 @@ class UploadTask:
             adopted = self._adopt(record, size, report)
             if adopted is not None:
                 return adopted
-        part_size = choose_part_size(size, self.config.part_size)
+        # the part size asked for when the task was added (e.g. `--part-size`), not today's default
+        part_size = choose_part_size(size, record.part_size or self.config.part_size)
         plan = plan_parts(size, part_size)
         # the algorithm is chosen per attempt: a store that refuses it is asked again without
         upload_id = self._call(lambda: self.bucket.create_multipart(

@@ -67,6 +67,8 @@ def test_kill_at_phase_then_resume(phase, cli_env, data_dir, bucket, make_file, 
     resent = {int(r.query["partNumber"][0])
               for r in s3_server.of("UploadPart", bucket=bucket)[parts_before:]}
     assert not resent & recorded, f"re-sent parts {resent & recorded} that were recorded done"
+    etag = s3.head_object(Bucket=bucket, Key="phase.bin")["ETag"]
+    assert etag.endswith('-3"'), "resume must keep the part size asked for (--part-size 5MiB)"
 
 
 def test_kill_in_the_middle_of_the_parts(cli_env, data_dir, bucket, make_file, s3, s3_server,
