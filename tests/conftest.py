@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from support.s3server import RecordingS3Server  # noqa: E402
 
 TEST_SECRET = "testing-secret-XYZZY-do-not-leak"
+TEST_SESSION_TOKEN = "testing-session-token-PLUGH-do-not-leak"
 _bucket_numbers = itertools.count(1)
 
 
@@ -56,10 +57,11 @@ def isolated_environment(monkeypatch, tmp_path):
     """Credentials that work only against the test server; no real AWS config; fresh data dir."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TEST_SESSION_TOKEN)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOIST_DATA_DIR", str(tmp_path / "data"))
     backend = MemoryKeyring()
@@ -130,3 +132,28 @@ def download_sha256(s3):
         body = s3.get_object(Bucket=bucket, Key=key)["Body"]
         return _sha256_stream(iter(lambda: body.read(1 << 20), b""))
     return sha
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After every test: no secret or session token anywhere in what the tests left on disk.
+
+    That covers every data directory (checkpoint stores, accounts, preferences)
+    and every log of every `hoist` process the tests ran, whatever they did.
+    """
+    base = session.config._tmp_path_factory.getbasetemp() if hasattr(
+        session.config, "_tmp_path_factory") else None
+    if base is None or not base.exists():
+        return
+    needles = (TEST_SECRET.encode(), TEST_SESSION_TOKEN.encode())
+    leaks = []
+    for path in base.rglob("*"):
+        if path.is_file() and not path.is_symlink() and "src" not in path.relative_to(base).parts:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if any(n in data for n in needles):
+                leaks.append(str(path))
+    if leaks:
+        session.exitstatus = 1
+        print("\nSECRET LEAKED into: " + ", ".join(leaks[:10]), file=sys.stderr)
