@@ -55,6 +55,7 @@ class UploadManager(QObject):
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
         self._was_idle = True
+        self._shut_down = False
         self._pool = QThreadPool(self)
         self._size_pool()
         self._timer = QTimer(self)
@@ -97,10 +98,11 @@ class UploadManager(QObject):
 
     @Slot(str, object, str)
     def add(self, path, destination: Destination, key_prefix: str = "",
-            adopt: bool = False) -> list[int]:
+            adopt: bool = False, key: str | None = None) -> list[int]:
         """Queue a file, or every file below a directory; returns the task ids.
 
-        With ``adopt``, a matching incomplete upload of the same key found on the
+        ``key`` replaces the computed key of a single file (the window's "keep
+        both" gives the copy a free name). With ``adopt``, a matching incomplete upload of the same key found on the
         server is continued instead of starting another (see UploadTask._adopt).
         Raises InputError for a path that cannot be uploaded. A file already
         queued to the same key is the same task: its id is returned, and it
@@ -108,7 +110,12 @@ class UploadManager(QObject):
         """
         self._destinations.setdefault(destination.account, destination)
         ids = []
-        for source, key, size in expand_sources(Path(path), key_prefix):
+        sources = expand_sources(Path(path), key_prefix)
+        if key is not None:                   # a single file under a name of the caller's
+            if len(sources) != 1 or Path(path).is_dir():
+                raise InputError(f"{path}: a key can be given for a single file only.")
+            sources = [(sources[0][0], key, sources[0][2])]
+        for source, key, size in sources:
             live = self.store.find_live_task(str(source), destination.endpoint_url,
                                              destination.bucket, key)
             if live is not None:
@@ -212,6 +219,7 @@ class UploadManager(QObject):
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Pause everything that runs and wait for in-flight jobs; True if they all stopped."""
         self._timer.stop()
+        self._shut_down = True
         for task in self._tasks.values():
             if task.state is TaskState.QUEUED or task.state in ACTIVE:
                 self._set_state(task, TaskState.PAUSED)
@@ -276,6 +284,9 @@ class UploadManager(QObject):
     @Slot(object, str, object)
     def _on_job_finished(self, job: TaskJob, outcome: str, result) -> None:
         self._jobs.discard(job)
+        if self._shut_down:
+            # after shutdown the store may be closed; whatever the job did is already in it
+            return
         task = job.task
         task.jobs -= 1
         if job.kind == "part":
