@@ -1,0 +1,150 @@
+"""QueueActions: what can be done to the selected rows and the whole queue, enabled where it applies.
+
+The actions act through the engine's slots only; the window puts them in its
+toolbar, its context menu and its keyboard shortcuts.
+"""
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+
+from app.core.states import TaskState
+from app.ui.icons import icon
+from app.ui.model import InfoRole
+
+PAUSABLE = (TaskState.QUEUED, TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
+FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
+
+
+class QueueActions(QObject):
+    def __init__(self, window, view, model, manager):
+        super().__init__(window)
+        self.window, self.view, self.model, self.manager = window, view, model, manager
+        make = self._make
+        self.pause = make("Pause", "pause", self.pause_selected, tip="Pause the selected uploads")
+        self.resume = make("Resume", "resume", self.resume_selected, tip="Resume the selected uploads")
+        self.toggle = make("Pause/Resume", "pause", self.toggle_selected, QKeySequence(Qt.Key_Space))
+        self.cancel = make("Cancel", "cancel", self.cancel_selected,
+                           tip="Stop the selected uploads and discard their parts on the server")
+        self.retry = make("Retry", "retry", self.retry_selected, QKeySequence("Ctrl+R"),
+                          tip="Retry failed uploads from their checkpoint")
+        self.remove = make("Remove from list", "remove", self.remove_selected,
+                           QKeySequence(Qt.Key_Delete), tip="Remove the selected rows")
+        self.copy_uri = make("Copy S3 URI", "copy", self.copy_selected_uris,
+                             QKeySequence("Ctrl+Shift+C"))
+        self.show_in_folder = make("Show in folder", "folder", self.show_selected_in_folder)
+        self.pause_all = make("Pause all", "pause", manager.pause_all, tip="Pause every upload")
+        self.resume_all = make("Resume all", "resume", manager.resume_all,
+                               tip="Resume every paused upload")
+        self.clear_completed = make("Clear completed", "clear", self.clear_finished,
+                                    tip="Remove completed and cancelled rows from the list")
+        self.row_actions = [self.pause, self.resume, self.cancel, self.retry, self.remove]
+        # Model changes arrive in bursts (a tick touches many rows): refresh once per burst.
+        self._later = QTimer(self, singleShot=True, interval=0)
+        self._later.timeout.connect(self.refresh)
+        view.selectionModel().selectionChanged.connect(self.refresh)
+        model.summaryChanged.connect(self._later.start)
+        model.modelReset.connect(self._later.start)
+        model.rowsRemoved.connect(self._later.start)
+        self.refresh()
+
+    def _make(self, text, icon_name, slot, shortcut=None, tip=None) -> QAction:
+        action = QAction(icon(icon_name), text, self.window)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+            # Shortcuts on the table only, so Space still works in the combo box and dialogs.
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
+        action.setToolTip(tip or text)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    # -- selection --------------------------------------------------------------------
+    def selected(self) -> list:
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        return [self.model.index(row, 0).data(InfoRole) for row in rows]
+
+    def _ids(self, states=None) -> list[int]:
+        return [i.id for i in self.selected() if states is None or i.state in states]
+
+    def refresh(self) -> None:
+        """Enable each action only where it applies to the current selection and queue."""
+        states = {i.state for i in self.selected()}
+        self.pause.setEnabled(bool(states & set(PAUSABLE)))
+        self.resume.setEnabled(TaskState.PAUSED in states)
+        self.toggle.setEnabled(bool(states & {*PAUSABLE, TaskState.PAUSED, TaskState.FAILED}))
+        self.cancel.setEnabled(bool(states - set(FINISHED)))
+        self.retry.setEnabled(TaskState.FAILED in states)
+        for action in (self.remove, self.copy_uri, self.show_in_folder):
+            action.setEnabled(bool(states))
+        summary = self.model.summary()
+        self.pause_all.setEnabled(summary.count(*PAUSABLE) > 0)
+        self.resume_all.setEnabled(summary.count(TaskState.PAUSED) > 0)
+        self.clear_completed.setEnabled(summary.count(*FINISHED) > 0)
+
+    # -- row actions ------------------------------------------------------------------
+    def pause_selected(self) -> None:
+        for task_id in self._ids(PAUSABLE):
+            self.manager.pause(task_id)
+        self.refresh()
+
+    def resume_selected(self) -> None:
+        for task_id in self._ids((TaskState.PAUSED,)):
+            self.manager.resume(task_id)
+        self.refresh()
+
+    def toggle_selected(self) -> None:
+        """Space: pause what runs; if nothing selected runs, resume (or retry) the rest."""
+        if self._ids(PAUSABLE):
+            self.pause_selected()
+        else:
+            for task_id in self._ids((TaskState.PAUSED, TaskState.FAILED)):
+                self.manager.resume(task_id)
+            self.refresh()
+
+    def retry_selected(self) -> None:
+        for task_id in self._ids((TaskState.FAILED,)):
+            self.manager.retry(task_id)
+        self.refresh()
+
+    def cancel_selected(self) -> None:
+        ids = [i for i in self._ids() if self.model.info(i).state not in FINISHED]
+        if not ids:
+            return
+        what = "this upload" if len(ids) == 1 else f"{len(ids)} uploads"
+        if self.window.confirm(f"Cancel {what}?",
+                               "The parts already sent are discarded on the server. "
+                               "This cannot be undone.", "Cancel uploads", "Keep uploading"):
+            for task_id in ids:
+                self.manager.cancel(task_id)
+
+    def remove_selected(self) -> None:
+        infos = self.selected()
+        unfinished = [i for i in infos if i.state not in FINISHED]
+        if unfinished:
+            what = "1 upload is" if len(unfinished) == 1 else f"{len(unfinished)} uploads are"
+            if not self.window.confirm("Remove from the list?",
+                                       f"{what} not finished: removing cancels it and discards "
+                                       "its parts on the server.", "Remove", "Keep"):
+                return
+        with self.model.batch():
+            for info in infos:
+                self.manager.remove(info.id)
+
+    def clear_finished(self) -> None:
+        with self.model.batch():          # thousands of rows go in one removal, not one by one
+            for info in self.model.infos():
+                if info.state in FINISHED:
+                    self.manager.remove(info.id)
+
+    def copy_selected_uris(self) -> None:
+        # Only the URI: never credentials or endpoints with secrets in them.
+        uris = [i.s3_uri for i in self.selected()]
+        if uris:
+            QGuiApplication.clipboard().setText("\n".join(uris))
+
+    def show_selected_in_folder(self) -> None:
+        infos = self.selected()
+        for folder in dict.fromkeys(str(Path(i.source_path).parent) for i in infos[:5]):
+            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))

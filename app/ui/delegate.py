@@ -1,0 +1,52 @@
+"""ProgressDelegate: paints the Progress column as the platform's own progress bar."""
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
+
+from app.core.states import TaskState
+from app.ui.model import ProgressRole, StateRole
+
+STEPS = 1000   # the bar's resolution: a tenth of a percent
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """Draws ``ProgressRole`` (0.0–1.0) with ``CE_ProgressBar``; the text is the cell's display text."""
+
+    def paint(self, painter, option, index):
+        fraction = index.data(ProgressRole)
+        if fraction is None:
+            super().paint(painter, option, index)
+            return
+        # The selection highlight first, so a selected row still reads as selected.
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawPrimitive(QStyle.PE_PanelItemViewItem, option, painter, option.widget)
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(3, 3, -3, -3)
+        bar.minimum, bar.maximum = 0, STEPS
+        bar.progress = int(min(max(fraction, 0.0), 1.0) * STEPS)
+        bar.text = index.data(Qt.DisplayRole) or ""
+        bar.textVisible = True
+        bar.textAlignment = Qt.AlignCenter
+        bar.state = option.state | QStyle.State_Horizontal
+        bar.palette = option.palette
+        # A paused, failed or cancelled bar is drawn as disabled: it is not moving.
+        if index.data(StateRole) in (TaskState.PAUSED, TaskState.FAILED, TaskState.CANCELLED):
+            bar.state &= ~QStyle.State_Enabled
+        bar.fontMetrics = option.fontMetrics
+        style.drawControl(QStyle.CE_ProgressBar, bar, painter, option.widget)
+
+    def sizeHint(self, option, index):
+        hint = super().sizeHint(option, index)
+        return QSize(max(hint.width(), 120), hint.height())
+
+
+class ElideDelegate(QStyledItemDelegate):
+    """Plain text with its own elide mode (the view has one mode for every column)."""
+
+    def __init__(self, mode: Qt.TextElideMode, parent=None):
+        super().__init__(parent)
+        self.mode = mode
+
+    def initStyleOption(self, option, index):
+        super().initStyleOption(option, index)
+        option.textElideMode = self.mode

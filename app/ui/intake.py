@@ -1,0 +1,193 @@
+"""Intake: from dropped or chosen paths to queued tasks.
+
+List the files (off the GUI thread), HEAD their target keys to find objects
+that already exist, ask the user what to do with those (overwrite, skip, keep
+both), then hand every file to the engine. The GUI thread never calls boto3:
+the listing and the HEAD requests run on a QThreadPool job that reports back
+through its own signals.
+"""
+
+import inspect
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from app.core.sources import InputError, expand_sources
+
+log = logging.getLogger("hoist.ui.intake")
+
+HEAD_CONCURRENCY = 8
+
+
+@dataclass
+class Batch:
+    """One drop: its paths and destination, and what the checks found."""
+
+    paths: list[str]
+    destination: object               # app.core.s3.Destination
+    prefix: str
+    files: dict[str, list] = field(default_factory=dict)   # path -> [(source, key, size)]
+    errors: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)      # keys already on the server
+    skip_keys: set[str] = field(default_factory=set)       # keys whose check we skip (queued)
+    choices: dict[str, str] = field(default_factory=dict)  # key -> overwrite/skip/keep_both
+    renamed: dict[str, str] = field(default_factory=dict)  # key -> the key to use instead
+
+
+class _JobSignals(QObject):
+    done = Signal(object)       # the Batch
+
+
+class _Job(QRunnable):
+    """Runs ``step(batch)`` on the pool and always reports back, even when the step raised."""
+
+    def __init__(self, batch: Batch, step):
+        super().__init__()
+        self.batch, self._step = batch, step
+        self.signals = _JobSignals()
+
+    def run(self) -> None:
+        try:
+            self._step(self.batch)
+        except Exception as error:  # noqa: BLE001 -- a failed check must not lose the drop
+            log.warning("checking %s failed: %s", self.batch.paths, error)
+        try:
+            self.signals.done.emit(self.batch)
+        except RuntimeError:        # the window closed while we were checking: nobody to tell
+            log.info("intake of %s dropped: the window closed", self.batch.paths)
+
+
+def _head_all(bucket, keys) -> set[str]:
+    """The keys that exist; a key whose HEAD fails counts as absent (the upload will say why)."""
+    def exists(key):
+        try:
+            return bucket.head(key) is not None
+        except Exception as error:  # noqa: BLE001 -- e.g. S3Error: access denied, no network
+            log.info("HEAD %s: %s; assuming it does not exist", key, getattr(error, "message", error))
+            return False
+    keys = list(keys)
+    with ThreadPoolExecutor(max_workers=min(HEAD_CONCURRENCY, max(len(keys), 1))) as pool:
+        return {key for key, found in zip(keys, pool.map(exists, keys)) if found}
+
+
+class Intake(QObject):
+    """Turns paths into tasks for one destination; ``ask`` decides about existing objects."""
+
+    added = Signal(list, list)     # ids of new tasks, ids that were already in the queue
+    problem = Signal(str)          # a refusal to show the user (missing path, unreadable folder)
+    checking = Signal(str)         # what is being checked, for the status bar ("" when done)
+
+    def __init__(self, manager, clients, model, ask, parent=None):
+        super().__init__(parent)
+        self.manager, self.clients, self.model = manager, clients, model
+        self.ask = ask             # ask(key, remaining) -> (choice, apply_to_all)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self._jobs: set[_Job] = set()
+
+    def busy(self) -> bool:
+        return bool(self._jobs)
+
+    def warm_up(self, destination) -> None:
+        """Build the account's S3 client ahead of the first drop (loading botocore's model
+        takes a second or more), so the first rows appear promptly."""
+        def build(_batch):
+            self.clients.client_for(destination)
+        self.pool.start(_Job(Batch([], destination, ""), build))
+
+    def submit(self, paths, destination, prefix: str = "") -> None:
+        """Start the intake of ``paths``; rows appear when the existence check is done."""
+        batch = Batch([str(p) for p in paths], destination, prefix)
+        batch.skip_keys = {i.key for i in self.model.infos()
+                           if i.bucket == destination.bucket and not i.state.is_terminal}
+        self.checking.emit(f"Checking {len(batch.paths)} item(s) at s3://{destination.bucket}…")
+        self._start(batch, self._list_and_head, self._on_checked)
+
+    def _start(self, batch, step, then) -> None:
+        job = _Job(batch, step)
+        job.signals.done.connect(lambda b, j=job: (self._jobs.discard(j), then(b)))
+        self._jobs.add(job)
+        self.pool.start(job)
+
+    # -- pool steps -------------------------------------------------------------------
+    def _list_and_head(self, batch: Batch) -> None:
+        for path in batch.paths:
+            try:
+                batch.files[path] = expand_sources(Path(path), batch.prefix)
+            except InputError as error:
+                batch.errors.append(str(error))
+        keys = [key for files in batch.files.values() for _s, key, _n in files
+                if key not in batch.skip_keys]
+        if keys:
+            bucket = self.clients.bucket(batch.destination)
+            batch.existing = sorted(_head_all(bucket, keys))
+
+    def _rename(self, batch: Batch) -> None:
+        from app.core.naming import keep_both_key
+        bucket = self.clients.bucket(batch.destination)
+        taken = {key for files in batch.files.values() for _s, key, _n in files} | batch.skip_keys
+
+        def exists(key):
+            return key in taken or bucket.head(key) is not None
+        for key, choice in batch.choices.items():
+            if choice == "keep_both":
+                new = keep_both_key(key, exists)
+                taken.add(new)
+                batch.renamed[key] = new
+
+    # -- back on the GUI thread ---------------------------------------------------------
+    def _on_checked(self, batch: Batch) -> None:
+        for error in batch.errors:
+            self.problem.emit(error)
+        choice = None
+        for n, key in enumerate(batch.existing):
+            if choice is None:
+                answer, apply_to_all = self.ask(key, len(batch.existing) - n - 1)
+                if apply_to_all:
+                    choice = answer
+            batch.choices[key] = choice or answer
+        if any(c == "keep_both" for c in batch.choices.values()):
+            self.checking.emit("Finding free names…")
+            self._start(batch, self._rename, self._add)
+        else:
+            self._add(batch)
+
+    def _add(self, batch: Batch) -> None:
+        self.checking.emit("")
+        before = {i.id for i in self.model.infos()}
+        ids: list[int] = []
+        with self.model.batch():
+            for path in batch.paths:
+                files = batch.files.get(path)
+                if not files:
+                    continue
+                if not any(key in batch.choices for _s, key, _n in files):
+                    ids += self._engine_add(path, batch.destination, batch.prefix)
+                    continue
+                for source, key, _size in files:      # decide file by file
+                    choice = batch.choices.get(key, "overwrite")
+                    if choice == "skip":
+                        continue
+                    ids += self._engine_add(source, batch.destination,
+                                            key=batch.renamed.get(key, key))
+        ids = list(dict.fromkeys(ids))
+        self.added.emit([i for i in ids if i not in before], [i for i in ids if i in before])
+
+    def _engine_add(self, path, destination, prefix: str = "", key: str | None = None) -> list[int]:
+        try:
+            if key is None:
+                return self.manager.add(str(path), destination, prefix)
+            name = Path(path).name
+            if key.endswith("/" + name) or key == name:      # a key the prefix can express
+                return self.manager.add(str(path), destination, key[:len(key) - len(name)])
+            if "key" in inspect.signature(self.manager.add).parameters:
+                return self.manager.add(str(path), destination, "", key=key)
+            self.problem.emit(f"{path} was not added: this version of the engine cannot "
+                              f"upload it under another name ({key}).")
+            return []
+        except InputError as error:
+            self.problem.emit(str(error))
+            return []

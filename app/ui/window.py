@@ -1,0 +1,417 @@
+"""MainWindow: the drop target, the queue table, its controls, and the status bar.
+
+The window talks to the engine only through UploadManager's slots and
+signals; the table model follows the signals, the actions call the slots.
+"""
+
+import logging
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHeaderView, QLabel,
+                               QMainWindow, QMenu, QMessageBox, QProgressBar, QSizePolicy,
+                               QStackedWidget, QTableView, QToolBar, QVBoxLayout, QWidget)
+
+from app.core.states import TaskState
+from app.core.units import format_rate
+from app.ui.actions import PAUSABLE, QueueActions
+from app.ui.delegate import ElideDelegate, ProgressDelegate
+from app.ui.empty_state import EmptyState
+from app.ui.icons import icon
+from app.ui.intake import Intake
+from app.ui.model import ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, UploadTableModel
+from app.ui.tray import BatchNotifier, Tray
+
+log = logging.getLogger("hoist.ui")
+
+COLUMN_WIDTHS = {NAME: 210, SIZE: 80, PROGRESS: 140, SPEED: 90, ETA: 75, STATUS: 270}
+KEYRING_NOTICE = ("No system keyring was found: access keys you enter are kept for this session "
+                  "only and are never written to disk. Install a keyring (e.g. GNOME Keyring or "
+                  "KWallet) to keep them.")
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()        # the window really closed (not hidden to the tray): time to quit
+
+    def __init__(self, manager, clients, *, book=None, secrets=None, prefs=None, prefs_path=None,
+                 extra_accounts=(), select_account: str | None = None, parent=None):
+        super().__init__(parent)
+        self.manager, self.clients = manager, clients
+        self.book, self.secrets = book, secrets
+        self.prefs, self.prefs_path = prefs, prefs_path
+        self.extra_accounts = list(extra_accounts)
+        self._quitting = self._shut_down = False
+        self.setWindowTitle("Hoist")
+        self.setWindowIcon(icon("hoist"))
+        self.resize(1100, 640)
+        self.setAcceptDrops(True)
+
+        self.model = UploadTableModel(self)
+        self.model.reset(manager.tasks())
+        self.model.bind(manager)
+        self.view = self._make_view()
+        self.empty = EmptyState(self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.view)
+        self.queue_actions = QueueActions(self, self.view, self.model, manager)
+        self.intake = Intake(manager, clients, self.model,
+                             lambda key, remaining: self.ask_existing(key, remaining), self)
+        self.intake.added.connect(self._on_added)
+        self.intake.problem.connect(self._on_problem)
+        self.intake.checking.connect(self._on_checking)
+        self._problems: list[str] = []
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.keyring_notice = QLabel(KEYRING_NOTICE, central, wordWrap=True)
+        self.keyring_notice.setStyleSheet("background: #fff4ce; color: #4d3a00; padding: 6px 10px;"
+                                          "border-bottom: 1px solid #e5d08a;")
+        self.keyring_notice.setVisible(not getattr(secrets, "persistent", True))
+        layout.addWidget(self.keyring_notice)
+        layout.addWidget(self.stack)
+        self.setCentralWidget(central)
+
+        self._make_toolbar()
+        self._make_status_bar()
+        self.reload_accounts(select_account)
+        self.notifier = BatchNotifier(manager, self)
+        self.tray = Tray.create(self, self.model, self.queue_actions)
+        if self.tray is not None:
+            self.notifier.notify.connect(self.tray.show_message)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(self._show_page)
+        # The status bar follows the model a few times a second, not once per row.
+        self._status_timer = QTimer(self, singleShot=True, interval=200)
+        self._status_timer.timeout.connect(self._refresh_status)
+        self.model.summaryChanged.connect(
+            lambda: self._status_timer.isActive() or self._status_timer.start())
+        self._show_page()
+        self._refresh_status()
+
+    # -- building ---------------------------------------------------------------------
+    def _make_view(self) -> QTableView:
+        view = QTableView(self)
+        view.setModel(self.model)
+        view.setItemDelegateForColumn(PROGRESS, ProgressDelegate(view))
+        # A status is read from its start; names and keys keep both ends (the extension).
+        view.setItemDelegateForColumn(STATUS, ElideDelegate(Qt.ElideRight, view))
+        view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        view.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        view.setAlternatingRowColors(True)
+        view.setShowGrid(False)
+        view.setWordWrap(False)
+        view.setTextElideMode(Qt.ElideMiddle)       # keeps both ends of long names and keys
+        view.verticalHeader().hide()
+        rows = view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.Fixed)   # fixed heights: 10,000 rows stay cheap
+        rows.setDefaultSectionSize(max(view.fontMetrics().height() + 10, 26))
+        header = view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        for column, width in COLUMN_WIDTHS.items():
+            view.setColumnWidth(column, width)
+        view.setContextMenuPolicy(Qt.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._context_menu)
+        return view
+
+    def _make_toolbar(self) -> None:
+        a = self.queue_actions
+        self.add_files_action = self._action("Add files…", "add-file", self.choose_files, "Ctrl+O")
+        self.add_folder_action = self._action("Add folder…", "add-folder", self.choose_folder,
+                                              "Ctrl+Shift+O")
+        self.accounts_action = self._action("Accounts…", "account", self.edit_accounts)
+        self.preferences_action = self._action("Preferences…", "settings", self.edit_preferences,
+                                               "Ctrl+,")
+        self.quit_action = self._action("Quit", "cancel", self.quit, "Ctrl+Q")
+        self.addAction(self.quit_action)
+        bar = QToolBar("Uploads", self, movable=False, objectName="mainToolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        for item in (self.add_files_action, self.add_folder_action, None, a.pause, a.resume,
+                     a.cancel, a.retry, a.remove, None, a.pause_all, a.resume_all,
+                     a.clear_completed):
+            bar.addSeparator() if item is None else bar.addAction(item)
+        self.addToolBar(bar)
+        place = QToolBar("Destination", self, movable=False, objectName="destinationToolbar")
+        place.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        place.addWidget(QLabel(" Upload to: ", place))
+        self.destination_combo = QComboBox(place, minimumContentsLength=28)
+        self.destination_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.destination_combo.setPlaceholderText("No account yet")
+        self.destination_combo.currentIndexChanged.connect(self._on_destination_changed)
+        place.addWidget(self.destination_combo)
+        spacer = QWidget(place)
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        place.addWidget(spacer)
+        place.addAction(self.accounts_action)
+        place.addAction(self.preferences_action)
+        self.addToolBarBreak()
+        self.addToolBar(place)
+        self.empty.add_files.connect(self.choose_files)
+        self.empty.add_folder.connect(self.choose_folder)
+        self.empty.accounts.connect(self.edit_accounts)
+
+    def _action(self, text, icon_name, slot, shortcut=None):
+        action = QAction(icon(icon_name), text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _make_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.overall = QProgressBar(bar, minimum=0, maximum=1000, textVisible=True)
+        self.overall.setFormat("Overall %p%")
+        self.overall.setFixedWidth(170)
+        self.speed_label = QLabel(bar)
+        self.speed_label.setMinimumWidth(95)
+        self.speed_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.counts_label = QLabel(bar)
+        for widget in (self.counts_label, self.speed_label, self.overall):
+            bar.addPermanentWidget(widget)
+
+    def _context_menu(self, pos) -> None:
+        a = self.queue_actions
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)
+        for item in (a.pause, a.resume, a.retry, a.cancel, None, a.copy_uri, a.show_in_folder,
+                     None, a.remove, None, a.pause_all, a.resume_all, a.clear_completed):
+            menu.addSeparator() if item is None else menu.addAction(item)
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    # -- accounts and preferences -------------------------------------------------------
+    def accounts(self) -> list:
+        return list(getattr(self.book, "accounts", [])) + self.extra_accounts
+
+    def current_account(self):
+        name = self.destination_combo.currentData()
+        return next((a for a in self.accounts() if a.name == name), None)
+
+    def reload_accounts(self, select: str | None = None) -> None:
+        """Fill the destination combo and tell the engine how to reach every account."""
+        select = (select or self.destination_combo.currentData()
+                  or getattr(getattr(self.book, "default", None), "name", None))
+        combo = self.destination_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for account in self.accounts():
+            self.manager.register_destination(account.destination())
+            label = account.name + ("" if account.verify_tls else "  (TLS verification off)")
+            combo.addItem(icon("account"), label, account.name)
+            combo.setItemData(combo.count() - 1, self._where(account), Qt.ToolTipRole)
+        combo.setCurrentIndex(max(combo.findData(select), 0) if combo.count() else -1)
+        combo.blockSignals(False)
+        self._on_destination_changed()
+
+    def _remember_default(self, name: str) -> None:
+        """The account chosen last is the one selected next time (the demo's is not kept)."""
+        book = self.book
+        if book is None or book.get(name) is None or getattr(book, "default_name", name) == name:
+            return
+        book.default_name = name
+        try:
+            book.save()
+        except OSError as error:
+            log.warning("could not save the chosen account: %s", error)
+
+    @staticmethod
+    def _where(account) -> str:
+        place = f"s3://{account.bucket}/{account.prefix or ''}"
+        return f"{place} at {account.endpoint_url}" if account.endpoint_url else f"{place} (AWS)"
+
+    def _on_destination_changed(self, _index=None) -> None:
+        account = self.current_account()
+        if account is not None:
+            self.intake.warm_up(account.destination())
+            self._remember_default(account.name)
+        self.empty.set_destination(self._where(account) if account else None)
+        self.add_files_action.setEnabled(account is not None)
+        self.add_folder_action.setEnabled(account is not None)
+
+    def edit_accounts(self) -> None:
+        from app.ui.account_dialog import AccountDialog
+        AccountDialog(self.book, self.secrets, self).exec()
+        self.reload_accounts()
+
+    def edit_preferences(self) -> None:
+        from app.ui.preferences_dialog import PreferencesDialog
+        dialog = PreferencesDialog(self.prefs, self)
+        if dialog.exec() != PreferencesDialog.Accepted:
+            return
+        self.prefs = dialog.result_preferences()
+        if self.prefs_path is not None:
+            self.prefs.save(self.prefs_path)
+        self.manager.set_config(self.prefs.transfer_config())   # bandwidth and caps apply live
+
+    def _pref(self, name: str, default):
+        return getattr(self.prefs, name, default)
+
+    # -- adding -------------------------------------------------------------------------
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add files to upload")
+        if paths:
+            self.add_paths(paths)
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a folder to upload")
+        if path:
+            self.add_paths([path])
+
+    def add_paths(self, paths) -> None:
+        """Queue files and folders for the selected account (after the existing-object check)."""
+        account = self.current_account()
+        if account is None:
+            self._on_problem("Choose where to upload first: add an account with Accounts…")
+            return
+        self.intake.submit(paths, account.destination(), account.prefix or "")
+
+    def receive_paths(self, paths) -> None:
+        """Paths handed over by a second `hoist FILE...` launch."""
+        self.bring_to_front()
+        if paths:
+            self.add_paths(paths)
+
+    def ask_existing(self, key: str, remaining: int) -> tuple[str, bool]:
+        from app.ui.existing_dialog import ExistingObjectDialog
+        dialog = ExistingObjectDialog(key, remaining, self)
+        if dialog.exec() != ExistingObjectDialog.Accepted:
+            return "skip", True          # closing the dialog adds nothing that would overwrite
+        return dialog.choice, dialog.apply_to_all
+
+    def _on_added(self, new_ids: list, existing_ids: list) -> None:
+        """Select rows that were already queued (no twin is made); show the first new one."""
+        target = existing_ids or new_ids[:1]
+        if existing_ids:
+            names = ", ".join(self.model.info(i).name for i in existing_ids[:3])
+            self.statusBar().showMessage(f"Already in the queue: {names}", 6000)
+            self.view.clearSelection()
+        for task_id in target:
+            row = self.model.row_of(task_id)
+            if row is None:
+                continue
+            if existing_ids:
+                self.view.selectionModel().select(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.Select | QItemSelectionModel.Rows)
+            self.view.scrollTo(self.model.index(row, 0))
+
+    def _on_checking(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
+    def _on_problem(self, text: str) -> None:
+        """Collect refusals from one intake and show them in one non-blocking message."""
+        self._problems.append(text)
+        QTimer.singleShot(0, self._show_problems)
+
+    def _show_problems(self) -> None:
+        if not self._problems:
+            return
+        text, self._problems = "\n\n".join(self._problems[:5]), []
+        box = QMessageBox(QMessageBox.Warning, "Not added", text, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+
+    # -- drag and drop --------------------------------------------------------------------
+    @staticmethod
+    def _local_paths(mime) -> list[str]:
+        if not mime.hasUrls():
+            return []
+        return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+    def dragEnterEvent(self, event) -> None:
+        if self._local_paths(event.mimeData()) and self.current_account() is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        paths = self._local_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.add_paths(paths)
+
+    # -- status -------------------------------------------------------------------------
+    def _show_page(self, *_args) -> None:
+        page = self.view if self.model.rowCount() else self.empty
+        if self.stack.currentWidget() is not page:
+            self.stack.setCurrentWidget(page)
+            if page is self.view:
+                self.view.setFocus()         # Space and Delete act on the table straight away
+
+    def _refresh_status(self) -> None:
+        s = self.model.summary()
+        if not self.model.rowCount():
+            self.overall.hide()
+            self.speed_label.setText("")
+            self.counts_label.setText("No uploads yet")
+            return
+        self.overall.setValue(int(s.fraction * 1000))
+        self.overall.setVisible(bool(s.count(*PAUSABLE, TaskState.PAUSED, TaskState.FAILED)))
+        self.speed_label.setText(f"↑ {format_rate(max(s.speed, 0.0))}")
+        self.counts_label.setText(
+            f"{s.active} active · {s.count(TaskState.QUEUED)} queued · "
+            f"{s.count(TaskState.PAUSED)} paused · {s.count(TaskState.FAILED)} failed · "
+            f"{s.count(TaskState.COMPLETED)} completed")
+
+    def confirm(self, title: str, text: str, yes: str, no: str) -> bool:
+        """Ask a yes/no question with verbs on the buttons; tests replace this."""
+        box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.NoButton, self)
+        accept = box.addButton(yes, QMessageBox.AcceptRole)
+        box.setDefaultButton(box.addButton(no, QMessageBox.RejectRole))
+        box.exec()
+        return box.clickedButton() is accept
+
+    # -- quitting -------------------------------------------------------------------------
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def quit(self) -> None:
+        """Quit for real (menu, Ctrl+Q, the tray), even when closing only hides to the tray."""
+        self._quitting = True
+        if not self.close():
+            self._quitting = False
+
+    def closeEvent(self, event) -> None:
+        if self._shut_down:
+            event.accept()
+            return
+        if not self._quitting and self.tray is not None and self._pref("close_to_tray", False):
+            self.hide()
+            self.tray.show_message("Hoist is still running",
+                                   "Uploads continue in the background. Quit from the tray icon.",
+                                   False)
+            event.ignore()
+            return
+        running = self.model.summary().count(*PAUSABLE)
+        if running and self._pref("ask_before_quit", True):
+            what = "1 upload is" if running == 1 else f"{running} uploads are"
+            if not self.confirm("Quit Hoist?", f"{what} still running. Quitting pauses them; "
+                                "they continue from where they stopped when you open Hoist again.",
+                                "Pause and quit", "Keep uploading"):
+                event.ignore()
+                return
+        self.shutdown()
+        event.accept()
+        self.closed.emit()
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Checkpoint everything as paused and wait for in-flight parts (once)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.manager.shutdown(timeout_ms)
+        if self.tray is not None:
+            self.tray.hide()

@@ -1,0 +1,202 @@
+"""UploadTableModel without widgets: rows keyed by id, roles, human units, targeted dataChanged."""
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.core.planner import MiB
+from app.core.states import TaskState
+from app.engine.info import TaskInfo
+from app.ui.model import (DESTINATION, ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, InfoRole,
+                          ProgressRole, StateRole, TaskIdRole, UploadTableModel)
+
+
+def info(task_id, **changes) -> TaskInfo:
+    base = dict(id=task_id, source_path=f"/src/file{task_id}.bin", name=f"file{task_id}.bin",
+                account="default", bucket="media", key=f"file{task_id}.bin", size=10 * MiB,
+                bytes_done=0, parts_done=0, parts_total=2, state=TaskState.QUEUED,
+                message="Waiting for a free slot", speed=0.0, eta=None)
+    base.update(changes)
+    return TaskInfo(**base)
+
+
+class Changes:
+    """Collects (first row, last row, first column, last column) of every dataChanged."""
+
+    def __init__(self, model):
+        self.seen = []
+        model.dataChanged.connect(
+            lambda tl, br, _roles=(): self.seen.append((tl.row(), br.row(), tl.column(), br.column())))
+
+    def rows(self):
+        return sorted({r for first, last, _, _ in self.seen for r in range(first, last + 1)})
+
+
+@pytest.fixture
+def model(qapp):
+    return UploadTableModel()
+
+
+def cell(model, row, col, role=Qt.DisplayRole):
+    return model.data(model.index(row, col), role)
+
+
+def test_rows_are_keyed_by_task_id(model):
+    model.add_task(info(7))
+    model.add_task(info(3))
+    assert model.rowCount() == 2 and model.columnCount() == 7
+    assert model.row_of(7) == 0 and model.row_of(3) == 1
+    assert cell(model, 1, NAME, TaskIdRole) == 3
+    assert cell(model, 0, NAME, InfoRole).key == "file7.bin"
+    model.add_task(info(3, bytes_done=MiB))      # the same id again refreshes, never twins
+    assert model.rowCount() == 2
+
+
+def test_cells_use_human_units(model):
+    model.add_task(info(1, state=TaskState.UPLOADING, bytes_done=4 * MiB, parts_done=1,
+                        speed=2.5 * MiB, eta=72.0, message="Uploading part 2/2",
+                        account="Demo (local)", bucket="hoist-demo", key="photos/file1.bin"))
+    assert cell(model, 0, SIZE) == "10.0 MiB"
+    assert cell(model, 0, SPEED) == "2.5 MiB/s"
+    assert cell(model, 0, ETA) == "1 min 12 s"
+    assert cell(model, 0, PROGRESS) == "40%"
+    assert cell(model, 0, PROGRESS, ProgressRole) == pytest.approx(0.4)
+    assert cell(model, 0, STATUS) == "Uploading part 2/2"
+    # The name is in its own column: the destination says the account, bucket and folder.
+    assert cell(model, 0, DESTINATION) == "Demo (local) · s3://hoist-demo/photos/"
+    assert "s3://hoist-demo/photos/file1.bin" in cell(model, 0, DESTINATION, Qt.ToolTipRole)
+    assert cell(model, 0, STATUS, StateRole) is TaskState.UPLOADING
+    assert cell(model, 0, SIZE, Qt.TextAlignmentRole) == int(Qt.AlignRight | Qt.AlignVCenter)
+    assert "4.0 MiB of 10.0 MiB" in cell(model, 0, PROGRESS, Qt.ToolTipRole)
+    assert cell(model, 0, NAME, Qt.ToolTipRole) == "/src/file1.bin"
+
+
+def test_destination_shows_a_key_that_differs_from_the_name(model):
+    model.add_tasks([info(1, key="file1.bin"), info(2, key="a/b/file2 (1).bin", account="AWS")])
+    assert cell(model, 0, DESTINATION) == "s3://media/"
+    assert cell(model, 1, DESTINATION) == "AWS · s3://media/a/b/file2 (1).bin"
+
+
+def test_status_shortens_the_source_path_to_the_name(model):
+    model.add_task(info(1, state=TaskState.FAILED,
+                        message="/src/file1.bin cannot be read any more (No such file)."))
+    assert cell(model, 0, STATUS) == "Failed — file1.bin cannot be read any more (No such file)."
+    assert cell(model, 0, STATUS, Qt.ToolTipRole).startswith("/src/file1.bin")
+
+
+def test_status_says_the_state_when_the_message_alone_would_not(model):
+    model.add_tasks([info(1, state=TaskState.PAUSED, message=""),
+                     info(2, state=TaskState.PAUSED, message="Interrupted — resume to continue"),
+                     info(3, state=TaskState.FAILED, message="Access denied to bucket media."),
+                     info(4, state=TaskState.COMPLETED, bytes_done=10 * MiB,
+                          message="Completed in 1 min 12 s · verified")])
+    assert cell(model, 0, STATUS) == "Paused"
+    assert cell(model, 1, STATUS) == "Paused — Interrupted — resume to continue"
+    assert cell(model, 2, STATUS) == "Failed — Access denied to bucket media."
+    assert cell(model, 3, STATUS) == "Completed in 1 min 12 s · verified"
+    assert cell(model, 3, PROGRESS) == "100%"
+    # Inactive rows show no speed or ETA rather than a stale number.
+    assert cell(model, 0, SPEED) == "" and cell(model, 0, ETA) == ""
+
+
+def test_a_batch_emits_data_changed_only_for_changed_rows_and_cells(model):
+    rows = [info(i, state=TaskState.UPLOADING, message="Uploading part 1/2") for i in range(1, 6)]
+    model.add_tasks(rows)
+    changes = Changes(model)
+    # Row 2 moved on; row 4 is sent again unchanged (the engine may repeat a task).
+    moved = replace(rows[1], bytes_done=5 * MiB, parts_done=1, message="Uploading part 2/2",
+                    speed=MiB, eta=5.0)
+    model.update_tasks([moved, rows[3]])
+    assert changes.rows() == [1]
+    [(first, last, left, right)] = changes.seen
+    assert (first, last) == (1, 1)
+    assert left == PROGRESS and right == STATUS       # not the name, size or destination
+    assert cell(model, 1, PROGRESS) == "50%"
+
+
+def test_speed_only_change_touches_speed_and_eta_cells(model):
+    row = info(1, state=TaskState.UPLOADING, speed=MiB, eta=10.0, message="Uploading part 1/2")
+    model.add_task(row)
+    changes = Changes(model)
+    model.update_tasks([replace(row, speed=2 * MiB, eta=5.0)])
+    assert changes.seen == [(0, 0, SPEED, ETA)]
+
+
+def test_state_change_applies_at_once(model):
+    model.add_tasks([info(1, state=TaskState.UPLOADING, speed=MiB), info(2)])
+    changes = Changes(model)
+    model.set_state(1, "paused")
+    assert cell(model, 0, STATUS, StateRole) is TaskState.PAUSED
+    assert cell(model, 0, SPEED) == ""
+    assert changes.rows() == [0]
+    assert model.summary().count(TaskState.PAUSED) == 1
+
+
+def test_remove_keeps_the_id_index_right(model):
+    model.add_tasks([info(i) for i in range(1, 8)])
+    model.remove_tasks([2, 3, 6])
+    assert [cell(model, r, NAME, TaskIdRole) for r in range(model.rowCount())] == [1, 4, 5, 7]
+    assert [model.row_of(i) for i in (1, 4, 5, 7)] == [0, 1, 2, 3]
+    assert model.row_of(2) is None
+    model.remove_task(7)
+    assert model.rowCount() == 3 and model.row_of(5) == 2
+
+
+def test_summary_counts_and_totals(model):
+    model.add_tasks([info(1, state=TaskState.UPLOADING, bytes_done=5 * MiB, speed=MiB),
+                     info(2, state=TaskState.UPLOADING, bytes_done=MiB, speed=3 * MiB),
+                     info(3, state=TaskState.FAILED), info(4, state=TaskState.PAUSED),
+                     info(5, state=TaskState.COMPLETED, bytes_done=10 * MiB),
+                     info(6, state=TaskState.CANCELLED, bytes_done=MiB)])
+    s = model.summary()
+    assert s.active == 2 and s.count(TaskState.FAILED) == 1 and s.count(TaskState.PAUSED) == 1
+    assert s.count(TaskState.COMPLETED) == 1
+    assert s.speed == pytest.approx(4 * MiB)
+    assert s.size == 50 * MiB and s.done == 16 * MiB      # the cancelled row does not count
+    model.remove_tasks([1, 2])
+    assert model.summary().speed == 0 and model.summary().size == 30 * MiB
+
+
+def test_batch_inserts_rows_in_one_go(model):
+    inserted = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    with model.batch():
+        for i in range(1, 101):
+            model.add_task(info(i))
+        model.set_state(50, "uploading")    # changes while held back are not lost
+        assert model.rowCount() == 0
+    assert inserted == [(0, 99)]
+    assert cell(model, 49, STATUS, StateRole) is TaskState.UPLOADING
+
+
+def test_ten_thousand_rows_update_touches_only_the_changed_rows(model):
+    rows = [info(i) for i in range(10_000)]
+    model.add_tasks(rows)
+    changes = Changes(model)
+    moving = [replace(rows[i], state=TaskState.UPLOADING, bytes_done=MiB, speed=MiB, eta=9.0,
+                      message="Uploading part 1/2") for i in range(0, 10_000, 200)]
+    model.update_tasks(moving)
+    assert changes.rows() == list(range(0, 10_000, 200))
+    assert model.summary().active == 50
+
+
+def test_batch_removes_rows_in_runs(model):
+    model.add_tasks([info(i) for i in range(1, 11)])
+    removed = []
+    model.rowsRemoved.connect(lambda _parent, first, last: removed.append((first, last)))
+    with model.batch():
+        for task_id in (2, 3, 4, 8, 9):
+            model.remove_task(task_id)
+        assert model.rowCount() == 10
+    assert sorted(removed) == [(1, 3), (7, 8)]
+    assert [model.info_at(r).id for r in range(model.rowCount())] == [1, 5, 6, 7, 10]
+    assert model.row_of(10) == 4
+
+
+def test_tray_tooltip_sums_up_the_queue(model):
+    from app.ui.tray import tooltip
+    assert tooltip(model.summary()) == "Hoist — nothing uploading"
+    model.add_tasks([info(1, state=TaskState.UPLOADING, bytes_done=5 * MiB, speed=2 * MiB),
+                     info(2)])
+    assert tooltip(model.summary()) == "Hoist — 25% · 2.0 MiB/s · 1 uploading, 1 queued"
