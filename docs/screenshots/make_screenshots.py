@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Regenerate the window's screenshots: empty.png, uploading.png, failed.png.
+
+    .venv/bin/python docs/screenshots/make_screenshots.py [--out docs/screenshots]
+
+Runs offscreen against the embedded demo server (moto) in a throw-away data
+directory, with a bandwidth limit so that five uploads are caught in flight.
+Needs a font (Debian: fonts-dejavu-core, which packaging/install.sh installs);
+without one Qt draws every letter as a box.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+MiB = 1024 * 1024
+FILES = [("Holiday 2025 — Lisbon.mov", 48), ("interview-raw-cam-A.mp4", 64),
+         ("project-backup-2026-03.tar.zst", 80), ("scans/contract-signed.pdf", 24),
+         ("photos-export.zip", 56)]
+
+
+def spin(ms: int) -> None:
+    """Run the event loop for ``ms``. (QTest.qWait holds the GIL in PySide, starving the
+    engine's threads; QEventLoop.exec releases it, as the real application does.)"""
+    from PySide6.QtCore import QEventLoop, QTimer
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(condition, timeout=30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the state to photograph")
+        spin(50)
+
+
+def settle(window) -> None:
+    spin(300)                     # one engine tick and the status bar's refresh
+    window.repaint()
+
+
+def write_file(path: Path, size_mib: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    block = os.urandom(MiB)
+    with open(path, "wb") as f:
+        for _ in range(size_mib):
+            f.write(block)
+    return path
+
+
+def use_memory_keyring() -> None:
+    """Photograph the usual desktop, which has a keyring; a bare CI box has none and the
+    window would (rightly) show its no-keyring notice across the top."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1
+
+        def __init__(self):
+            super().__init__()
+            self.items = {}
+
+        def get_password(self, service, username):
+            return self.items.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.items[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.items.pop((service, username), None)
+
+    keyring.set_keyring(MemoryKeyring())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="hoist-shots-"))
+    os.environ["HOIST_DATA_DIR"] = str(work / "data")
+
+    from PySide6.QtWidgets import QApplication
+    from app.core.config import TransferConfig
+    from app.core.states import TaskState
+    from app.ui.icons import icon
+    from app.ui.main import Session
+
+    use_memory_keyring()
+    app = QApplication(["hoist"])
+    app.setWindowIcon(icon("hoist"))
+    config = TransferConfig(part_size=8 * MiB, files_at_once=5, parts_per_file=2, parts_total=10,
+                            bandwidth_limit=12 * MiB)
+    session = Session(work / "data", demo=True, config=config)
+    window = session.window
+    window.confirm = lambda *_args: True
+    window.move(120, 120)         # away from the offscreen cursor at (10, 10): no hover highlight
+    window.show()
+    try:
+        settle(window)
+        window.grab().save(str(args.out / "empty.png"))
+
+        paths = [write_file(work / "src" / name, size) for name, size in FILES]
+        window.add_paths([str(p) for p in paths])
+        model = window.model
+        wait_until(lambda: model.rowCount() == len(FILES))
+        wait_until(lambda: all(i.state is TaskState.UPLOADING and i.speed > 0 and i.bytes_done > 0
+                               for i in model.infos()))
+        wait_until(lambda: min(i.fraction for i in model.infos()) > 0.06, timeout=60)
+        window.view.selectRow(1)
+        settle(window)
+        window.grab().save(str(args.out / "uploading.png"))
+
+        # A source that disappears mid-upload fails its row; the others carry on.
+        victim = next(i for i in model.infos() if i.name == "contract-signed.pdf")
+        Path(victim.source_path).unlink()
+        wait_until(lambda: model.info(victim.id).state is TaskState.FAILED, timeout=60)
+        window.view.selectRow(model.row_of(victim.id))
+        settle(window)
+        window.grab().save(str(args.out / "failed.png"))
+    finally:
+        session.manager.pause_all()
+        session.close()
+    for name in ("empty.png", "uploading.png", "failed.png"):
+        print(args.out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
