@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Neither this process's keyring detection nor any `hoist` subprocess may reach the
+# developer's real keyring (a D-Bus prompt, or real secrets read or written).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 import boto3  # noqa: E402
 import keyring  # noqa: E402

@@ -6,13 +6,18 @@ network? give up?) and a message that says what happened and what to do.
 Messages never carry secrets, signatures or request headers.
 """
 
+import math
 import socket
+import time
+from email.utils import parsedate_to_datetime
 from enum import Enum
 
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError,
                                  ConnectTimeoutError, EndpointConnectionError,
-                                 NoCredentialsError, PartialCredentialsError,
-                                 ParamValidationError, ReadTimeoutError, ResponseStreamingError)
+                                 NoCredentialsError, NoRegionError, PartialCredentialsError,
+                                 ParamValidationError, ProfileNotFound, ProxyConnectionError,
+                                 ReadTimeoutError, ResponseStreamingError, SSLError)
+from urllib3.exceptions import ProtocolError
 
 
 class ErrorKind(Enum):
@@ -24,8 +29,12 @@ class ErrorKind(Enum):
 
 
 RETRYABLE_CODES = {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
-                   "ThrottlingException", "Throttling", "RequestTimeTooSkewed", "500", "502",
+                   "ThrottlingException", "Throttling", "500", "502",
                    "503", "504", "BadDigest", "XAmzContentSHA256Mismatch", "IncompleteBody"}
+
+# codes that mean the credentials themselves are wrong or stale (the client is rebuilt after them)
+CREDENTIAL_CODES = {"InvalidAccessKeyId", "InvalidToken", "SignatureDoesNotMatch", "ExpiredToken",
+                    "TokenRefreshRequired", "NoCredentials", "NoSecret"}
 
 
 class S3Error(Exception):
@@ -40,8 +49,14 @@ class S3Error(Exception):
         return f"S3Error({self.kind.name}, {self.code!r}, {self.message!r})"
 
 
-def _where(endpoint_url: str | None) -> str:
-    return endpoint_url or "AWS"
+def endpoint_label(endpoint_url: str | None) -> str:
+    """The endpoint as messages name it: its URL without any user:password, or AWS."""
+    if not endpoint_url:
+        return "AWS"
+    # a user:password@ part of the URL is a secret too
+    scheme, sep, rest = endpoint_url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{host.rpartition('@')[2]}{slash}{path}" if sep else endpoint_url
 
 
 def _whose(profile: str | None, account: str | None) -> str:
@@ -61,29 +76,62 @@ def classify(exc: BaseException, *, operation: str, bucket: str, key: str | None
         return exc
     if isinstance(exc, ClientError):
         return _classify_client_error(exc, operation, bucket, target, profile, endpoint_url, account)
+    if isinstance(exc, SSLError):
+        # A certificate that fails verification fails every time; other TLS failures
+        # (a handshake cut short) are the connection's, and pass.
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate" in str(exc).lower():
+            return S3Error(ErrorKind.FATAL, "TLSCertificate",
+                           f"The TLS certificate of {endpoint_label(endpoint_url)} could not be "
+                           "verified: check the endpoint URL, or install its CA certificate "
+                           "(AWS_CA_BUNDLE) or turn off TLS verification for this endpoint.")
+        return S3Error(ErrorKind.RETRYABLE, "SSLError",
+                       f"The secure connection to {endpoint_label(endpoint_url)} was interrupted")
+    if isinstance(exc, ProxyConnectionError):
+        return S3Error(ErrorKind.NETWORK, "ProxyConnectionError",
+                       "Cannot reach the HTTP proxy: check the network connection and the "
+                       "HTTPS_PROXY/HTTP_PROXY settings.")
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
         return S3Error(ErrorKind.NETWORK, "EndpointConnectionError",
-                       f"Cannot reach {_where(endpoint_url)}: check the network connection "
-                       "and the endpoint URL.")
-    if isinstance(exc, (ReadTimeoutError, ConnectionClosedError, ResponseStreamingError)):
+                       f"Cannot reach {endpoint_label(endpoint_url)}: check the network "
+                       "connection and the endpoint URL.")
+    if isinstance(exc, (ReadTimeoutError, ConnectionClosedError, ResponseStreamingError,
+                        ProtocolError)):
         return S3Error(ErrorKind.RETRYABLE, type(exc).__name__,
-                       f"The connection to {_where(endpoint_url)} was interrupted")
+                       f"The connection to {endpoint_label(endpoint_url)} was interrupted")
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return S3Error(ErrorKind.FATAL, "NoCredentials",
                        "No AWS credentials were found: choose a profile, set AWS_ACCESS_KEY_ID "
                        "and AWS_SECRET_ACCESS_KEY, or add an access key to the account.")
+    if isinstance(exc, ProfileNotFound):
+        return S3Error(ErrorKind.FATAL, "ProfileNotFound",
+                       f"The AWS profile {profile or exc.kwargs.get('profile', '')} is not "
+                       "configured: check its name, or add it to ~/.aws/config "
+                       "(for example with `aws configure --profile NAME`).")
+    if isinstance(exc, NoRegionError):
+        return S3Error(ErrorKind.FATAL, "NoRegion",
+                       "No AWS region is set: choose the account's region, "
+                       "or set AWS_DEFAULT_REGION.")
     if isinstance(exc, ParamValidationError):
+        # the report can quote parameter values (a whole part body, say): keep it short
+        report = " ".join(str(exc.kwargs.get("report", "")).split())
+        if len(report) > 200:
+            report = report[:200] + "…"
         return S3Error(ErrorKind.FATAL, "ParamValidation",
-                       f"{operation} was refused before it was sent: {exc.kwargs.get('report', '')}")
+                       f"{operation} was refused before it was sent: {report}")
     if isinstance(exc, BotoCoreError):
         return S3Error(ErrorKind.RETRYABLE, type(exc).__name__,
                        f"{operation} on {target} failed ({type(exc).__name__})")
+    if isinstance(exc, (ConnectionRefusedError, socket.gaierror)):
+        return S3Error(ErrorKind.NETWORK, type(exc).__name__,
+                       f"Cannot reach {endpoint_label(endpoint_url)}: "
+                       "check the network connection.")
     if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError)):
         return S3Error(ErrorKind.RETRYABLE, type(exc).__name__,
-                       f"The connection to {_where(endpoint_url)} was interrupted")
+                       f"The connection to {endpoint_label(endpoint_url)} was interrupted")
     if isinstance(exc, OSError):
         return S3Error(ErrorKind.NETWORK, type(exc).__name__,
-                       f"Cannot reach {_where(endpoint_url)}: check the network connection.")
+                       f"Cannot reach {endpoint_label(endpoint_url)}: "
+                       "check the network connection.")
     return S3Error(ErrorKind.FATAL, type(exc).__name__, f"{operation} on {target} failed: {exc}")
 
 
@@ -93,14 +141,27 @@ def _classify_client_error(exc, operation, bucket, target, profile, endpoint_url
     status = meta.get("HTTPStatusCode") or 0
     code = str(error.get("Code") or status or "Unknown")
     headers = meta.get("HTTPHeaders", {})
-    retry_after = None
-    if headers.get("retry-after", "").isdigit():
-        retry_after = float(headers["retry-after"])
+    retry_after = _retry_after(headers.get("retry-after", ""))
     whose = _whose(profile, account)
-    where = _where(endpoint_url)
+    where = endpoint_label(endpoint_url)
+    web_page = (headers.get("content-type", "").startswith("text/html")
+                and not operation.startswith("Head")         # no body: moto labels those html
+                and (not error.get("Code") or str(error["Code"]).isdigit())
+                and status not in (502, 503, 504))            # a proxy's passing trouble
+    if web_page:
+        # A web server, a captive portal or a proxy's login page. botocore reports a 200 page
+        # as a 500 error, so the status alone cannot tell; an S3 error is XML with a code.
+        return S3Error(ErrorKind.FATAL, "NotS3",
+                       f"{where} does not look like S3 (it answered with a web page): check "
+                       "that the endpoint URL points to an S3-compatible service.")
     if code == "NoSuchUpload":
         return S3Error(ErrorKind.NO_SUCH_UPLOAD, code,
                        f"The server no longer has this multipart upload of {target}.")
+    if code == "RequestTimeTooSkewed":
+        # botocore corrects no clock skew, so retrying cannot help
+        return S3Error(ErrorKind.FATAL, code,
+                       f"This computer's clock differs from {where}'s by more than 15 minutes: "
+                       "set the clock right (turn on automatic time), then retry.")
     if code in RETRYABLE_CODES or status >= 500 or status == 429:
         label = {"SlowDown": "The server asked to slow down (SlowDown)",
                  "RequestTimeout": "The server timed out waiting for data"}.get(
@@ -140,10 +201,26 @@ def _classify_client_error(exc, operation, bucket, target, profile, endpoint_url
                        f"(the server said: {error.get('Message', code)}).")
     if status and not error.get("Code"):
         return S3Error(ErrorKind.FATAL, "NotS3",
-                       f"{where} answered HTTP {status} without an S3 error: check that the "
-                       "endpoint URL points to an S3-compatible service.")
+                       f"{where} does not look like S3 (it answered HTTP {status} without an S3 "
+                       "error): check that the endpoint URL points to an S3-compatible service.")
     message = error.get("Message") or code
     return S3Error(ErrorKind.FATAL, code, f"{operation} on {target} was refused: {message} ({code}).")
+
+
+def _retry_after(value: str) -> float | None:
+    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def is_checksum_rejection(error: S3Error) -> bool:

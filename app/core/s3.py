@@ -14,8 +14,10 @@ from datetime import datetime
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from urllib3.exceptions import ProtocolError
 
-from app.core.errors import ErrorKind, S3Error, classify, is_checksum_rejection
+from app.core.errors import (CREDENTIAL_CODES, ErrorKind, S3Error, classify, endpoint_label,
+                             is_checksum_rejection)
 
 
 @dataclass(frozen=True)
@@ -65,14 +67,27 @@ class S3Clients:
         self._no_checksums: set[str | None] = set()     # endpoints that refuse them
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _ident(dest: Destination) -> tuple:
+        return (dest.endpoint_url, dest.region, dest.profile, dest.account, dest.path_style,
+                dest.verify_tls, dest.access_key_id)
+
     def client_for(self, dest: Destination):
-        ident = (dest.endpoint_url, dest.region, dest.profile, dest.account, dest.path_style,
-                 dest.verify_tls, dest.access_key_id)
+        ident = self._ident(dest)
         with self._lock:
             client = self._clients.get(ident)
             if client is None:
                 client = self._clients[ident] = self._make_client(dest)
             return client
+
+    def forget(self, dest: Destination | None = None) -> None:
+        """Drop the cached client of ``dest`` (all, if None): the next call reads the
+        credentials again (a secret fixed under Accounts, a refreshed session token)."""
+        with self._lock:
+            if dest is None:
+                self._clients.clear()
+            else:
+                self._clients.pop(self._ident(dest), None)
 
     def _make_client(self, dest: Destination):
         config = Config(
@@ -99,9 +114,15 @@ class S3Clients:
                               f"The secret key of account {dest.account} is not in the keyring: "
                               "enter it again under Accounts.")
             credentials = {"aws_access_key_id": dest.access_key_id, "aws_secret_access_key": secret}
-        return session.client("s3", endpoint_url=dest.endpoint_url or None,
-                              region_name=dest.region or None, config=config,
-                              verify=dest.verify_tls, **credentials)
+        try:
+            # verify=None, not True: botocore then honours AWS_CA_BUNDLE and the profile's ca_bundle
+            return session.client("s3", endpoint_url=dest.endpoint_url or None,
+                                  region_name=dest.region or None, config=config,
+                                  verify=None if dest.verify_tls else False, **credentials)
+        except ValueError:          # botocore's "Invalid endpoint"; BotoCoreErrors are classified
+            raise S3Error(ErrorKind.FATAL, "InvalidEndpoint",
+                          f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
+                          "use the form https://host[:port].") from None
 
     def bucket(self, dest: Destination) -> "Bucket":
         return Bucket(self, dest)
@@ -125,17 +146,24 @@ class Bucket:
     def checksum_supported(self) -> bool:
         return self._clients.checksums_supported(self.dest.endpoint_url)
 
+    @checksum_supported.setter
+    def checksum_supported(self, supported: bool) -> None:
+        if not supported:       # remembered for the endpoint, by every Bucket of these clients
+            self._clients.refuse_checksums(self.dest.endpoint_url)
+
     def _call(self, operation: str, key: str | None, **params):
         try:
             client = self._clients.client_for(self.dest)
             reply = getattr(client, _METHODS[operation])(Bucket=self.name, **params)
         except S3Error:
             raise
-        except (BotoCoreError, ClientError, OSError) as exc:
+        except (BotoCoreError, ClientError, OSError, ProtocolError) as exc:
             # anything else (a pause raised from the request body, say) is the caller's
             error = classify(exc, operation=operation, bucket=self.name, key=key,
                              profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
                              account=self.dest.account)
+            if error.code in CREDENTIAL_CODES:
+                self._clients.forget(self.dest)    # so a retry picks up corrected credentials
             if _has_checksum(params) and is_checksum_rejection(error):
                 self._clients.refuse_checksums(self.dest.endpoint_url)
                 error = S3Error(ErrorKind.RETRYABLE, error.code,
@@ -145,7 +173,7 @@ class Bucket:
         if content_type.startswith("text/html") and operation in _XML_REPLIES:
             # a web server or captive portal answered; botocore would take its page for success
             raise S3Error(ErrorKind.FATAL, "NotS3",
-                          f"{self.dest.endpoint_url or 'The endpoint'} does not look like S3 (it "
+                          f"{endpoint_label(self.dest.endpoint_url)} does not look like S3 (it "
                           "answered with a web page): check the endpoint URL.")
         return reply
 
@@ -198,7 +226,9 @@ class Bucket:
 
     def head(self, key: str) -> RemoteObject | None:
         try:
-            reply = self._call("HeadObject", key, Key=key)
+            # ChecksumMode: without it S3 leaves the object's checksum out of the answer
+            extra = {"ChecksumMode": "ENABLED"} if self.checksum_supported else {}
+            reply = self._call("HeadObject", key, Key=key, **extra)
         except S3Error as error:
             if error.kind is ErrorKind.NOT_FOUND:
                 return None

@@ -9,8 +9,18 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from xml.sax.saxutils import escape
+
+from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
+                                           create_backend_app)
 from werkzeug.serving import make_server
+
+
+class _QuietHandler(MotoRequestHandler):
+    """moto's handler (it keeps underscored metadata headers) without a log line per request."""
+
+    def log_request(self, *args, **kwargs):
+        pass
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ def classify(method: str, path: str, query: dict) -> str:
 
 
 _ERROR_XML = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-              '<Message>Injected by the test server</Message><RequestId>test</RequestId></Error>')
+              '<Message>{message}</Message><RequestId>test</RequestId></Error>')
 
 
 class RecordingS3Server:
@@ -62,10 +72,11 @@ class RecordingS3Server:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._app = DomainDispatcherApplication(create_backend_app)
-        self._server = make_server(host, port, self._wsgi, threaded=True)
+        self._server = make_server(host, port, self._wsgi, threaded=True,
+                                   request_handler=_QuietHandler)
         self.endpoint_url = f"http://{host}:{self._server.server_port}"
         self.requests: list[RecordedRequest] = []
-        self._failures: list[list] = []        # [op, status, code, times left]
+        self._failures: list[list] = []        # [op, status, code, times left, message, headers]
         self._stalls: dict[str, tuple[bool, threading.Event]] = {}   # op -> (after server?, release)
         self.holding = threading.Event()       # set while a stalled request is being held
         self._lock = threading.Lock()
@@ -76,6 +87,7 @@ class RecordingS3Server:
         return self
 
     def stop(self) -> None:
+        self.release_all()                     # a held request must not outlive the server
         self._server.shutdown()
         self._server.server_close()
 
@@ -100,10 +112,16 @@ class RecordingS3Server:
             self._failures.clear()
         self.release_all()
 
-    def fail_next(self, op: str, status: int = 503, code: str = "SlowDown", times: int = 1) -> None:
-        """Answer the next ``times`` requests of ``op`` with an S3 error instead of serving them."""
+    def fail_next(self, op: str, status: int = 503, code: str = "SlowDown", times: int = 1,
+                  message: str = "Injected by the test server",
+                  headers: dict | None = None) -> None:
+        """Answer the next ``times`` requests of ``op`` with an S3 error instead of serving them.
+
+        ``message`` is the error's <Message>; ``headers`` are added to the answer
+        (``{"Retry-After": "7"}``, say).
+        """
         with self._lock:
-            self._failures.append([op, status, code, times])
+            self._failures.append([op, status, code, times, message, dict(headers or {})])
 
     def stall_next(self, op: str, after_server: bool = False) -> threading.Event:
         """Hold the next ``op`` request until the returned event is set.
@@ -160,8 +178,10 @@ class RecordingS3Server:
             if not chunk:
                 break
             length -= len(chunk)
-        _, status, code, _ = failure
-        body = b"" if request.op.startswith("Head") else _ERROR_XML.format(code=code).encode()
+        _, status, code, _, message, extra = failure
+        body = b"" if request.op.startswith("Head") else _ERROR_XML.format(
+            code=escape(code), message=escape(message)).encode()
         start_response(f"{status} Injected", [("Content-Type", "application/xml"),
-                                              ("Content-Length", str(len(body)))])
+                                              ("Content-Length", str(len(body))),
+                                              *extra.items()])
         return [body]
