@@ -39,7 +39,14 @@ class Preferences:
         os.replace(temp, path)
 
     def transfer_config(self) -> TransferConfig:
-        """Parts in flight in total stay at the engine's default unless one file wants more."""
+        """The engine's config for these preferences, clamped to S3's and our limits.
+
+        ``parts_total`` (parts in flight across all files) is not a preference: it
+        stays at TransferConfig's default, raised only to ``parts_per_file`` so one
+        file can use what it was given. Not files × parts: open connections and
+        threads grow with parts in flight, and raising both knobs must not
+        multiply them (the dialog shows the resulting total).
+        """
         base = TransferConfig()
         return replace(base, files_at_once=self.files_at_once, parts_per_file=self.parts_per_file,
                        parts_total=max(base.parts_total, self.parts_per_file),

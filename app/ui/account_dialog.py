@@ -4,17 +4,30 @@ Credentials are an AWS profile (or boto3's default chain) or an access key
 whose secret goes to the keyring through SecretStore, never to accounts.json.
 """
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox,
-                               QPushButton, QRadioButton, QVBoxLayout, QWidget)
+                               QProgressBar, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
 from app.core.accounts import Account, AccountBook, list_aws_profiles
 from app.core.errors import S3Error
 from app.core.s3 import S3Clients
 
 DEFAULT_CHAIN = "Default (environment or ~/.aws)"
-TEST_SECRET_ACCOUNT = "\0connection-test"      # never saved: the dialog's own SecretStore slot
+NO_KEYRING = ("No system keyring available: the secret is kept for this session only "
+              "and must be entered again next time.")
+
+
+class TypedSecret:
+    """The secret for one connection test, as typed: it is tested before it is saved."""
+
+    def __init__(self, secret: str):
+        self._secret = secret
+
+    def get(self, account: str, key_id: str) -> str:
+        return self._secret
 
 
 class ConnectionTest(QRunnable):
@@ -46,7 +59,7 @@ class AccountDialog(QDialog):
     def __init__(self, book: AccountBook, secrets, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Accounts")
-        self.resize(760, 460)
+        self.resize(780, 540)    # room for the TLS, keyring and test notes, all shown
         self.book = book
         self.secrets = secrets
         self._editing: str | None = None
@@ -92,10 +105,10 @@ class AccountDialog(QDialog):
         self.secret.setEchoMode(QLineEdit.Password)
         self.secret.setPlaceholderText("secret access key (kept in the system keyring)")
         self.use_profile.toggled.connect(self._credentials_mode)
-        keyring_note = QLabel(secrets.why_not_persistent)
-        keyring_note.setWordWrap(True)
-        keyring_note.setStyleSheet("color: #8a5300;")
-        keyring_note.setVisible(not secrets.persistent)
+        self.keyring_note = QLabel()
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setStyleSheet("color: #8a5300;")
+        self._keyring_state()
 
         form = QFormLayout()
         form.addRow("Name:", self.name)
@@ -111,15 +124,21 @@ class AccountDialog(QDialog):
         form.addRow("", self.use_key)
         form.addRow("", self.key_id)
         form.addRow("", self.secret)
-        form.addRow("", keyring_note)
+        form.addRow("", self.keyring_note)
 
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_connection)
+        self.busy = QProgressBar()                 # an indeterminate bar: the spinner
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setFixedSize(60, 10)
+        self.busy.hide()
         self.test_result = QLabel("")
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextSelectableByMouse)
         test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_button, 0, Qt.AlignTop)
+        test_row.addWidget(self.busy, 0, Qt.AlignVCenter)
         test_row.addWidget(self.test_result, 1)
         self.save_button = QPushButton("Save")
         self.save_button.clicked.connect(self.save)
@@ -161,11 +180,16 @@ class AccountDialog(QDialog):
         self.tls_warning.setVisible(not account.verify_tls)
         by_key = bool(account.access_key_id)
         (self.use_key if by_key else self.use_profile).setChecked(True)
+        if account.profile and self.profile.findText(account.profile) < 0:
+            self.profile.addItem(account.profile)   # keep a profile ~/.aws no longer lists
         self.profile.setCurrentText(account.profile or DEFAULT_CHAIN)
         self.key_id.setText(account.access_key_id or "")
         self.secret.clear()
-        if by_key and self.secrets.get(account.name, account.access_key_id):
-            self.secret.setPlaceholderText("stored in the keyring (type to replace)")
+        stored = by_key and self.secrets.get(account.name, account.access_key_id)
+        self.secret.setPlaceholderText(
+            "stored (type to replace)" if stored else
+            "secret access key (kept in the system keyring)" if self.secrets.persistent else
+            "secret access key (kept for this session only)")
         self._credentials_mode()
         self.test_result.clear()
         self.remove_button.setEnabled(self._editing is not None)
@@ -179,7 +203,8 @@ class AccountDialog(QDialog):
     def _account(self) -> Account:
         by_key = self.use_key.isChecked()
         profile = self.profile.currentText()
-        return Account(name=self.name.text().strip(), endpoint_url=self.endpoint.text().strip() or None,
+        return Account(name=self.name.text().strip(),
+                       endpoint_url=self.endpoint.text().strip() or None,
                        region=self.region.text().strip() or None,
                        path_style=self.path_style.isChecked(), bucket=self.bucket.text().strip(),
                        prefix=self.prefix.text().strip(),
@@ -194,6 +219,12 @@ class AccountDialog(QDialog):
             return f"There is already an account called {account.name}."
         if not account.bucket:
             return "Enter the bucket to upload to."
+        return self._connection_problem(account)
+
+    def _connection_problem(self, account: Account) -> str:
+        """What stops a connection before it is tried (shared by Save and Test connection)."""
+        if account.endpoint_url and not account.endpoint_url.startswith(("https://", "http://")):
+            return "The endpoint URL must start with https:// or http://."
         if self.use_key.isChecked() and not account.access_key_id:
             return "Enter the access key ID, or choose an AWS profile."
         if (self.use_key.isChecked() and not self.secret.text()
@@ -207,8 +238,17 @@ class AccountDialog(QDialog):
         self._show("")
         self.name.setFocus()
 
+    def _keyring_state(self) -> None:
+        self.keyring_note.setText(self.secrets.why_not_persistent or NO_KEYRING)
+        self.keyring_note.setVisible(not self.secrets.persistent)
+
     def _remove(self) -> None:
         if self._editing is None:
+            return
+        answer = QMessageBox.question(
+            self, "Remove account",
+            f"Remove the account {self._editing} and its stored secret?")
+        if answer != QMessageBox.Yes:
             return
         account = self.book.get(self._editing)
         if account and account.access_key_id:
@@ -225,13 +265,16 @@ class AccountDialog(QDialog):
         if problem:
             QMessageBox.warning(self, "Account not saved", problem)
             return False
-        if account.access_key_id and self.secret.text():
-            self.secrets.set(account.name, account.access_key_id, self.secret.text())
-        elif account.access_key_id and self._editing and self._editing != account.name:
-            old = self.secrets.get(self._editing, account.access_key_id)   # renamed: move it
-            if old:
-                self.secrets.set(account.name, account.access_key_id, old)
-                self.secrets.delete(self._editing, account.access_key_id)
+        previous = self.book.get(self._editing) if self._editing else None
+        slot = (account.name, account.access_key_id)
+        old_slot = (previous.name, previous.access_key_id) if previous else (None, None)
+        if account.access_key_id and (self.secret.text() or slot != old_slot):
+            # _problem made sure there is one: typed now, or stored under the old name.
+            secret = self.secret.text() or self.secrets.get(self._editing, account.access_key_id)
+            self.secrets.set(account.name, account.access_key_id, secret)
+        if old_slot[1] and old_slot != slot:
+            self.secrets.delete(*old_slot)     # renamed, new key or now a profile: no orphan
+        self._keyring_state()         # the keyring may have refused the secret just now
         self.book.upsert(account, old_name=self._editing)
         self.book.save()
         if self._editing is None:
@@ -245,22 +288,25 @@ class AccountDialog(QDialog):
 
     def test_connection(self) -> None:
         account = self._account()
-        if not account.bucket:
-            self._report(False, "Enter the bucket to test.")
+        problem = (self._connection_problem(account) if account.bucket
+                   else "Enter the bucket to test.")
+        if problem:
+            self._report(False, problem)
             return
-        destination = account.destination()
+        # Error messages name the account; an unsaved one has no name yet.
+        destination = replace(account.destination(), account=account.name or "New account")
+        secret = None
         if account.access_key_id:
-            secret = self.secret.text() or self.secrets.get(self._editing or "",
-                                                            account.access_key_id)
-            self.secrets.set_session(TEST_SECRET_ACCOUNT, account.access_key_id, secret or "")
-            from dataclasses import replace
-            destination = replace(destination, account=TEST_SECRET_ACCOUNT)
-        test = ConnectionTest(destination, self.secrets)
+            # Typed (and not saved yet), or the one stored for this account.
+            secret = TypedSecret(self.secret.text() or self.secrets.get(
+                self._editing or "", account.access_key_id) or "")
+        test = ConnectionTest(destination, secret)
         test.signals.done.connect(self._report)
         self._tests.add(test)
         test.signals.done.connect(lambda *_: self._tests.discard(test))
         self.test_button.setEnabled(False)
         self.test_button.setText("Testing…")
+        self.busy.show()
         self.test_result.setStyleSheet("")
         self.test_result.setText(f"Checking bucket {account.bucket}…")
         QThreadPool.globalInstance().start(test)
@@ -268,5 +314,6 @@ class AccountDialog(QDialog):
     def _report(self, ok: bool, text: str) -> None:
         self.test_button.setEnabled(True)
         self.test_button.setText("Test connection")
+        self.busy.hide()
         self.test_result.setStyleSheet("color: #1e7b34;" if ok else "color: #b3261e;")
         self.test_result.setText(("✓ " if ok else "✗ ") + text)

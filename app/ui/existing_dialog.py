@@ -1,25 +1,41 @@
 """Asks what to do when an upload's key already exists in the bucket."""
 
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QLabel, QPushButton,
-                               QVBoxLayout)
+import posixpath
+
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel,
+                               QPushButton, QStyle, QVBoxLayout)
+
+from app.core.naming import keep_both_key
 
 OVERWRITE, SKIP, KEEP_BOTH = "overwrite", "skip", "keep_both"
 
 
 class ExistingObjectDialog(QDialog):
-    """Overwrite, Skip or Keep both; ``apply_to_all`` covers the rest of a batch."""
+    """Overwrite, Skip or Keep both; ``apply_to_all`` covers the rest of a batch.
 
-    def __init__(self, key: str, remaining: int = 0, parent=None):
+    ``key`` may already be a full ``s3://bucket/key``; otherwise ``bucket``, when
+    given, makes it one. After ``exec()``: ``choice`` and ``apply_to_all``.
+    """
+
+    def __init__(self, key: str, remaining: int = 0, parent=None, *, bucket: str | None = None):
         super().__init__(parent)
         self.setWindowTitle("File already in the bucket")
-        self.choice = SKIP
+        self.choice = SKIP               # closing the dialog must never overwrite
         self.apply_to_all = False
-        text = QLabel(f"<b>{_escape(key)}</b> already exists in the bucket.<br><br>"
+        uri = key if key.startswith("s3://") or not bucket else f"s3://{bucket}/{key}"
+        picture = QLabel()
+        picture.setPixmap(self.style().standardIcon(QStyle.SP_MessageBoxQuestion).pixmap(40, 40))
+        renamed = posixpath.basename(keep_both_key(key, lambda _key: False))
+        text = QLabel(f"<b>{_escape(uri)}</b> already exists.<br><br>"
                       "Overwrite it, skip this file, or keep both by uploading this one "
-                      "under a new name?")
+                      f"as “{_escape(renamed)}” (or the next free number)?")
         text.setWordWrap(True)
         text.setMinimumWidth(420)
-        self._all = QCheckBox(f"Do the same for the {remaining} other file(s) that exist")
+        head = QHBoxLayout()
+        head.addWidget(picture, 0)
+        head.addWidget(text, 1)
+        self._all = QCheckBox(f"Apply to all {remaining} remaining "
+                              f"{'file' if remaining == 1 else 'files'} that already exist")
         self._all.setVisible(remaining > 0)
         buttons = QDialogButtonBox()
         for label, choice, role in (("Overwrite", OVERWRITE, QDialogButtonBox.DestructiveRole),
@@ -33,7 +49,7 @@ class ExistingObjectDialog(QDialog):
                 button.setDefault(True)
                 keep = button
         layout = QVBoxLayout(self)
-        layout.addWidget(text)
+        layout.addLayout(head)
         layout.addWidget(self._all)
         layout.addWidget(buttons)
         keep.setFocus()

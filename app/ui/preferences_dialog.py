@@ -3,11 +3,13 @@
 from dataclasses import replace
 
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
-                               QSpinBox, QVBoxLayout)
+                               QLabel, QSpinBox, QVBoxLayout)
 
 from app.core.config import MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT
 from app.core.planner import MiB
 from app.core.preferences import Preferences
+
+MIN_PART_MIB, MAX_PART_MIB = 5, 5120        # S3: 5 MiB to 5 GiB a part
 
 
 def _spin(low: int, high: int, value: int, suffix: str = "", special: str = "") -> QSpinBox:
@@ -17,8 +19,13 @@ def _spin(low: int, high: int, value: int, suffix: str = "", special: str = "") 
     box.setSuffix(suffix)
     if special:
         box.setSpecialValueText(special)     # shown instead of the lowest value
-    box.setMinimumWidth(120)
+    box.setMinimumWidth(130)
     return box
+
+
+def _mib(size: int) -> int:
+    """Bytes to whole MiB, never rounding a small non-zero value down to zero."""
+    return -(-size // MiB)
 
 
 class PreferencesDialog(QDialog):
@@ -28,17 +35,23 @@ class PreferencesDialog(QDialog):
         self._prefs = prefs
         self.files = _spin(1, MAX_FILES_AT_ONCE, prefs.files_at_once, " files")
         self.parts = _spin(1, MAX_PARTS_IN_FLIGHT, prefs.parts_per_file, " parts")
-        self.part_size = _spin(5, 5120, prefs.part_size // MiB, " MiB")
+        self.part_size = _spin(MIN_PART_MIB, MAX_PART_MIB, _mib(prefs.part_size), " MiB")
         self.part_size.setToolTip("Bigger files use bigger parts when needed: S3 allows "
                                   "at most 10,000 parts per file.")
-        self.bandwidth = _spin(0, 100_000, prefs.bandwidth_limit // MiB, " MiB/s", "Unlimited")
+        self.bandwidth = _spin(0, 100_000, _mib(prefs.bandwidth_limit), " MiB/s", "Unlimited")
         self.bandwidth.setToolTip("Applies to all uploads together, immediately.")
+        self.budget = QLabel()
+        self.budget.setWordWrap(True)
+        self.budget.setStyleSheet("color: palette(placeholder-text);")
+        for box in (self.files, self.parts):
+            box.valueChanged.connect(self._show_budget)
         transfers = QGroupBox("Transfers")
         form = QFormLayout(transfers)
         form.addRow("Files at once:", self.files)
         form.addRow("Parts in flight per file:", self.parts)
         form.addRow("Part size:", self.part_size)
         form.addRow("Bandwidth limit:", self.bandwidth)
+        form.addRow(self.budget)
 
         self.auto_resume = QCheckBox("Resume unfinished uploads when Hoist starts")
         self.auto_resume.setChecked(prefs.auto_resume)
@@ -58,11 +71,25 @@ class PreferencesDialog(QDialog):
         layout.addWidget(transfers)
         layout.addWidget(behaviour)
         layout.addWidget(buttons)
+        self._show_budget()
+
+    def _show_budget(self) -> None:
+        """Say what the caps add up to: parts in flight in total are capped (see Preferences)."""
+        config = self.result_preferences().transfer_config()
+        parts = min(config.parts_total, config.files_at_once * config.parts_per_file)
+        self.budget.setText(f"At most {parts} parts are sent at once across all files.")
 
     def result_preferences(self) -> Preferences:
+        # An unchanged box keeps the exact stored value (it may not be a whole MiB).
+        part_size = self.part_size.value() * MiB
+        if self.part_size.value() == _mib(self._prefs.part_size):
+            part_size = self._prefs.part_size
+        bandwidth = self.bandwidth.value() * MiB
+        if self.bandwidth.value() == _mib(self._prefs.bandwidth_limit):
+            bandwidth = self._prefs.bandwidth_limit
         return replace(self._prefs, files_at_once=self.files.value(),
-                       parts_per_file=self.parts.value(), part_size=self.part_size.value() * MiB,
-                       bandwidth_limit=self.bandwidth.value() * MiB,
+                       parts_per_file=self.parts.value(), part_size=part_size,
+                       bandwidth_limit=bandwidth,
                        auto_resume=self.auto_resume.isChecked(),
                        close_to_tray=self.close_to_tray.isChecked(),
                        ask_before_quit=self.ask_before_quit.isChecked())

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Regenerate the dialogs' screenshots: account-dialog.png, account-dialog-key.png,
+preferences.png, existing.png.
+
+    .venv/bin/python docs/screenshots/make_dialog_screenshots.py [--out docs/screenshots]
+
+Runs offscreen against the embedded demo server (moto), so "Test connection"
+really connects. Nothing touches the real keyring or ~/.aws: a throw-away AWS
+config lists two profiles and secrets stay in memory. Needs a font (Debian:
+fonts-dejavu-core); without one Qt draws every letter as a box.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _spin(ms: int) -> None:
+    """Run the event loop (QEventLoop.exec releases the GIL, so worker threads progress)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the dialog did not reach the state to photograph")
+        _spin(50)
+
+
+def _use_memory_keyring(persistent: bool) -> None:
+    """An in-memory keyring (persistent=True), or none at all, as on a bare server."""
+    import keyring
+    from keyring.backend import KeyringBackend
+    from keyring.backends import fail
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1
+
+        def __init__(self):
+            super().__init__()
+            self.items = {}
+
+        def get_password(self, service, username):
+            return self.items.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.items[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.items.pop((service, username), None)
+
+    keyring.set_keyring(MemoryKeyring() if persistent else fail.Keyring())
+
+
+def _photograph(widget, path: Path) -> Path:
+    widget.show()
+    _spin(150)
+    widget.grab().save(str(path))
+    return path
+
+
+def make_dialog_screenshots(out: Path) -> list[Path]:
+    """Render each dialog offscreen in a realistic state and save it under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="hoist-dialog-shots-"))
+    (work / "aws-config").write_text("[default]\nregion = eu-west-1\n\n"
+                                     "[profile work]\nregion = eu-central-1\n\n"
+                                     "[profile archive]\nregion = us-east-1\n")
+    os.environ["AWS_CONFIG_FILE"] = str(work / "aws-config")
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(work / "no-credentials")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "screenshot")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "screenshot-secret")
+
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+    from app.core.accounts import Account, AccountBook
+    from app.core.planner import MiB
+    from app.core.preferences import Preferences
+    from app.core.secrets import SecretStore
+    from app.demo import DemoServer
+    from app.ui.account_dialog import AccountDialog
+    from app.ui.existing_dialog import ExistingObjectDialog
+    from app.ui.icons import icon
+    from app.ui.preferences_dialog import PreferencesDialog
+
+    app = QApplication.instance() or QApplication(["hoist"])
+    app.setWindowIcon(icon("hoist"))
+    server = DemoServer()
+    demo = server.start()
+    saved: list[Path] = []
+    try:
+        # 1. The usual desktop (a keyring): the demo account, tested, connected.
+        _use_memory_keyring(persistent=True)
+        book = AccountBook(work / "accounts.json", [
+            demo,
+            Account("AWS backups", region="eu-west-1", bucket="acme-backups", prefix="laptop/",
+                    profile="work")])
+        dialog = AccountDialog(book, server.secrets(SecretStore()))
+        dialog.show()
+        dialog.test_connection()
+        _wait_until(dialog.test_button.isEnabled)
+        saved.append(_photograph(dialog, out / "account-dialog.png"))
+        dialog.close()
+
+        # 2. No keyring, an access key, TLS checks off, and a bucket that is not there.
+        _use_memory_keyring(persistent=False)
+        book = AccountBook(work / "accounts-2.json", [])
+        dialog = AccountDialog(book, SecretStore())
+        dialog.name.setText("Studio NAS")
+        dialog.endpoint.setText(server.endpoint_url)
+        dialog.path_style.setChecked(True)
+        dialog.bucket.setText("studio-archive")
+        dialog.prefix.setText("2026/")
+        dialog.verify_tls.setChecked(False)
+        dialog.use_key.setChecked(True)
+        dialog.key_id.setText("AKIASTUDIONAS01")
+        dialog.secret.setText("not-a-real-secret")
+        dialog.show()
+        dialog.test_connection()
+        _wait_until(dialog.test_button.isEnabled)
+        saved.append(_photograph(dialog, out / "account-dialog-key.png"))
+        dialog.close()
+
+        prefs = PreferencesDialog(Preferences(files_at_once=3, parts_per_file=4,
+                                              part_size=16 * MiB, bandwidth_limit=0))
+        prefs.show()
+        # Focus on OK, as after a click: no text caret blinking in the first box.
+        prefs.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).setFocus()
+        saved.append(_photograph(prefs, out / "preferences.png"))
+        prefs.close()
+
+        existing = ExistingObjectDialog("photos/2026/holiday.jpg", 4, bucket="hoist-demo")
+        saved.append(_photograph(existing, out / "existing.png"))
+        existing.close()
+    finally:
+        # Let the connection tests' runnables finish and be freed before Python shuts down
+        # (a Python QRunnable released during interpreter exit crashes it).
+        QThreadPool.globalInstance().waitForDone(30_000)
+        for widget in QApplication.topLevelWidgets():
+            widget.deleteLater()
+        _spin(0)
+        server.stop()
+    return saved
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    for path in make_dialog_screenshots(args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Preferences: round trip, damaged files, and the TransferConfig they make."""
+
+from app.core.config import TransferConfig
+from app.core.planner import MIN_PART_SIZE, MiB
+from app.core.preferences import Preferences
+
+
+def test_preferences_round_trip(tmp_path):
+    prefs = Preferences(files_at_once=5, parts_per_file=12, part_size=16 * MiB,
+                        bandwidth_limit=2 * MiB, auto_resume=True, close_to_tray=True,
+                        ask_before_quit=False)
+    prefs.save(tmp_path / "dir" / "p.json")
+    assert Preferences.load(tmp_path / "dir" / "p.json") == prefs
+    assert [p.name for p in (tmp_path / "dir").iterdir()] == ["p.json"]   # no temp file left
+
+
+def test_damaged_or_missing_preferences_give_defaults(tmp_path):
+    (tmp_path / "p.json").write_text("[1, 2")
+    assert Preferences.load(tmp_path / "p.json") == Preferences()
+    (tmp_path / "list.json").write_text("[1, 2]")
+    assert Preferences.load(tmp_path / "list.json") == Preferences()
+    assert Preferences.load(tmp_path / "missing.json") == Preferences()
+
+
+def test_unknown_keys_are_ignored(tmp_path):
+    (tmp_path / "p.json").write_text('{"files_at_once": 7, "theme": "dark"}')
+    assert Preferences.load(tmp_path / "p.json") == Preferences(files_at_once=7)
+
+
+def test_transfer_config_carries_the_preferences():
+    config = Preferences(files_at_once=5, parts_per_file=6, part_size=16 * MiB,
+                         bandwidth_limit=2 * MiB, auto_resume=True).transfer_config()
+    assert (config.files_at_once, config.parts_per_file, config.part_size,
+            config.bandwidth_limit, config.auto_resume) == (5, 6, 16 * MiB, 2 * MiB, True)
+
+
+def test_parts_in_flight_in_total_stay_at_the_default_unless_one_file_wants_more():
+    default_total = TransferConfig().parts_total
+    assert Preferences(files_at_once=10, parts_per_file=4).transfer_config().parts_total == (
+        default_total)
+    assert Preferences(parts_per_file=default_total + 4).transfer_config().parts_total == (
+        default_total + 4)
+
+
+def test_transfer_config_is_clamped():
+    config = Preferences(files_at_once=0, parts_per_file=-3, part_size=MiB,
+                         bandwidth_limit=-1).transfer_config()
+    assert (config.files_at_once, config.parts_per_file, config.part_size,
+            config.bandwidth_limit) == (1, 1, MIN_PART_SIZE, 0)
