@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import boto3  # noqa: E402
 
 from support.cli import hoist, start, wait_for_parts  # noqa: E402
-from support.outage import OutageRelay  # noqa: E402
+from support.faultproxy import FaultProxy  # noqa: E402
 from support.s3server import RecordingS3Server  # noqa: E402
 
 MiB = 1024 * 1024
@@ -99,14 +99,14 @@ def sigint_then_resume(run):
 
 def outage(seconds):
     def scenario(run):
-        relay = OutageRelay(int(run.server.endpoint_url.rsplit(":", 1)[1]))
+        relay = FaultProxy(run.server.endpoint_url)
         env = dict(run.env, AWS_ENDPOINT_URL=relay.endpoint_url)
         try:
             proc = start(env, *run.upload_args("--bwlimit", "10MiB/s"))
             wait_for_parts(run.data, 2, proc)
             relay.down()
             time.sleep(seconds)
-            relay.up()
+            relay.restore()
             proc.communicate(timeout=seconds + 120)
             return proc.returncode == 0
         finally:
@@ -115,8 +115,8 @@ def outage(seconds):
 
 
 def flaky(run):
-    relay = OutageRelay(int(run.server.endpoint_url.rsplit(":", 1)[1]))
-    relay.reset_share(0.10)
+    relay = FaultProxy(run.server.endpoint_url, seed=Run.count)
+    relay.reset_mid_body(fraction=0.4, match={"UploadPart"}, share=0.10)
     run.server.fail_next("UploadPart", status=503, code="SlowDown", times=3)
     try:
         return hoist(dict(run.env, AWS_ENDPOINT_URL=relay.endpoint_url), *run.upload_args(),

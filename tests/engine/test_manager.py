@@ -279,8 +279,8 @@ def test_lost_network_waits_and_continues_by_itself(qtbot, data_dir, dest, make_
                                                     download_sha256, sha256_file):
     from dataclasses import replace
 
-    from support.outage import OutageRelay
-    relay = OutageRelay(int(s3_server.endpoint_url.rsplit(":", 1)[1]))
+    from support.faultproxy import FaultProxy
+    relay = FaultProxy(s3_server.endpoint_url)
     store = CheckpointStore.open(data_dir / STORE_NAME)
     # a budget of two tries: an outage that spent it would fail the task
     policy = RetryPolicy(base=0.01, cap=0.05, max_attempts=2, network_base=0.2, network_cap=0.5)
@@ -298,7 +298,7 @@ def test_lost_network_waits_and_continues_by_itself(qtbot, data_dir, dest, make_
                         timeout=10_000)
         qtbot.wait(3000)                                   # the outage lasts a while
         assert manager.task(task_id).state is TaskState.UPLOADING
-        relay.up()
+        relay.restore()
         qtbot.waitUntil(manager.is_idle, timeout=30_000)
         assert manager.task(task_id).state is TaskState.COMPLETED
         assert "failed" not in states
@@ -315,9 +315,9 @@ def test_flaky_network_and_throttling_every_file_completes(qtbot, data_dir, dest
     """10% of uploads reset mid-body plus a burst of 503 SlowDown: all complete, identical."""
     from dataclasses import replace
 
-    from support.outage import OutageRelay
-    relay = OutageRelay(int(s3_server.endpoint_url.rsplit(":", 1)[1]))
-    relay.reset_share(0.10)
+    from support.faultproxy import FaultProxy
+    relay = FaultProxy(s3_server.endpoint_url, seed=1234)
+    resets = relay.reset_mid_body(fraction=0.4, match={"UploadPart"}, share=0.10)
     store = CheckpointStore.open(data_dir / STORE_NAME)
     policy = RetryPolicy(base=0.01, cap=0.1, max_attempts=8)
     manager = UploadManager(store, S3Clients(max_pool_connections=8), small_config(), policy=policy)
@@ -331,8 +331,34 @@ def test_flaky_network_and_throttling_every_file_completes(qtbot, data_dir, dest
         for path in files:
             assert download_sha256(dest.bucket, "flaky/" + path.name) == sha256_file(path)
         sent = s3_server.count("UploadPart", bucket=dest.bucket)
-        print(f"\nflaky: 12 parts, {relay.resets} resets mid-body, 4 SlowDown, "
+        print(f"\nflaky: 12 parts, {resets.fired} resets mid-body, 4 SlowDown, "
               f"{sent} UploadPart requests reached the server")
+    finally:
+        manager.shutdown(5000)
+        store.close()
+        relay.stop()
+
+
+def test_responses_cut_short_are_retried(qtbot, data_dir, dest, make_file, s3_server,
+                                         download_sha256, sha256_file):
+    """A fifth of the server's answers break off half-way: every file still completes."""
+    from dataclasses import replace
+
+    from support.faultproxy import FaultProxy
+    relay = FaultProxy(s3_server.endpoint_url, seed=99)
+    cuts = relay.truncate_response(share=0.2)
+    store = CheckpointStore.open(data_dir / STORE_NAME)
+    manager = UploadManager(store, S3Clients(max_pool_connections=8), small_config(),
+                            policy=RetryPolicy(base=0.01, cap=0.1, max_attempts=10))
+    try:
+        files = [make_file(f"cut/{i}.bin", 11 * MiB + i) for i in range(3)]
+        ids = manager.add(files[0].parent, replace(dest, endpoint_url=relay.endpoint_url))
+        qtbot.waitUntil(manager.is_idle, timeout=60_000)
+        assert cuts.fired > 0
+        for task_id in ids:
+            assert manager.task(task_id).state is TaskState.COMPLETED, manager.task(task_id).message
+        for path in files:
+            assert download_sha256(dest.bucket, "cut/" + path.name) == sha256_file(path)
     finally:
         manager.shutdown(5000)
         store.close()
