@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
     def edit_accounts(self) -> None:
         from app.ui.account_dialog import AccountDialog
         AccountDialog(self.book, self.secrets, self).exec()
+        self.clients.forget()            # a changed secret or endpoint takes effect at once
         self.reload_accounts()
 
     def edit_preferences(self) -> None:
@@ -276,7 +277,9 @@ class MainWindow(QMainWindow):
 
     def ask_existing(self, key: str, remaining: int) -> tuple[str, bool]:
         from app.ui.existing_dialog import ExistingObjectDialog
-        dialog = ExistingObjectDialog(key, remaining, self)
+        account = self.current_account()
+        dialog = ExistingObjectDialog(key, remaining, self,
+                                      bucket=account.bucket if account else None)
         if dialog.exec() != ExistingObjectDialog.Accepted:
             return "skip", True          # closing the dialog adds nothing that would overwrite
         return dialog.choice, dialog.apply_to_all
