@@ -19,33 +19,14 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 import boto3  # noqa: E402
 import keyring  # noqa: E402
 import pytest  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
+from support.memory_keyring import MemoryKeyring  # noqa: E402
 from support.s3server import RecordingS3Server  # noqa: E402
 
 TEST_SECRET = "testing-secret-XYZZY-do-not-leak"
 TEST_SESSION_TOKEN = "testing-session-token-PLUGH-do-not-leak"
 _bucket_numbers = itertools.count(1)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that forgets everything when the test ends."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.secrets.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.secrets.pop((service, username), None)
 
 
 @pytest.fixture(scope="session")

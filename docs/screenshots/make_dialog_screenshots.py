@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -41,24 +42,9 @@ def _wait_until(condition, timeout: float = 30.0) -> None:
 def _use_memory_keyring(persistent: bool) -> None:
     """An in-memory keyring (persistent=True), or none at all, as on a bare server."""
     import keyring
-    from keyring.backend import KeyringBackend
     from keyring.backends import fail
 
-    class MemoryKeyring(KeyringBackend):
-        priority = 1
-
-        def __init__(self):
-            super().__init__()
-            self.items = {}
-
-        def get_password(self, service, username):
-            return self.items.get((service, username))
-
-        def set_password(self, service, username, password):
-            self.items[(service, username)] = password
-
-        def delete_password(self, service, username):
-            self.items.pop((service, username), None)
+    from support.memory_keyring import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring() if persistent else fail.Keyring())
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 MiB = 1024 * 1024
@@ -61,23 +62,8 @@ def use_memory_keyring() -> None:
     """Photograph the usual desktop, which has a keyring; a bare CI box has none and the
     window would (rightly) show its no-keyring notice across the top."""
     import keyring
-    from keyring.backend import KeyringBackend
 
-    class MemoryKeyring(KeyringBackend):
-        priority = 1
-
-        def __init__(self):
-            super().__init__()
-            self.items = {}
-
-        def get_password(self, service, username):
-            return self.items.get((service, username))
-
-        def set_password(self, service, username, password):
-            self.items[(service, username)] = password
-
-        def delete_password(self, service, username):
-            self.items.pop((service, username), None)
+    from support.memory_keyring import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())
 

@@ -7,7 +7,7 @@ import pytest
 
 from app.core.datadir import STORE_NAME
 from app.core.planner import MiB
-from support.cli import hoist, listing, start, wait_for_parts
+from support.cli import hoist, interrupted_upload, listing, start, wait_for_parts
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +49,8 @@ def test_kill_9_then_resume_sends_only_missing_parts(cli_env, data_dir, bucket, 
 def test_sigint_pauses_with_exit_130_then_resume_completes(cli_env, data_dir, bucket, make_file,
                                                            download_sha256, sha256_file):
     path = make_file("interrupted.bin", 30 * MiB)
-    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
-                 "--concurrency", "1", "--bwlimit", "5MiB/s")
-    wait_for_parts(data_dir, 1, proc)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
+    status, err = interrupted_upload(cli_env, data_dir, path, bucket)
+    assert status == 130, err
     assert "hoist resume" in err
     [row] = listing(cli_env)
     assert row["state"] == "paused" and 0 < row["parts_done"] < row["parts_total"]
@@ -64,13 +60,9 @@ def test_sigint_pauses_with_exit_130_then_resume_completes(cli_env, data_dir, bu
 
 
 def test_sigterm_also_checkpoints(cli_env, data_dir, bucket, make_file):
-    path = make_file("term.bin", 30 * MiB)
-    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
-                 "--concurrency", "1", "--bwlimit", "5MiB/s")
-    wait_for_parts(data_dir, 1, proc)
-    proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    status, _ = interrupted_upload(cli_env, data_dir, make_file("term.bin", 30 * MiB), bucket,
+                                  sig=signal.SIGTERM)
+    assert status == 130
     assert listing(cli_env)[0]["state"] == "paused"
 
 
@@ -118,12 +110,7 @@ def test_corrupt_database_is_kept_aside_and_a_new_store_starts(cli_env, data_dir
 
 
 def test_cancel_aborts_on_server_and_forgets(cli_env, data_dir, bucket, make_file, s3):
-    path = make_file("tocancel.bin", 30 * MiB)
-    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
-                 "--concurrency", "1", "--bwlimit", "5MiB/s")
-    wait_for_parts(data_dir, 1, proc)
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=30)
+    interrupted_upload(cli_env, data_dir, make_file("tocancel.bin", 30 * MiB), bucket)
     [row] = listing(cli_env)
     result = hoist(cli_env, "cancel", row["id"])
     assert result.returncode == 0, result.stderr
@@ -133,12 +120,7 @@ def test_cancel_aborts_on_server_and_forgets(cli_env, data_dir, bucket, make_fil
 
 def test_cleanup_aborts_orphans_but_keeps_resumable_uploads(cli_env, data_dir, bucket, make_file, s3):
     orphan = s3.create_multipart_upload(Bucket=bucket, Key="orphan.bin")["UploadId"]
-    path = make_file("mine.bin", 30 * MiB)
-    proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
-                 "--concurrency", "1", "--bwlimit", "5MiB/s")
-    wait_for_parts(data_dir, 1, proc)
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=30)
+    interrupted_upload(cli_env, data_dir, make_file("mine.bin", 30 * MiB), bucket)
 
     dry = hoist(cli_env, "cleanup", "--bucket", bucket, "--older-than", "0s", "--dry-run")
     assert dry.returncode == 0 and "Would abort s3://%s/orphan.bin" % bucket in dry.stdout

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -51,3 +52,13 @@ def listing(env):
     result = hoist(env, "list", "--json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def interrupted_upload(env, data_dir, path, bucket, sig=signal.SIGINT):
+    """Upload ``path`` slowly, send ``sig`` once a part is checkpointed; (exit status, stderr)."""
+    proc = start(env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "1", "--bwlimit", "5MiB/s")
+    wait_for_parts(data_dir, 1, proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    return proc.returncode, err
