@@ -79,10 +79,6 @@ class SecretStore:
                 self._give_up_keyring("write", e)
         self._session[(account, key_id)] = secret
 
-    def set_session(self, account: str, key_id: str, secret: str) -> None:
-        """Hold a secret for this run only (e.g. one typed for a connection test, not yet saved)."""
-        self._session[(account, key_id)] = secret
-
     def delete(self, account: str, key_id: str) -> None:
         self._session.pop((account, key_id), None)
         if self.persistent:

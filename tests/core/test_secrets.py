@@ -64,16 +64,6 @@ def test_secrets_are_per_account_and_key():
     assert (store.get("a", "K1"), store.get("b", "K1"), store.get("a", "K2")) == ("one", "two", "three")
 
 
-def test_a_session_secret_is_not_saved_until_set(memory_keyring):
-    store = SecretStore()
-    store.set_session("work", "K", "typed-for-a-test")
-    assert store.get("work", "K") == "typed-for-a-test"
-    assert memory_keyring.secrets == {}
-    store.set("work", "K", "saved")
-    assert store.get("work", "K") == "saved"
-    assert memory_keyring.secrets == {(SERVICE, "work:K"): "saved"}
-
-
 @pytest.mark.parametrize("backend", [fail.Keyring(), null.Keyring()], ids=["fail", "null"])
 def test_without_a_keyring_secrets_live_for_this_session_only(backend, tmp_path):
     keyring.set_keyring(backend)
