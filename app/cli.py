@@ -275,7 +275,7 @@ def cmd_cleanup(args, directory) -> int:
     import datetime
     from app.core.s3 import S3Clients
     store = open_store(directory, readonly=True) if (directory / STORE_NAME).exists() else None
-    ours = {r.upload_id for r in store.tasks() if r.upload_id} if store else set()
+    ours = store.upload_ids(args.bucket) if store else set()
     if store:
         store.close()
     bucket = S3Clients(max_pool_connections=2).bucket(_destination(args))

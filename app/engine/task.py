@@ -302,7 +302,7 @@ class UploadTask:
         tool writing the same key at this moment would lose its upload; each
         abort is logged.
         """
-        ours = {t.upload_id for t in self.store.tasks() if t.upload_id}
+        ours = self.store.upload_ids(record.bucket, record.key)
         uploads = self._call(lambda: self.bucket.list_multipart_uploads(prefix=record.key),
                              report, "ListMultipartUploads")
         for upload in uploads:

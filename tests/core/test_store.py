@@ -242,6 +242,45 @@ def test_delete_task_cascades_to_its_parts(store, db_path):
     assert counts == {kept.id: 3}
 
 
+def test_upload_ids_by_bucket_and_key(store):
+    with_upload(store, "a.bin")
+    with_upload(store, "b.bin")
+    with_upload(store, "c.bin", bucket="other")
+    add(store, "fresh.bin")                     # no upload yet
+    assert store.upload_ids() == {"upload-a.bin", "upload-b.bin", "upload-c.bin"}
+    assert store.upload_ids("bkt") == {"upload-a.bin", "upload-b.bin"}
+    assert store.upload_ids("bkt", "b.bin") == {"upload-b.bin"}
+    assert store.upload_ids("bkt", "fresh.bin") == set()
+
+
+def test_a_batch_is_one_transaction_that_other_threads_wait_for(store, db_path):
+    tasks = [add(store, f"{n}.bin") for n in range(3)]
+    seen_outside = []
+    with store.batch():
+        for task in tasks:
+            store.set_state(task.id, TaskState.PAUSED)
+        # Another connection sees none of it until the batch ends...
+        seen_outside.append(raw(db_path).execute(
+            "SELECT count(*) FROM tasks WHERE state = 'paused'").fetchone()[0])
+        # ...and another thread's write waits for it instead of slipping into it.
+        writer = threading.Thread(target=store.set_state, args=(tasks[0].id, TaskState.QUEUED))
+        writer.start()
+        writer.join(0.2)
+        assert writer.is_alive()
+    writer.join(5)
+    assert seen_outside == [0]
+    assert [store.get_task(t.id).state for t in tasks] == \
+        [TaskState.QUEUED, TaskState.PAUSED, TaskState.PAUSED]
+
+
+def test_an_error_inside_a_batch_rolls_all_of_it_back(store):
+    task = add(store)
+    with pytest.raises(RuntimeError), store.batch():
+        store.set_state(task.id, TaskState.PAUSED)
+        raise RuntimeError("boom")
+    assert store.get_task(task.id).state is TaskState.QUEUED
+
+
 def test_recover_interrupted(db_path):
     store = CheckpointStore.open(db_path)
     ids = {}
@@ -324,6 +363,25 @@ def test_schema_is_typed_versioned_and_holds_no_secrets(store, db_path):
                    "VALUES (?, 1, 0, 1, 'lost')", (task.id,))
 
 
+def test_a_first_release_store_is_upgraded_with_its_checkpoints(db_path, monkeypatch):
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+    old = CheckpointStore.open(db_path)
+    task = add(old)
+    old.begin_upload(task.id, "upload-1", 5 * MiB, plan_parts(12 * MiB, 5 * MiB))
+    old.part_done(task.id, 1, '"e1"', None)
+    old.close()
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    with CheckpointStore.open(db_path) as new:
+        record = new.get_task(task.id)
+        assert (record.upload_id, record.parts_done, record.parts_total) == ("upload-1", 1, 3)
+        assert record.bytes_done == 5 * MiB
+    db = raw(db_path)
+    assert db.execute("SELECT max(version) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
+    assert db.execute("SELECT 1 FROM sqlite_master WHERE name = 'parts_progress'").fetchone()
+    db.close()
+
+
 def test_each_migration_is_one_transaction(db_path, monkeypatch):
     store = CheckpointStore.open(db_path)
     task = add(store)
@@ -334,7 +392,7 @@ def test_each_migration_is_one_transaction(db_path, monkeypatch):
     with pytest.raises(StoreError, match="cannot open its checkpoint database"):
         CheckpointStore.open(db_path)
     db = raw(db_path)
-    assert db.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    assert db.execute("SELECT max(version) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
     assert db.execute("SELECT 1 FROM sqlite_master WHERE name = 'extra'").fetchone() is None
     db.close()
 
@@ -342,7 +400,8 @@ def test_each_migration_is_one_transaction(db_path, monkeypatch):
     store = CheckpointStore.open(db_path)
     try:
         assert store.get_task(task.id) is not None
-        assert raw(db_path).execute("SELECT max(version) FROM schema_version").fetchone()[0] == 2
+        assert raw(db_path).execute("SELECT max(version) FROM schema_version").fetchone()[0] \
+            == len(MIGRATIONS) + 1
     finally:
         store.close()
 
