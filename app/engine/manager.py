@@ -51,6 +51,9 @@ class UploadManager(QObject):
         self.policy = policy or RetryPolicy(max_attempts=self.config.max_attempts)
         self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
         self._tasks: dict[int, UploadTask] = {}
+        # The scheduler looks only at these two small sets, never at all 10,000 rows:
+        self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
+        self._queued: set[int] = set()    # tasks waiting for a free slot
         self._jobs: set[TaskJob] = set()
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
@@ -72,8 +75,8 @@ class UploadManager(QObject):
         return self._info(task) if task else None
 
     def is_idle(self) -> bool:
-        return not self._jobs and not any(
-            t.state is TaskState.QUEUED or t.state in ACTIVE for t in self._tasks.values())
+        return not self._jobs and not self._queued and not any(
+            self._tasks[i].state in ACTIVE for i in self._live)
 
     # -- slots ------------------------------------------------------------------------
     def register_destination(self, destination: Destination) -> None:
@@ -86,15 +89,17 @@ class UploadManager(QObject):
         if recovered:
             log.info("restored %d interrupted tasks as paused", recovered)
         unfinished = (TaskState.QUEUED, TaskState.PAUSED, TaskState.FAILED)
-        for record in self.store.tasks(unfinished):
-            if record.id in self._tasks:
-                continue
-            task = self._new_task(record)
-            if self.config.auto_resume and task.state is TaskState.PAUSED:
-                self._set_state(task, TaskState.QUEUED)
-            self.task_added.emit(self._info(task))
+        infos = []
+        with self.store.batch():
+            for record in self.store.tasks(unfinished):
+                if record.id in self._tasks:
+                    continue
+                task = self._new_task(record)
+                if self.config.auto_resume and task.state is TaskState.PAUSED:
+                    self._set_state(task, TaskState.QUEUED)
+                infos.append(self._announce(task))
         self._schedule()
-        return self.tasks()
+        return infos
 
     @Slot(str, object, str)
     def add(self, path, destination: Destination, key_prefix: str = "",
@@ -115,51 +120,64 @@ class UploadManager(QObject):
             if len(sources) != 1 or Path(path).is_dir():
                 raise InputError(f"{path}: a key can be given for a single file only.")
             sources = [(sources[0][0], key, sources[0][2])]
-        for source, key, size in sources:
-            live = self.store.find_live_task(str(source), destination.endpoint_url,
-                                             destination.bucket, key)
-            if live is not None:
-                ids.append(live.id)
-                if live.id not in self._tasks:
-                    self.task_added.emit(self._info(self._new_task(live)))
-                if self._tasks[live.id].state in (TaskState.PAUSED, TaskState.FAILED):
-                    self.resume(live.id)
-                continue
-            record = self.store.add_task(
-                source_path=str(source), fingerprint=None, account=destination.account,
-                endpoint_url=destination.endpoint_url, region=destination.region,
-                profile=destination.profile, bucket=destination.bucket, key=key, size=size,
-                part_size=self.config.part_size, checksum_algorithm=self.config.checksum_algorithm)
-            task = self._new_task(record)
-            task.adopt = adopt
-            log.info("task %s: queued %s → s3://%s/%s (%d bytes)",
-                     record.id, source, destination.bucket, key, size)
-            self.task_added.emit(self._info(task))
-            ids.append(record.id)
+        with self.store.batch():            # a folder of thousands of files: one commit
+            for source, key, size in sources:
+                ids.append(self._add_file(source, key, size, destination, adopt))
         self._schedule()
         return ids
+
+    def _add_file(self, source: Path, key: str, size: int, destination: Destination,
+                  adopt: bool) -> int:
+        live = self.store.find_live_task(str(source), destination.endpoint_url,
+                                         destination.bucket, key)
+        if live is not None:
+            if live.id not in self._tasks:
+                self._announce(self._new_task(live))
+            self._resume(self._tasks[live.id])
+            return live.id
+        record = self.store.add_task(
+            source_path=str(source), fingerprint=None, account=destination.account,
+            endpoint_url=destination.endpoint_url, region=destination.region,
+            profile=destination.profile, bucket=destination.bucket, key=key, size=size,
+            part_size=self.config.part_size, checksum_algorithm=self.config.checksum_algorithm)
+        task = self._new_task(record)
+        task.adopt = adopt
+        log.info("task %s: queued %s → s3://%s/%s (%d bytes)",
+                 record.id, source, destination.bucket, key, size)
+        self._announce(task)
+        return record.id
 
     @Slot(int)
     def pause(self, task_id: int) -> None:
         task = self._tasks.get(task_id)
-        if task is None or not (task.state is TaskState.QUEUED or task.state in ACTIVE):
-            return
+        if task is not None and self._pause(task):
+            self._schedule()
+
+    def _pause(self, task: UploadTask) -> bool:
+        """Stop sending a queued or running task's parts; False if it was neither."""
+        if not (task.state is TaskState.QUEUED or task.state in ACTIVE):
+            return False
         task.message = ""
         self._set_state(task, TaskState.PAUSED)
         if task.jobs:
             task.request_stop("pause")
-        log.info("task %s: paused", task_id)
-        self._schedule()
+        log.info("task %s: paused", task.id)
+        return True
 
     @Slot(int)
     def resume(self, task_id: int) -> None:
         task = self._tasks.get(task_id)
-        if task is None or task.state not in (TaskState.PAUSED, TaskState.FAILED):
-            return
+        if task is not None and self._resume(task):
+            self._schedule()
+
+    def _resume(self, task: UploadTask) -> bool:
+        """Queue a paused or failed task again; False if it was neither."""
+        if task.state not in (TaskState.PAUSED, TaskState.FAILED):
+            return False
         task.restarts = 0 if task.state is TaskState.FAILED else task.restarts
         self._set_state(task, TaskState.QUEUED, message="", error_code="")
-        log.info("task %s: resumed", task_id)
-        self._schedule()
+        log.info("task %s: resumed", task.id)
+        return True
 
     retry = resume   # a failed task continues from its checkpoint, like a paused one
 
@@ -191,14 +209,19 @@ class UploadManager(QObject):
 
     @Slot()
     def pause_all(self) -> None:
-        for task_id in list(self._tasks):
-            self.pause(task_id)
+        with self.store.batch():        # one commit for thousands of rows
+            for task in list(self._tasks.values()):
+                self._pause(task)
+        self._schedule()
 
     @Slot()
     def resume_all(self) -> None:
-        for task_id in list(self._tasks):
-            if self._tasks[task_id].state is TaskState.PAUSED:
-                self.resume(task_id)
+        """Queue every paused task (failed ones wait for Retry)."""
+        with self.store.batch():
+            for task in list(self._tasks.values()):
+                if task.state is TaskState.PAUSED:
+                    self._resume(task)
+        self._schedule()
 
     @Slot(int, int, int, int)
     def set_limits(self, files_at_once: int, parts_per_file: int, parts_total: int,
@@ -230,16 +253,19 @@ class UploadManager(QObject):
 
     # -- scheduling -------------------------------------------------------------------
     def _schedule(self) -> None:
-        tasks = list(self._tasks.values())
-        busy = sum(1 for t in tasks if t.state in ACTIVE or (t.jobs and t.state is TaskState.QUEUED))
-        for task in tasks:
-            if busy >= self.config.files_at_once:
-                break
-            if task.state is TaskState.QUEUED and not task.jobs:
-                self._start_prepare(task)
-                busy += 1
+        busy = sum(1 for i in self._live if self._tasks[i].state in ACTIVE
+                   or self._tasks[i].state is TaskState.QUEUED)   # queued: still winding down
+        if busy < self.config.files_at_once and self._queued:
+            for task_id in sorted(self._queued):        # oldest first
+                if busy >= self.config.files_at_once:
+                    break
+                task = self._tasks[task_id]
+                if not task.jobs:
+                    self._start_prepare(task)
+                    busy += 1
+        live = [self._tasks[i] for i in self._live]
         while self._parts_in_flight < self.config.parts_total:
-            ready = [t for t in tasks if t.state is TaskState.UPLOADING and t.pending
+            ready = [t for t in live if t.state is TaskState.UPLOADING and t.pending
                      and not t.stopping() and len(t.in_flight) < self.config.parts_per_file]
             if not ready:
                 break
@@ -273,6 +299,7 @@ class UploadManager(QObject):
         job.signals.finished.connect(self._on_job_finished)
         self._jobs.add(job)
         job.task.jobs += 1
+        self._reindex(job.task)
         self._pool.start(job)
 
     # -- job results (always on this object's thread) ---------------------------------
@@ -289,6 +316,7 @@ class UploadManager(QObject):
             return
         task = job.task
         task.jobs -= 1
+        self._reindex(task)
         if job.kind == "part":
             task.in_flight.discard(job.part.number)
             self._parts_in_flight -= 1
@@ -365,6 +393,8 @@ class UploadManager(QObject):
 
     def _drop(self, task: UploadTask) -> None:
         del self._tasks[task.id]
+        self._live.discard(task.id)
+        self._queued.discard(task.id)
         if self.store.get_task(task.id) is not None:
             self.store.delete_task(task.id)
         self.task_removed.emit(task.id)
@@ -373,6 +403,7 @@ class UploadManager(QObject):
     def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
                    error_code: str | None = None, persist: bool = True) -> None:
         task.state = state
+        self._reindex(task)
         task.message = ""          # a transient status belongs to the state it was said in
         if message is not None:
             task.notice = message
@@ -404,11 +435,18 @@ class UploadManager(QObject):
         speed = task.speed.speed() if task.state in ACTIVE else 0.0
         eta = (size - done) / speed if speed > 0 else None
         return TaskInfo(
-            id=task.id, source_path=record.source_path, name=Path(record.source_path).name,
+            id=task.id, source_path=record.source_path, name=os.path.basename(record.source_path),
             account=record.account, bucket=record.bucket, key=record.key, size=size,
             bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
             state=task.state, speed=speed, eta=eta, error_code=task.error_code,
             message=status_text(task.state, parts_done, parts_total, task.message, task.notice))
+
+    def _announce(self, task: UploadTask) -> TaskInfo:
+        """Tell the UI about a new row; ticks then send only what changes after this."""
+        info = self._info(task)
+        task.dirty = False
+        self.task_added.emit(info)
+        return info
 
     def _new_task(self, record) -> UploadTask:
         template = self._destinations.get(record.account)
@@ -418,7 +456,19 @@ class UploadManager(QObject):
         task = UploadTask(record, self.clients.bucket(destination), self.store, self.config,
                           self.policy, self.limiter, self.clock)
         self._tasks[record.id] = task
+        self._reindex(task)
         return task
+
+    def _reindex(self, task: UploadTask) -> None:
+        """Keep the scheduler's sets in step with a task's state and jobs."""
+        if task.state in ACTIVE or task.jobs:
+            self._live.add(task.id)
+        else:
+            self._live.discard(task.id)
+        if task.state is TaskState.QUEUED:
+            self._queued.add(task.id)
+        else:
+            self._queued.discard(task.id)
 
     def _size_pool(self) -> None:
         # part jobs plus one prepare/complete/abort job per active file, and spare for aborts
