@@ -99,7 +99,7 @@ class UploadTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._infos: list[TaskInfo] = []
-        self._cells: list[tuple] = []
+        self._cells: list[tuple | None] = []   # rendered when first drawn (None until then)
         self._row_of: dict[int, int] = {}
         self._summary = Summary()
         self._pending: dict[int, TaskInfo] | None = None   # rows held back inside batch()
@@ -126,7 +126,7 @@ class UploadTableModel(QAbstractTableModel):
         if not index.isValid() or row >= len(self._infos):
             return None
         if role == Qt.DisplayRole:
-            return self._cells[row][col]
+            return self._rendered(row)[col]
         info = self._infos[row]
         if role == TaskIdRole:
             return info.id
@@ -188,7 +188,7 @@ class UploadTableModel(QAbstractTableModel):
     def reset(self, infos: list[TaskInfo]) -> None:
         self.beginResetModel()
         self._infos = list(infos)
-        self._cells = [render(i) for i in self._infos]
+        self._cells = [None] * len(self._infos)
         self._row_of = {info.id: row for row, info in enumerate(self._infos)}
         self._summary = Summary()
         for info in self._infos:
@@ -230,7 +230,7 @@ class UploadTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
             for offset, info in enumerate(fresh):
                 self._infos.append(info)
-                self._cells.append(render(info))
+                self._cells.append(None)
                 self._row_of[info.id] = first + offset
                 self._count(info, +1)
             self.endInsertRows()
@@ -294,13 +294,23 @@ class UploadTableModel(QAbstractTableModel):
         if infos:
             self.summaryChanged.emit()
 
+    def _rendered(self, row: int) -> tuple:
+        """The row's display texts; of 10,000 rows only those a view draws are ever rendered."""
+        cells = self._cells[row]
+        if cells is None:
+            cells = self._cells[row] = render(self._infos[row])
+        return cells
+
     def _replace(self, row: int, info: TaskInfo) -> None:
         old_info, old = self._infos[row], self._cells[row]
-        new = render(info)
         self._count(old_info, -1)
         self._infos[row] = info
-        self._cells[row] = new
         self._count(info, +1)
+        if old is None:             # never drawn: nothing to compare, render it when it is
+            if info != old_info:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
+            return
+        new = self._cells[row] = render(info)
         changed = [c for c in range(COLUMN_COUNT) if old[c] != new[c]]
         if old[COLUMN_COUNT] != new[COLUMN_COUNT] or old_info.state is not info.state:
             changed.append(PROGRESS)        # the bar moved, or its look (state) changed
