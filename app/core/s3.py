@@ -11,8 +11,6 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from urllib3.exceptions import ProtocolError
 
@@ -90,6 +88,10 @@ class S3Clients:
                 self._clients.pop(self._ident(dest), None)
 
     def _make_client(self, dest: Destination):
+        # Imported here, not at the top: boto3 and botocore.config take a quarter of a
+        # second to import, and the window paints before any client is needed.
+        import boto3
+        from botocore.config import Config
         config = Config(
             max_pool_connections=self.max_pool_connections,
             retries={"total_max_attempts": 1, "mode": "standard"},
