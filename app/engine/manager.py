@@ -54,6 +54,7 @@ class UploadManager(QObject):
         # The scheduler looks only at these two small sets, never at all 10,000 rows:
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
         self._queued: set[int] = set()    # tasks waiting for a free slot
+        self._touched: set[int] = set()   # and, for the next tick, tasks changed outside a job
         self._jobs: set[TaskJob] = set()
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
@@ -189,7 +190,7 @@ class UploadManager(QObject):
             return
         task.cancelling = True
         task.message = "Cancelling…"
-        task.dirty = True
+        self._touch(task)
         if task.jobs:
             task.request_stop("cancel")
         else:
@@ -306,7 +307,7 @@ class UploadManager(QObject):
     @Slot(object, str)
     def _on_job_message(self, job: TaskJob, text: str) -> None:
         job.task.message = text
-        job.task.dirty = True
+        self._touch(job.task)
 
     @Slot(object, str, object)
     def _on_job_finished(self, job: TaskJob, outcome: str, result) -> None:
@@ -317,6 +318,7 @@ class UploadManager(QObject):
         task = job.task
         task.jobs -= 1
         self._reindex(task)
+        self._touched.add(task.id)       # its last bytes may have moved as it ended
         if job.kind == "part":
             task.in_flight.discard(job.part.number)
             self._parts_in_flight -= 1
@@ -411,15 +413,21 @@ class UploadManager(QObject):
             self.store.set_state(task.id, state, message=task.notice, error_code=error_code)
         if error_code is not None:
             task.error_code = error_code
-        task.dirty = True
+        self._touch(task)
         self.task_state_changed.emit(task.id, state.value)
         if state in (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED):
             self.task_finished.emit(task.id, state.value)
 
+    def _touch(self, task: UploadTask) -> None:
+        task.dirty = True
+        self._touched.add(task.id)
+
     @Slot()
     def _tick(self) -> None:
+        """Send the rows that changed: only running tasks and touched ones can have."""
         changed = []
-        for task in self._tasks.values():
+        ids, self._touched = self._live | self._touched, set()
+        for task in (self._tasks[i] for i in sorted(ids) if i in self._tasks):
             if task.state in ACTIVE:
                 task.speed.sample(task.progress()[0])
             if task.dirty:
