@@ -70,6 +70,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX parts_progress ON parts (task_id, state, size)",
     ),
 ]
+# The oldest schema this version's queries can read. Raise it when a migration changes a
+# table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.
+_READABLE_FROM = 1
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 _ELSEWHERE = "or set HOIST_DATA_DIR to another directory"
@@ -467,7 +470,7 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
             db.close()
             error = e
             continue
-        if version == len(MIGRATIONS):
+        if version >= _READABLE_FROM:
             return db
         db.close()
         if version:

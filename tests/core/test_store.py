@@ -372,6 +372,8 @@ def test_a_first_release_store_is_upgraded_with_its_checkpoints(db_path, monkeyp
     old.close()
 
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    with CheckpointStore.open(db_path, readonly=True) as reader:    # `hoist list` before
+        assert reader.get_task(task.id).parts_done == 1             # any upgrade
     with CheckpointStore.open(db_path) as new:
         record = new.get_task(task.id)
         assert (record.upload_id, record.parts_done, record.parts_total) == ("upload-1", 1, 3)
