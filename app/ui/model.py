@@ -22,17 +22,23 @@ NAME, SIZE, PROGRESS, SPEED, ETA, STATUS, DESTINATION = range(7)
 HEADERS = ("Name", "Size", "Progress", "Speed", "ETA", "Status", "Destination")
 COLUMN_COUNT = len(HEADERS)
 
-TaskIdRole = Qt.UserRole + 1     # int
-ProgressRole = Qt.UserRole + 2   # float, 0.0–1.0
-StateRole = Qt.UserRole + 3      # TaskState
-InfoRole = Qt.UserRole + 4       # the row's TaskInfo
+# Roles are read once here: a view asks data() for about six roles per cell on every paint,
+# and PySide6's short spelling (``Qt.DisplayRole``) costs microseconds per lookup.
+_Role = Qt.ItemDataRole
+DisplayRole, ToolTipRole = _Role.DisplayRole, _Role.ToolTipRole
+TextAlignmentRole, ForegroundRole = _Role.TextAlignmentRole, _Role.ForegroundRole
+TaskIdRole = _Role.UserRole + 1     # int
+ProgressRole = _Role.UserRole + 2   # float, 0.0–1.0
+StateRole = _Role.UserRole + 3      # TaskState
+InfoRole = _Role.UserRole + 4       # the row's TaskInfo
+_RIGHT_COLUMNS = frozenset((SIZE, SPEED, ETA))
 
 STATE_LABELS = {
     TaskState.QUEUED: "Queued", TaskState.PREPARING: "Preparing", TaskState.UPLOADING: "Uploading",
     TaskState.PAUSED: "Paused", TaskState.COMPLETING: "Completing",
     TaskState.COMPLETED: "Completed", TaskState.FAILED: "Failed", TaskState.CANCELLED: "Cancelled",
 }
-_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _FAILED_COLOR = QColor("#b3261e")
 _DONE_COLOR = QColor("#1e7b34")
 
@@ -113,34 +119,35 @@ class UploadTableModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else COLUMN_COUNT
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal:
-            if role == Qt.DisplayRole:
+    def headerData(self, section, orientation, role=DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if role == DisplayRole:
                 return HEADERS[section]
-            if role == Qt.TextAlignmentRole and section in (SIZE, SPEED, ETA):
+            if role == TextAlignmentRole and section in _RIGHT_COLUMNS:
                 return _RIGHT
         return None
 
-    def data(self, index, role=Qt.DisplayRole):
-        row, col = index.row(), index.column()
+    def data(self, index, role=DisplayRole):
+        row = index.row()
         if not index.isValid() or row >= len(self._infos):
             return None
-        if role == Qt.DisplayRole:
-            return self._rendered(row)[col]
+        if role == DisplayRole:
+            return self._rendered(row)[index.column()]
         info = self._infos[row]
-        if role == TaskIdRole:
-            return info.id
         if role == ProgressRole:
             return info.fraction
         if role == StateRole:
             return info.state
+        if role == TaskIdRole:
+            return info.id
         if role == InfoRole:
             return info
-        if role == Qt.TextAlignmentRole and col in (SIZE, SPEED, ETA):
-            return _RIGHT
-        if role == Qt.ToolTipRole:
+        col = index.column()
+        if role == TextAlignmentRole:
+            return _RIGHT if col in _RIGHT_COLUMNS else None
+        if role == ToolTipRole:
             return self._tooltip(info, col)
-        if role == Qt.ForegroundRole and col == STATUS:
+        if role == ForegroundRole and col == STATUS:
             if info.state is TaskState.FAILED:
                 return _FAILED_COLOR
             if info.state is TaskState.COMPLETED:
