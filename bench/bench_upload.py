@@ -65,10 +65,12 @@ def ensure_file(size: int) -> Path:
     return path
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(niceness: int = 0) -> tuple[subprocess.Popen, str]:
+    """moto's S3 server in a process of its own; ``niceness`` lowers its CPU priority."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=(lambda: os.nice(niceness)) if niceness else None)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
