@@ -39,10 +39,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench_upload import start_server  # noqa: E402  (bench/ is this script's directory)
+from bench_upload import publish, start_server  # noqa: E402  (bench/ is this script's directory)
 
 WORK = ROOT / "bench" / ".work" / "gui"
-RESULTS = ROOT / "bench" / "results"
 BUCKET = "bench"
 MiB = 1024 * 1024
 RESTORED_SIZE = 100 * MiB      # an interrupted 100 MiB upload: 13 parts of 8 MiB, 6 done
@@ -293,10 +292,7 @@ def report(args, startups: list[dict], stalls: list[dict]) -> None:
         "", f"Targets met: start-up {'yes' if startup_ms < STARTUP_TARGET_S * 1000 else 'NO'}, "
         f"stalls {'yes' if p99 < STALL_TARGET_MS else 'NO'}",
     ]
-    text = "\n".join(lines)
-    print("\n" + text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "gui.md").write_text(text + "\n")
+    publish("gui.md", lines)
 
 
 if __name__ == "__main__":

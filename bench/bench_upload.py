@@ -167,10 +167,15 @@ def report(results: dict, size: int) -> None:
     met = {"throughput": a["wall"] / h["wall"] >= 1.0, "cpu": h["cpu"] / a["cpu"] <= 0.8,
            "rss": h["rss"] <= rss_target}
     lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items())]
+    publish("upload.md", lines)
+
+
+def publish(name: str, lines: list[str]) -> None:
+    """Print a result table and keep it as bench/results/<name> for the README."""
     text = "\n".join(lines)
     print("\n" + text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "upload.md").write_text(text + "\n")
+    (RESULTS / name).write_text(text + "\n")
 
 
 if __name__ == "__main__":
