@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "app"))
 from bench_upload import publish, start_server  # noqa: E402  (bench/ is this script's directory)
 
 WORK = ROOT / "bench" / ".work" / "gui"
@@ -61,11 +61,11 @@ def sparse_file(path: Path, size: int) -> None:
 
 def prepare(directory: Path, tasks: int, endpoint: str | None, big: int = 0) -> None:
     """A data directory whose store holds ``big`` fresh uploads then ``tasks`` interrupted ones."""
-    from app.core.datadir import STORE_NAME
-    from app.core.fingerprint import fingerprint
-    from app.core.planner import plan_parts
-    from app.core.states import TaskState
-    from app.core.store import CheckpointStore
+    from hoist.core.datadir import STORE_NAME
+    from hoist.core.fingerprint import fingerprint
+    from hoist.core.planner import plan_parts
+    from hoist.core.states import TaskState
+    from hoist.core.store import CheckpointStore
 
     shutil.rmtree(directory, ignore_errors=True)
     sources = directory / "sources"
@@ -100,7 +100,7 @@ def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None
     from PySide6.QtWidgets import QApplication, QTableView
 
     app = QApplication([sys.argv[0]])
-    from app.ui import main as ui_main
+    from hoist.ui import main as ui_main
     imported = time.monotonic()
 
     class FirstPaint(QObject):

@@ -26,8 +26,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from app.core.units import format_size, parse_size  # noqa: E402
+sys.path.insert(0, str(ROOT / "app"))
+from hoist.core.units import format_size, parse_size  # noqa: E402
 
 WORK = ROOT / "bench" / ".work"
 RESULTS = ROOT / "bench" / "results"
@@ -125,7 +125,7 @@ def main() -> None:
                     data = tempfile.mkdtemp(prefix="hoist-bench-")
                     link = Path(data) / key          # hoist names the key after the file
                     link.symlink_to(payload)
-                    cmd = [sys.executable, "-m", "app", "upload", str(link), "--bucket", BUCKET,
+                    cmd = [sys.executable, "-m", "hoist", "upload", str(link), "--bucket", BUCKET,
                            "--part-size", str(PART), "--concurrency", str(CONCURRENCY),
                            "--files", "1", "--quiet"]
                     sample = measure(cmd, dict(env, HOIST_DATA_DIR=data))

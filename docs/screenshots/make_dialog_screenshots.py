@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "app"))
 sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -70,15 +70,15 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
 
     from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QApplication, QDialogButtonBox
-    from app.core.accounts import Account, AccountBook
-    from app.core.planner import MiB
-    from app.core.preferences import Preferences
-    from app.core.secrets import SecretStore
-    from app.demo import DemoServer
-    from app.ui.account_dialog import AccountDialog
-    from app.ui.existing_dialog import ExistingObjectDialog
-    from app.ui.icons import icon
-    from app.ui.preferences_dialog import PreferencesDialog
+    from hoist.core.accounts import Account, AccountBook
+    from hoist.core.planner import MiB
+    from hoist.core.preferences import Preferences
+    from hoist.core.secrets import SecretStore
+    from hoist.demo import DemoServer
+    from hoist.ui.account_dialog import AccountDialog
+    from hoist.ui.existing_dialog import ExistingObjectDialog
+    from hoist.ui.icons import icon
+    from hoist.ui.preferences_dialog import PreferencesDialog
 
     app = QApplication.instance() or QApplication(["hoist"])
     app.setWindowIcon(icon("hoist"))

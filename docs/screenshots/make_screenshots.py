@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "app"))
 sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -77,10 +77,10 @@ def main() -> int:
     os.environ["HOIST_DATA_DIR"] = str(work / "data")
 
     from PySide6.QtWidgets import QApplication
-    from app.core.config import TransferConfig
-    from app.core.states import TaskState
-    from app.ui.icons import icon
-    from app.ui.main import Session
+    from hoist.core.config import TransferConfig
+    from hoist.core.states import TaskState
+    from hoist.ui.icons import icon
+    from hoist.ui.main import Session
 
     use_memory_keyring()
     app = QApplication(["hoist"])

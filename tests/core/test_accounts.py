@@ -2,7 +2,7 @@
 
 import json
 
-from app.core.accounts import Account, AccountBook, list_aws_profiles
+from hoist.core.accounts import Account, AccountBook, list_aws_profiles
 
 
 def test_account_book_round_trip(tmp_path):

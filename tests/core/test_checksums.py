@@ -7,7 +7,7 @@ import sys
 import pytest
 from botocore.httpchecksum import Crc32Checksum, Sha1Checksum, Sha256Checksum
 
-from app.core.checksums import file_range_checksums, md5_b64, multipart_etag, part_checksum
+from hoist.core.checksums import file_range_checksums, md5_b64, multipart_etag, part_checksum
 
 MiB = 1024 * 1024
 

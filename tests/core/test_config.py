@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from app.core.config import MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT, TransferConfig
-from app.core.planner import GiB, MAX_PART_SIZE, MIN_PART_SIZE, MiB
+from hoist.core.config import MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT, TransferConfig
+from hoist.core.planner import GiB, MAX_PART_SIZE, MIN_PART_SIZE, MiB
 
 
 def test_documented_defaults():

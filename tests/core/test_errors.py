@@ -19,8 +19,8 @@ from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTime
                                  ProfileNotFound, ReadTimeoutError, SSLError)
 from urllib3.exceptions import ProtocolError
 
-from app.core.errors import ErrorKind, S3Error, classify, endpoint_label, is_checksum_rejection
-from app.core.s3 import Destination, S3Clients
+from hoist.core.errors import ErrorKind, S3Error, classify, endpoint_label, is_checksum_rejection
+from hoist.core.s3 import Destination, S3Clients
 
 ENDPOINT = "https://s3.example.test"
 

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from app.core import fingerprint as fingerprint_module
-from app.core.fingerprint import SAMPLE_BLOCK, SAMPLE_COUNT, Fingerprint, fingerprint, sample_offsets
+from hoist.core import fingerprint as fingerprint_module
+from hoist.core.fingerprint import SAMPLE_BLOCK, SAMPLE_COUNT, Fingerprint, fingerprint, sample_offsets
 
 KiB, MiB = 1024, 1024 * 1024
 SMALL = 100 * KiB

@@ -1,4 +1,4 @@
-from app.core.naming import keep_both_key
+from hoist.core.naming import keep_both_key
 
 
 def test_first_free_name_beside_the_key():

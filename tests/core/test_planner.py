@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.core.planner import (GiB, MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MiB,
+from hoist.core.planner import (GiB, MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MiB,
                               PartPlan, PlanError, TiB, choose_part_size, plan_parts)
 
 

@@ -1,8 +1,8 @@
 """Preferences: round trip, damaged files, and the TransferConfig they make."""
 
-from app.core.config import TransferConfig
-from app.core.planner import MIN_PART_SIZE, MiB
-from app.core.preferences import Preferences
+from hoist.core.config import TransferConfig
+from hoist.core.planner import MIN_PART_SIZE, MiB
+from hoist.core.preferences import Preferences
 
 
 def test_preferences_round_trip(tmp_path):

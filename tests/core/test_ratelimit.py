@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from app.core.clock import FakeClock, SystemClock
-from app.core.ratelimit import MAX_SLICE, MIN_BURST, TokenBucket
+from hoist.core.clock import FakeClock, SystemClock
+from hoist.core.ratelimit import MAX_SLICE, MIN_BURST, TokenBucket
 
 KiB = 1024
 MiB = 1024 * KiB

@@ -6,12 +6,12 @@ from enum import Enum
 
 import pytest
 
-from app.core.clock import FakeClock, SystemClock
-from app.core.retry import RetryPolicy
+from hoist.core.clock import FakeClock, SystemClock
+from hoist.core.retry import RetryPolicy
 
 
 class Kind(Enum):
-    """Stands in for app.core.errors.ErrorKind: the policy compares kinds by name."""
+    """Stands in for hoist.core.errors.ErrorKind: the policy compares kinds by name."""
 
     RETRYABLE = 1
     NETWORK = 2
@@ -169,7 +169,7 @@ def test_kind_names_work_as_well():
 
 
 def test_real_error_kinds_when_available():
-    errors = pytest.importorskip("app.core.errors")
+    errors = pytest.importorskip("hoist.core.errors")
     p = policy(max_attempts=2)
     assert p.should_retry(errors.ErrorKind.RETRYABLE, 1)
     assert not p.should_retry(errors.ErrorKind.RETRYABLE, 2)

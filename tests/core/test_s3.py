@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from app.core.checksums import md5_b64, multipart_etag, part_checksum
-from app.core.errors import ErrorKind, S3Error
-from app.core.s3 import Destination, RemotePart, S3Clients
-from app.core.secrets import SecretStore
+from hoist.core.checksums import md5_b64, multipart_etag, part_checksum
+from hoist.core.errors import ErrorKind, S3Error
+from hoist.core.s3 import Destination, RemotePart, S3Clients
+from hoist.core.secrets import SecretStore
 
 MiB = 1024 * 1024
 

@@ -6,7 +6,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringLocked
 
-from app.core.secrets import SERVICE, SecretStore, unusable_reason
+from hoist.core.secrets import SERVICE, SecretStore, unusable_reason
 
 
 class BrokenKeyring(KeyringBackend):

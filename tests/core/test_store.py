@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from app.core import store as store_module
-from app.core.fingerprint import Fingerprint
-from app.core.planner import MiB, plan_parts
-from app.core.states import PartState, TaskState
-from app.core.store import MIGRATIONS, CheckpointStore, StoreError, StoreLocked
+from hoist.core import store as store_module
+from hoist.core.fingerprint import Fingerprint
+from hoist.core.planner import MiB, plan_parts
+from hoist.core.states import PartState, TaskState
+from hoist.core.store import MIGRATIONS, CheckpointStore, StoreError, StoreLocked
 
 REPO = Path(__file__).resolve().parents[2]
 FP = Fingerprint(size=12 * MiB, mtime_ns=1_700_000_000_000_000_000, sample_sha256="ab" * 32)
@@ -501,7 +501,7 @@ def test_a_second_writer_in_this_process_is_refused(store, db_path):
 HOLDER = """
 import sys
 from pathlib import Path
-from app.core.store import CheckpointStore
+from hoist.core.store import CheckpointStore
 store = CheckpointStore.open(Path(sys.argv[1]))
 store.add_task(source_path="/src/held", fingerprint=None, account="default", endpoint_url=None,
                region=None, profile=None, bucket="bkt", key="held", size=1, part_size=0,
@@ -609,7 +609,7 @@ def test_a_file_in_place_of_the_data_directory(tmp_path):
 READONLY_PROBE = """
 import sys
 from pathlib import Path
-from app.core.store import CheckpointStore, StoreError
+from hoist.core.store import CheckpointStore, StoreError
 try:
     CheckpointStore.open(Path(sys.argv[1])).close()
 except StoreError as e:

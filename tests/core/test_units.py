@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from app.core.units import (format_duration, format_rate, format_size, parse_duration, parse_rate,
+from hoist.core.units import (format_duration, format_rate, format_size, parse_duration, parse_rate,
                             parse_size)
 
 KiB, MiB, GiB, TiB = 1024, 1024**2, 1024**3, 1024**4

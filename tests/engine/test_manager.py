@@ -4,15 +4,15 @@ import os
 
 import pytest
 
-from app.core.config import TransferConfig
-from app.core.datadir import STORE_NAME
-from app.core.planner import MiB
-from app.core.retry import RetryPolicy
-from app.core.s3 import Destination, S3Clients
-from app.core.sources import InputError
-from app.core.states import TaskState
-from app.core.store import CheckpointStore
-from app.engine.manager import UploadManager
+from hoist.core.config import TransferConfig
+from hoist.core.datadir import STORE_NAME
+from hoist.core.planner import MiB
+from hoist.core.retry import RetryPolicy
+from hoist.core.s3 import Destination, S3Clients
+from hoist.core.sources import InputError
+from hoist.core.states import TaskState
+from hoist.core.store import CheckpointStore
+from hoist.engine.manager import UploadManager
 
 FAST_RETRIES = RetryPolicy(base=0.01, cap=0.05, max_attempts=4, network_cap=0.2)
 

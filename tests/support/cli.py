@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from app.core.datadir import STORE_NAME
+from hoist.core.datadir import STORE_NAME
 
 
 # Root reads and writes anything; without these two capabilities it meets permissions
@@ -19,12 +19,12 @@ _AS_ORDINARY_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
 
 def hoist(env, *args, timeout=60, obey_permissions=False):
     prefix = _AS_ORDINARY_USER if obey_permissions and os.geteuid() == 0 else []
-    return subprocess.run([*prefix, sys.executable, "-m", "app", *map(str, args)], env=env,
+    return subprocess.run([*prefix, sys.executable, "-m", "hoist", *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
 def start(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "app", *map(str, args)], env=env,
+    return subprocess.Popen([sys.executable, "-m", "hoist", *map(str, args)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -7,13 +7,13 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton
 
-from app.core.accounts import Account, AccountBook
-from app.core.planner import MiB
-from app.core.preferences import Preferences
-from app.core.secrets import SecretStore
-from app.ui.account_dialog import DEFAULT_CHAIN, AccountDialog
-from app.ui.existing_dialog import KEEP_BOTH, OVERWRITE, SKIP, ExistingObjectDialog
-from app.ui.preferences_dialog import PreferencesDialog
+from hoist.core.accounts import Account, AccountBook
+from hoist.core.planner import MiB
+from hoist.core.preferences import Preferences
+from hoist.core.secrets import SecretStore
+from hoist.ui.account_dialog import DEFAULT_CHAIN, AccountDialog
+from hoist.ui.existing_dialog import KEEP_BOTH, OVERWRITE, SKIP, ExistingObjectDialog
+from hoist.ui.preferences_dialog import PreferencesDialog
 
 SECRET = "typed-in-secret-QWERTY-never-on-disk"
 

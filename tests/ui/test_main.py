@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from app.core.datadir import STORE_NAME
-from app.core.states import TaskState
+from hoist.core.datadir import STORE_NAME
+from hoist.core.states import TaskState
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def store_tasks(data_dir):
-    from app.core.store import CheckpointStore
+    from hoist.core.store import CheckpointStore
     if not (data_dir / STORE_NAME).exists():
         return []
     store = CheckpointStore.open(data_dir / STORE_NAME, readonly=True)
@@ -28,10 +28,10 @@ def store_tasks(data_dir):
 
 @pytest.mark.slow
 def test_demo_window_process_takes_a_handed_file_and_exits_cleanly(qtbot, data_dir, make_file):
-    from app.ui.single_instance import hand_off
+    from hoist.ui.single_instance import hand_off
     path = make_file("from-second-launch.bin", 300_000)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--demo"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "hoist", "--demo"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         qtbot.waitUntil(lambda: proc.poll() is not None or hand_off(data_dir, [str(path)]),

@@ -5,10 +5,10 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.planner import MiB
-from app.core.states import TaskState
-from app.engine.info import TaskInfo
-from app.ui.model import (COLUMN_COUNT, DESTINATION, ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, InfoRole,
+from hoist.core.planner import MiB
+from hoist.core.states import TaskState
+from hoist.engine.info import TaskInfo
+from hoist.ui.model import (COLUMN_COUNT, DESTINATION, ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, InfoRole,
                           ProgressRole, StateRole, TaskIdRole, UploadTableModel)
 
 
@@ -211,7 +211,7 @@ def test_batch_removes_rows_in_runs(model):
 
 
 def test_tray_tooltip_sums_up_the_queue(model):
-    from app.ui.tray import tooltip
+    from hoist.ui.tray import tooltip
     assert tooltip(model.summary()) == "Hoist — nothing uploading"
     model.add_tasks([info(1, state=TaskState.UPLOADING, bytes_done=5 * MiB, speed=2 * MiB),
                      info(2)])

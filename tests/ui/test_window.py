@@ -17,9 +17,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from app.core.config import TransferConfig
-from app.core.planner import MiB
-from app.core.states import TaskState
+from hoist.core.config import TransferConfig
+from hoist.core.planner import MiB
+from hoist.core.states import TaskState
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def small_config(**changes) -> TransferConfig:
 
 @pytest.fixture
 def account(s3_server, bucket, data_dir):
-    from app.core.accounts import Account, AccountBook
+    from hoist.core.accounts import Account, AccountBook
     acc = Account(name="Local moto", endpoint_url=s3_server.endpoint_url, region="us-east-1",
                   path_style=True, bucket=bucket, prefix="", profile=None, access_key_id=None,
                   verify_tls=True)
@@ -52,7 +52,7 @@ class Harness:
         self.questions = []       # (title, text) of every confirmation asked
 
     def open(self, config=None):
-        from app.ui.main import Session
+        from hoist.ui.main import Session
         self.session = Session(self.data_dir, config=config or small_config())
         self.window.confirm = self._confirm
         self.window.show()
@@ -361,7 +361,7 @@ def test_quit_mid_upload_then_reopen_shows_paused_row_and_finishes(
 
 
 def test_keyring_without_persistence_is_shown(harness):
-    from app.ui.window import MainWindow
+    from hoist.ui.window import MainWindow
     assert not harness.window.keyring_notice.isVisibleTo(harness.window)
     other = MainWindow(harness.manager, harness.session.clients,
                        secrets=types.SimpleNamespace(persistent=False))
@@ -376,13 +376,13 @@ def test_keyring_without_persistence_is_shown(harness):
 # -- a second launch ------------------------------------------------------------------------
 
 def test_second_launch_hands_its_files_to_the_window(harness, make_file, data_dir):
-    from app.ui.single_instance import InstanceServer
+    from hoist.ui.single_instance import InstanceServer
     server = InstanceServer(data_dir)
     assert server.listen()
     server.paths_received.connect(harness.window.receive_paths)
     path = make_file("handed.txt", 50)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-m", "app", str(path)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "hoist", str(path)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         harness.qtbot.waitUntil(lambda: harness.model.rowCount() == 1, timeout=30_000)
@@ -397,8 +397,8 @@ def test_second_launch_hands_its_files_to_the_window(harness, make_file, data_di
 def test_demo_server_account_uploads_and_keeps_its_secret_in_memory(qtbot, data_dir, make_file,
                                                                      memory_keyring):
     import boto3
-    from app.demo import DEMO_ACCOUNT, DEMO_BUCKET
-    from app.ui.main import Session
+    from hoist.demo import DEMO_ACCOUNT, DEMO_BUCKET
+    from hoist.ui.main import Session
     session = Session(data_dir, demo=True, config=small_config())
     try:
         window = session.window

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox,
                                QProgressBar, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
-from app.core.accounts import Account, AccountBook, list_aws_profiles
-from app.core.errors import S3Error
-from app.core.s3 import S3Clients
+from hoist.core.accounts import Account, AccountBook, list_aws_profiles
+from hoist.core.errors import S3Error
+from hoist.core.s3 import S3Clients
 
 DEFAULT_CHAIN = "Default (environment or ~/.aws)"
 NO_KEYRING = ("No system keyring available: the secret is kept for this session only "

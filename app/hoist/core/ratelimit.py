@@ -10,7 +10,7 @@ within one slice.
 import threading
 from typing import Callable
 
-from app.core.clock import Clock, SystemClock
+from hoist.core.clock import Clock, SystemClock
 
 MIN_BURST = 64 * 1024
 MAX_SLICE = 0.05     # seconds; the longest a waiting sender goes without checking for a stop

@@ -9,9 +9,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from app.core.states import TaskState
-from app.core.units import format_rate
-from app.ui.icons import icon
+from hoist.core.states import TaskState
+from hoist.core.units import format_rate
+from hoist.ui.icons import icon
 
 
 class BatchNotifier(QObject):

@@ -9,7 +9,7 @@ import logging
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from app.engine.progress import Interrupted
+from hoist.engine.progress import Interrupted
 
 log = logging.getLogger("hoist.jobs")
 

@@ -1,18 +1,18 @@
-"""Icons from resources/icons/*.svg, with the style's standard icon when a file is missing.
+"""Icons from the package data (resources/icons/*.svg in the repository), with the style's standard icon when a file is missing.
 
 The toolbar icons are drawn in one slate colour (#3b4a5a); on a dark palette
 that colour would vanish, so it is swapped for a light one when loading.
 """
 
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QStyle
 
-ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
+ICON_DIR = files("hoist.resources") / "icons"   # a Traversable: works from a wheel or a bundle
 INK, INK_ON_DARK = "#3b4a5a", "#d5dde6"
 _SIZES = (16, 20, 24, 32, 48, 64)
 
@@ -50,10 +50,11 @@ def _recoloured(svg: str) -> QIcon:
 def icon(name: str) -> QIcon:
     path = ICON_DIR / f"{name}.svg"
     if path.is_file():
+        # drawn from the text, not a file name: package data need not be a file on disk
         text = path.read_text(encoding="utf-8")
         if INK in text and _dark_palette():
-            return _recoloured(text.replace(INK, INK_ON_DARK))
-        loaded = QIcon(str(path))
+            text = text.replace(INK, INK_ON_DARK)
+        loaded = _recoloured(text)
         if not loaded.isNull():
             return loaded
     return QApplication.style().standardIcon(_FALLBACK.get(name, QStyle.SP_FileIcon))

@@ -16,16 +16,16 @@ import time
 from collections import deque
 from typing import Callable
 
-from app.core.checksums import file_range_checksums, multipart_etag
-from app.core.config import TransferConfig
-from app.core.errors import ErrorKind, S3Error
-from app.core.fingerprint import Fingerprint, fingerprint
-from app.core.planner import PartPlan, PlanError, choose_part_size, plan_parts
-from app.core.retry import RetryPolicy
-from app.core.sources import InputError
-from app.core.states import PartState, TaskState
-from app.core.units import format_duration
-from app.engine.progress import Interrupted, ProgressBody, SourceShrank, SpeedMeter
+from hoist.core.checksums import file_range_checksums, multipart_etag
+from hoist.core.config import TransferConfig
+from hoist.core.errors import ErrorKind, S3Error
+from hoist.core.fingerprint import Fingerprint, fingerprint
+from hoist.core.planner import PartPlan, PlanError, choose_part_size, plan_parts
+from hoist.core.retry import RetryPolicy
+from hoist.core.sources import InputError
+from hoist.core.states import PartState, TaskState
+from hoist.core.units import format_duration
+from hoist.engine.progress import Interrupted, ProgressBody, SourceShrank, SpeedMeter
 
 log = logging.getLogger("hoist.task")
 

@@ -12,8 +12,8 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer
 
-from app.core.states import TaskState
-from app.core.units import format_duration, format_rate, format_size
+from hoist.core.states import TaskState
+from hoist.core.units import format_duration, format_rate, format_size
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FINAL = (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED)

@@ -3,8 +3,8 @@
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
 
-from app.core.states import TaskState
-from app.ui.model import DisplayRole, ProgressRole, StateRole
+from hoist.core.states import TaskState
+from hoist.ui.model import DisplayRole, ProgressRole, StateRole
 
 STEPS = 1000   # the bar's resolution: a tenth of a percent
 # Read once: PySide6's short spellings (QStyle.State_Enabled) cost microseconds per lookup,

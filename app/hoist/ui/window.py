@@ -12,15 +12,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHeade
                                QMainWindow, QMenu, QMessageBox, QProgressBar, QSizePolicy,
                                QStackedWidget, QTableView, QToolBar, QVBoxLayout, QWidget)
 
-from app.core.states import TaskState
-from app.core.units import format_rate
-from app.ui.actions import PAUSABLE, QueueActions
-from app.ui.delegate import ElideDelegate, ProgressDelegate
-from app.ui.empty_state import EmptyState
-from app.ui.icons import icon
-from app.ui.intake import Intake
-from app.ui.model import ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, UploadTableModel
-from app.ui.tray import BatchNotifier, Tray
+from hoist.core.states import TaskState
+from hoist.core.units import format_rate
+from hoist.ui.actions import PAUSABLE, QueueActions
+from hoist.ui.delegate import ElideDelegate, ProgressDelegate
+from hoist.ui.empty_state import EmptyState
+from hoist.ui.icons import icon
+from hoist.ui.intake import Intake
+from hoist.ui.model import ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, UploadTableModel
+from hoist.ui.tray import BatchNotifier, Tray
 
 log = logging.getLogger("hoist.ui")
 
@@ -232,13 +232,13 @@ class MainWindow(QMainWindow):
         self.add_folder_action.setEnabled(account is not None)
 
     def edit_accounts(self) -> None:
-        from app.ui.account_dialog import AccountDialog
+        from hoist.ui.account_dialog import AccountDialog
         AccountDialog(self.book, self.secrets, self).exec()
         self.clients.forget()            # a changed secret or endpoint takes effect at once
         self.reload_accounts()
 
     def edit_preferences(self) -> None:
-        from app.ui.preferences_dialog import PreferencesDialog
+        from hoist.ui.preferences_dialog import PreferencesDialog
         dialog = PreferencesDialog(self.prefs, self)
         if dialog.exec() != PreferencesDialog.Accepted:
             return
@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
             self.add_paths(paths)
 
     def ask_existing(self, key: str, remaining: int) -> tuple[str, bool]:
-        from app.ui.existing_dialog import ExistingObjectDialog
+        from hoist.ui.existing_dialog import ExistingObjectDialog
         account = self.current_account()
         dialog = ExistingObjectDialog(key, remaining, self,
                                       bucket=account.bucket if account else None)

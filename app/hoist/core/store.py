@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from app.core.fingerprint import Fingerprint
-from app.core.planner import PartPlan
-from app.core.states import PartState, TaskState
+from hoist.core.fingerprint import Fingerprint
+from hoist.core.planner import PartPlan
+from hoist.core.states import PartState, TaskState
 
 _STATES = ", ".join(f"'{s.value}'" for s in TaskState)
 _PART_STATES = ", ".join(f"'{s.value}'" for s in PartState)

@@ -13,18 +13,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
-from app.core.clock import SystemClock
-from app.core.config import TransferConfig
-from app.core.errors import S3Error
-from app.core.planner import PlanError
-from app.core.ratelimit import TokenBucket
-from app.core.retry import RetryPolicy
-from app.core.s3 import Destination
-from app.core.states import TaskState
-from app.engine.info import TaskInfo, status_text
-from app.engine.jobs import FAILED, OK, TaskJob
-from app.core.sources import InputError, expand_sources
-from app.engine.task import SourceChanged, UploadTask, VerifyError
+from hoist.core.clock import SystemClock
+from hoist.core.config import TransferConfig
+from hoist.core.errors import S3Error
+from hoist.core.planner import PlanError
+from hoist.core.ratelimit import TokenBucket
+from hoist.core.retry import RetryPolicy
+from hoist.core.s3 import Destination
+from hoist.core.states import TaskState
+from hoist.engine.info import TaskInfo, status_text
+from hoist.engine.jobs import FAILED, OK, TaskJob
+from hoist.core.sources import InputError, expand_sources
+from hoist.engine.task import SourceChanged, UploadTask, VerifyError
 
 log = logging.getLogger("hoist.manager")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from app.core.sources import InputError, expand_sources
+from hoist.core.sources import InputError, expand_sources
 
 log = logging.getLogger("hoist.ui.intake")
 
@@ -27,7 +27,7 @@ class Batch:
     """One drop: its paths and destination, and what the checks found."""
 
     paths: list[str]
-    destination: object               # app.core.s3.Destination
+    destination: object               # hoist.core.s3.Destination
     prefix: str
     files: dict[str, list] = field(default_factory=dict)   # path -> [(source, key, size)]
     errors: list[str] = field(default_factory=list)
@@ -126,7 +126,7 @@ class Intake(QObject):
             batch.existing = sorted(_head_all(bucket, keys))
 
     def _rename(self, batch: Batch) -> None:
-        from app.core.naming import keep_both_key
+        from hoist.core.naming import keep_both_key
         bucket = self.clients.bucket(batch.destination)
         taken = {key for files in batch.files.values() for _s, key, _n in files} | batch.skip_keys
 

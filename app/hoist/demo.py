@@ -66,7 +66,7 @@ class DemoServer:
         return self.account()
 
     def account(self):
-        from app.core.accounts import Account
+        from hoist.core.accounts import Account
         return Account(name=DEMO_ACCOUNT, endpoint_url=self.endpoint_url, region=DEMO_REGION,
                        path_style=True, bucket=DEMO_BUCKET, prefix="", profile=None,
                        access_key_id=_DEMO_KEY_ID, verify_tls=True)

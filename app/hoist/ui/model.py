@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from app.core.states import TaskState
-from app.core.units import format_duration, format_rate, format_size
-from app.engine.info import TaskInfo
+from hoist.core.states import TaskState
+from hoist.core.units import format_duration, format_rate, format_size
+from hoist.engine.info import TaskInfo
 
 NAME, SIZE, PROGRESS, SPEED, ETA, STATUS, DESTINATION = range(7)
 HEADERS = ("Name", "Size", "Progress", "Speed", "ETA", "Status", "Destination")

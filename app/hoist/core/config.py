@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, replace
 
-from app.core.planner import MAX_PART_SIZE, MIN_PART_SIZE, MiB
+from hoist.core.planner import MAX_PART_SIZE, MIN_PART_SIZE, MiB
 
 MAX_FILES_AT_ONCE = 64
 MAX_PARTS_IN_FLIGHT = 256

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.core.datadir import STORE_NAME, data_dir, setup_logging
+from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
 
 log = logging.getLogger("hoist.ui.main")
 
@@ -28,13 +28,13 @@ class Session:
     """The store, engine and window over one data directory; ``close()`` checkpoints and closes."""
 
     def __init__(self, directory: Path, *, demo: bool = False, config=None):
-        from app.core.accounts import AccountBook
-        from app.core.preferences import Preferences
-        from app.core.s3 import S3Clients
-        from app.core.secrets import SecretStore
-        from app.core.store import CheckpointStore
-        from app.engine.manager import UploadManager
-        from app.ui.window import MainWindow
+        from hoist.core.accounts import AccountBook
+        from hoist.core.preferences import Preferences
+        from hoist.core.s3 import S3Clients
+        from hoist.core.secrets import SecretStore
+        from hoist.core.store import CheckpointStore
+        from hoist.engine.manager import UploadManager
+        from hoist.ui.window import MainWindow
 
         self.directory = Path(directory)
         self.demo = None
@@ -46,7 +46,7 @@ class Session:
             self.prefs = Preferences.load(self.prefs_path)
             extra, select = [], None
             if demo:
-                from app.demo import DemoServer
+                from hoist.demo import DemoServer
                 self.demo = DemoServer()
                 account = self.demo.start()
                 self.secrets = self.demo.secrets(self.secrets)
@@ -93,9 +93,9 @@ def _fail(title: str, text: str) -> int:
 def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
     """Open the window; returns the exit status. ``paths`` are queued once the window is up."""
     import qasync
-    from app.core.store import StoreError, StoreLocked
-    from app.ui.icons import icon
-    from app.ui.single_instance import InstanceServer, hand_off
+    from hoist.core.store import StoreError, StoreLocked
+    from hoist.ui.icons import icon
+    from hoist.ui.single_instance import InstanceServer, hand_off
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Hoist")

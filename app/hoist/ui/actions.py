@@ -9,9 +9,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 
-from app.core.states import TaskState
-from app.ui.icons import icon
-from app.ui.model import InfoRole
+from hoist.core.states import TaskState
+from hoist.ui.icons import icon
+from hoist.ui.model import InfoRole
 
 PAUSABLE = (TaskState.QUEUED, TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
 FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)

@@ -5,8 +5,8 @@ import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from app.core.config import TransferConfig
-from app.core.planner import MiB
+from hoist.core.config import TransferConfig
+from hoist.core.planner import MiB
 
 PREFERENCES_NAME = "preferences.json"
 

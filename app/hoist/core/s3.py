@@ -14,7 +14,7 @@ from datetime import datetime
 from botocore.exceptions import BotoCoreError, ClientError
 from urllib3.exceptions import ProtocolError
 
-from app.core.errors import (CREDENTIAL_CODES, ErrorKind, S3Error, classify, endpoint_label,
+from hoist.core.errors import (CREDENTIAL_CODES, ErrorKind, S3Error, classify, endpoint_label,
                              is_checksum_rejection)
 
 

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 
 # Re-exported: the SPEC lists the clock next to the retry policy.
-from app.core.clock import Clock, FakeClock, SystemClock
+from hoist.core.clock import Clock, FakeClock, SystemClock
 
 __all__ = ["Clock", "FakeClock", "RetryPolicy", "SystemClock"]
 
@@ -27,7 +27,7 @@ _MAX_DOUBLINGS = 64
 def _kind_name(kind) -> str:
     """``ErrorKind.NETWORK`` → ``"NETWORK"``; a plain string passes through.
 
-    Comparing names keeps this module free of an import of app.core.errors.
+    Comparing names keeps this module free of an import of hoist.core.errors.
     """
     return getattr(kind, "name", kind)
 
@@ -89,7 +89,7 @@ class RetryPolicy:
     def should_retry(self, kind, attempt: int) -> bool:
         """Whether to try again after ``attempt`` tries (1 = the first) failed with ``kind``.
 
-        ``kind`` is an ``app.core.errors.ErrorKind`` (or its name). RETRYABLE
+        ``kind`` is an ``hoist.core.errors.ErrorKind`` (or its name). RETRYABLE
         errors retry until ``max_attempts`` tries were made; NETWORK errors are
         always waited out and do not count; anything else is final.
         """

@@ -1,7 +1,7 @@
 """Accounts: named destinations the window uploads to, kept in accounts.json — never a secret.
 
 An account's access key id is stored here; its secret lives in the keyring
-(app.core.secrets). A damaged accounts.json is kept aside and an empty book
+(hoist.core.secrets). A damaged accounts.json is kept aside and an empty book
 started, like the checkpoint store.
 """
 
@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from app.core.s3 import Destination
+from hoist.core.s3 import Destination
 
 ACCOUNTS_NAME = "accounts.json"
 

@@ -17,13 +17,13 @@ import os
 import sys
 from dataclasses import replace
 
-from app.core.config import TransferConfig
-from app.core.datadir import STORE_NAME, data_dir, setup_logging
-from app.core.errors import ErrorKind, S3Error
-from app.core.sources import InputError, expand_sources
-from app.core.states import TaskState
-from app.core.store import CheckpointStore, StoreError
-from app.core.units import format_size, parse_duration, parse_rate, parse_size
+from hoist.core.config import TransferConfig
+from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
+from hoist.core.errors import ErrorKind, S3Error
+from hoist.core.sources import InputError, expand_sources
+from hoist.core.states import TaskState
+from hoist.core.store import CheckpointStore, StoreError
+from hoist.core.units import format_size, parse_duration, parse_rate, parse_size
 
 log = logging.getLogger("hoist.cli")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = []
     args = build_parser().parse_args(argv)
     if args.command is None:
-        from app.ui.main import run_window      # Qt widgets only when a window is wanted
+        from hoist.ui.main import run_window      # Qt widgets only when a window is wanted
         return run_window(demo=args.demo, paths=paths, verbose=args.verbose)
     directory = data_dir()
     setup_logging(directory, args.verbose)
@@ -126,7 +126,7 @@ def open_store(directory, readonly=False) -> CheckpointStore:
 
 
 def _destination(args):
-    from app.core.s3 import Destination
+    from hoist.core.s3 import Destination
     account = f"profile:{args.profile}" if args.profile else "default"
     return Destination(bucket=args.bucket, endpoint_url=args.endpoint_url or None,
                        region=args.region, profile=args.profile, account=account)
@@ -146,15 +146,15 @@ def _check_bucket(bucket, destination) -> None:
 
 def _engine(store, config):
     from PySide6.QtCore import QCoreApplication
-    from app.core.s3 import S3Clients
-    from app.engine.manager import UploadManager
+    from hoist.core.s3 import S3Clients
+    from hoist.engine.manager import UploadManager
     app = QCoreApplication.instance() or QCoreApplication(["hoist"])
     clients = S3Clients(max_pool_connections=config.parts_total + config.files_at_once + 2)
     return app, clients, UploadManager(store, clients, config)
 
 
 def cmd_upload(args, directory) -> int:
-    from app.headless import HeadlessRun
+    from hoist.headless import HeadlessRun
     config = TransferConfig()
     config = replace(config, part_size=args.part_size or config.part_size,
                      multipart_threshold=min(args.part_size or config.part_size,
@@ -191,7 +191,7 @@ def cmd_upload(args, directory) -> int:
 
 
 def cmd_resume(args, directory) -> int:
-    from app.headless import HeadlessRun
+    from hoist.headless import HeadlessRun
     store = open_store(directory)
     app, clients, manager = _engine(store, TransferConfig())
     manager.restore()
@@ -243,7 +243,7 @@ def cmd_list(args, directory) -> int:
 
 
 def cmd_cancel(args, directory) -> int:
-    from app.core.s3 import Destination, S3Clients
+    from hoist.core.s3 import Destination, S3Clients
     store = open_store(directory)
     clients = S3Clients(max_pool_connections=2)
     status = EXIT_OK
@@ -273,7 +273,7 @@ def cmd_cancel(args, directory) -> int:
 
 def cmd_cleanup(args, directory) -> int:
     import datetime
-    from app.core.s3 import S3Clients
+    from hoist.core.s3 import S3Clients
     store = open_store(directory, readonly=True) if (directory / STORE_NAME).exists() else None
     ours = store.upload_ids(args.bucket) if store else set()
     if store:
@@ -306,7 +306,7 @@ def cmd_cleanup(args, directory) -> int:
 
 
 def format_age(seconds: float) -> str:
-    from app.core.units import format_duration
+    from hoist.core.units import format_duration
     return format_duration(seconds)
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from app.core.states import TaskState
+from hoist.core.states import TaskState
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import posixpath
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel,
                                QPushButton, QStyle, QVBoxLayout)
 
-from app.core.naming import keep_both_key
+from hoist.core.naming import keep_both_key
 
 OVERWRITE, SKIP, KEEP_BOTH = "overwrite", "skip", "keep_both"
 

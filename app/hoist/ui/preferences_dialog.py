@@ -5,9 +5,9 @@ from dataclasses import replace
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
                                QLabel, QSpinBox, QVBoxLayout)
 
-from app.core.config import MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT
-from app.core.planner import MiB
-from app.core.preferences import Preferences
+from hoist.core.config import MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT
+from hoist.core.planner import MiB
+from hoist.core.preferences import Preferences
 
 MIN_PART_MIB, MAX_PART_MIB = 5, 5120        # S3: 5 MiB to 5 GiB a part
 
