@@ -5,6 +5,7 @@
                  [--bwlimit RATE] [--quiet] [--adopt]
     hoist resume [ID...]     hoist list [--json]     hoist cancel ID...
     hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
+    hoist completion bash    hoist --version
 
 Exit status: 0 all completed; 1 some failed or were cancelled; 2 bad usage or
 input; 130 interrupted (every task checkpointed and paused).
@@ -17,6 +18,7 @@ import os
 import sys
 from dataclasses import replace
 
+from hoist import __version__
 from hoist.core.config import TransferConfig
 from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
 from hoist.core.errors import ErrorKind, S3Error
@@ -45,10 +47,42 @@ def _positive(kind):
     return parse
 
 
+# Examples at the end of each command's --help; RawDescriptionHelpFormatter keeps their lines.
+EXAMPLES = {
+    "hoist": """examples:
+  hoist                                   open the window
+  hoist --demo                            open the window with a local demo server
+  hoist upload ~/videos --bucket media    upload a folder, resumably
+  hoist resume                            continue whatever was interrupted
+  hoist COMMAND --help                    options and examples of one command""",
+    "upload": """examples:
+  hoist upload big.iso --bucket backups
+  hoist upload ~/photos --bucket media --prefix 2026/ --bwlimit 20MiB/s
+  hoist upload db.tar --bucket b --endpoint-url http://nas:9000 --part-size 64MiB --concurrency 8
+  hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key""",
+    "resume": """examples:
+  hoist resume            every unfinished upload
+  hoist resume 12 14      only these (ids from `hoist list`)""",
+    "list": """examples:
+  hoist list
+  hoist list --json | jq '.[] | select(.state == "failed")'""",
+    "cancel": """examples:
+  hoist cancel 12         abort upload 12 on the server and forget it""",
+    "cleanup": """examples:
+  hoist cleanup --bucket media --dry-run          what would be aborted
+  hoist cleanup --bucket media --older-than 7d    abort week-old orphans""",
+    "completion": """examples:
+  hoist completion bash > ~/.local/share/bash-completion/completions/hoist
+  source <(hoist completion bash)                 for this shell only""",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hoist", description="Resumable uploads to Amazon S3 and S3-compatible stores. "
-        "Run without a command to open the window.")
+        "Run without a command to open the window.", epilog=EXAMPLES["hoist"],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"hoist {__version__}")
     parser.add_argument("--verbose", action="store_true", help="mirror the log to stderr")
     parser.add_argument("--demo", action="store_true",
                         help="open the window with an embedded local S3 server to try Hoist")
@@ -65,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--region", help="region (default: from the profile or environment)")
         p.add_argument("--profile", help="AWS profile for credentials")
 
-    up = sub.add_parser("upload", parents=[common], help="upload files and folders, resumably")
+    up = sub.add_parser("upload", epilog=EXAMPLES["upload"],
+                         formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="upload files and folders, resumably")
     up.add_argument("paths", nargs="+", metavar="PATH")
     endpoint_options(up, bucket_required=True)
     up.add_argument("--prefix", default="", help="prepended to every key (include a trailing /)")
@@ -78,32 +113,46 @@ def build_parser() -> argparse.ArgumentParser:
                     help="continue an incomplete multipart upload of the same key found on the "
                          "server, after checking its parts against the file")
 
-    res = sub.add_parser("resume", parents=[common], help="continue unfinished uploads and wait for them")
+    res = sub.add_parser("resume", epilog=EXAMPLES["resume"],
+                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="continue unfinished uploads and wait for them")
     res.add_argument("ids", nargs="*", type=int, metavar="ID")
     res.add_argument("--quiet", action="store_true", help="print only the summary")
 
-    ls = sub.add_parser("list", parents=[common], help="show the uploads in the checkpoint store")
+    ls = sub.add_parser("list", epilog=EXAMPLES["list"],
+                         formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="show the uploads in the checkpoint store")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
 
-    can = sub.add_parser("cancel", parents=[common], help="abort uploads on the server and forget them")
+    can = sub.add_parser("cancel", epilog=EXAMPLES["cancel"],
+                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="abort uploads on the server and forget them")
     can.add_argument("ids", nargs="+", type=int, metavar="ID")
 
-    clean = sub.add_parser("cleanup", parents=[common], help="abort orphaned multipart uploads in a bucket")
+    clean = sub.add_parser("cleanup", epilog=EXAMPLES["cleanup"],
+                            formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="abort orphaned multipart uploads in a bucket")
     endpoint_options(clean, bucket_required=True)
     clean.add_argument("--older-than", type=parse_duration, default=parse_duration("24h"),
                        help="only uploads started longer ago than this (default 24h)")
     clean.add_argument("--dry-run", action="store_true", help="list, but abort nothing")
+
+    comp = sub.add_parser("completion", epilog=EXAMPLES["completion"],
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          help="print a shell completion script")
+    comp.add_argument("shell", choices=["bash"], help="the shell to complete in")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     paths = [a for a in argv if not a.startswith("-")]
-    if paths and paths[0] not in COMMANDS and os.path.exists(paths[0]):   # `hoist FILE...`
+    if paths and paths[0] not in (*COMMANDS, "completion") and os.path.exists(paths[0]):   # `hoist FILE...`
         argv = [a for a in argv if a.startswith("-")]
     else:
         paths = []
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "completion":          # no data directory, no log: just text
+        from hoist.completion import bash_completion
+        print(bash_completion(parser), end="")
+        return EXIT_OK
     if args.command is None:
         from hoist.ui.main import run_window      # Qt widgets only when a window is wanted
         return run_window(demo=args.demo, paths=paths, verbose=args.verbose)
