@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Smoke test of a built bundle, as a user would try it, all on loopback:
+#   1. `hoist --version`
+#   2. the window with its embedded demo server, offscreen (it must stay up and log its server)
+#   3. `hoist upload` of a small file from the command line to that demo server: exit 0
+#   4. a file handed to the running window by a second `hoist FILE`: completed in its store
+#   5. SIGTERM: the window checkpoints and exits 0
+# Prints the start-up time of `hoist --version` and of the window (spawn to demo server up).
+#
+#   bash packaging/smoke-bundle.sh dist/hoist/hoist
+set -euo pipefail
+exe=$(realpath "${1:-dist/hoist/hoist}")
+work=$(mktemp -d)
+window_pid=""
+cleanup() {
+    [ -n "$window_pid" ] && kill -9 "$window_pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+export QT_QPA_PLATFORM=offscreen PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring
+fail() { echo "SMOKE FAILED: $*" >&2; [ -f "$work/window/hoist.log" ] && tail -20 "$work/window/hoist.log" >&2; exit 1; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+start=$(ms)
+version=$("$exe" --version) || fail "--version"
+echo "ok  $version (in $(( $(ms) - start )) ms)"
+
+mkdir -p "$work/window" "$work/cli" "$work/files"
+head -c 300000 /dev/urandom > "$work/files/handed.bin"
+head -c 70000 /dev/urandom > "$work/files/from-cli.bin"
+
+start=$(ms)
+HOIST_DATA_DIR=$work/window "$exe" --demo >"$work/window.out" 2>&1 &
+window_pid=$!
+endpoint=""
+for _ in $(seq 600); do
+    kill -0 "$window_pid" 2>/dev/null || fail "the window exited: $(cat "$work/window.out")"
+    endpoint=$(grep -o 'demo S3 server on http://127.0.0.1:[0-9]*' "$work/window/hoist.log" 2>/dev/null \
+               | grep -o 'http://.*' || true)
+    [ -n "$endpoint" ] && break
+    sleep 0.1
+done
+[ -n "$endpoint" ] || fail "the window's demo server did not start within 60 s"
+echo "ok  window up with its demo server at $endpoint (in $(( $(ms) - start )) ms)"
+
+HOIST_DATA_DIR=$work/cli AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 \
+    "$exe" upload "$work/files/from-cli.bin" --bucket hoist-demo --endpoint-url "$endpoint" --quiet \
+    || fail "hoist upload to the demo server"
+echo "ok  hoist upload to the demo server"
+
+HOIST_DATA_DIR=$work/window "$exe" "$work/files/handed.bin" || fail "handing a file to the window"
+for _ in $(seq 600); do
+    HOIST_DATA_DIR=$work/window "$exe" list | grep -q completed && break
+    sleep 0.1
+done
+HOIST_DATA_DIR=$work/window "$exe" list | grep -q completed || fail "the handed file did not complete"
+echo "ok  a file handed to the window was uploaded"
+
+kill -TERM "$window_pid"
+wait "$window_pid" || fail "the window did not exit cleanly on SIGTERM"
+window_pid=""
+echo "ok  the window exited cleanly"
+echo "Bundle smoke test passed."
