@@ -23,5 +23,5 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -e '.[demo,test]'
 echo "Installed. Start the window with: .venv/bin/hoist --demo"

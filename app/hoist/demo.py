@@ -39,6 +39,10 @@ class SessionSecrets:
         return getattr(self._store, name)
 
 
+class DemoUnavailable(Exception):
+    """The demo server's optional dependencies (the ``demo`` extra) are not installed."""
+
+
 class DemoServer:
     """Start with ``start()`` (returns the demo Account), stop with ``stop()``."""
 
@@ -47,7 +51,13 @@ class DemoServer:
         self.endpoint_url: str | None = None
 
     def start(self):
-        from moto.server import ThreadedMotoServer
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError as e:
+            raise DemoUnavailable(
+                f"The demo server needs moto and flask, which are not installed ({e.name} is "
+                "missing): install them with `pip install 'hoist[demo]'`, or add your own "
+                "account under Accounts… instead.") from None
         import boto3
         # werkzeug logs every request at INFO on stderr; the window is the place to watch.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -51,3 +51,12 @@ def test_demo_window_process_takes_a_handed_file_and_exits_cleanly(qtbot, data_d
     for file in data_dir.rglob("*"):
         if file.is_file():
             assert b"hoist-demo-secret" not in file.read_bytes(), file
+
+
+def test_demo_without_its_optional_dependencies_says_how_to_install_them(monkeypatch):
+    from hoist.demo import DemoServer, DemoUnavailable
+    monkeypatch.setitem(sys.modules, "moto.server", None)     # import moto.server fails
+    with pytest.raises(DemoUnavailable) as caught:
+        DemoServer().start()
+    assert "pip install 'hoist[demo]'" in str(caught.value)
+    assert "Accounts" in str(caught.value)

@@ -94,6 +94,7 @@ def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
     """Open the window; returns the exit status. ``paths`` are queued once the window is up."""
     import qasync
     from hoist.core.store import StoreError, StoreLocked
+    from hoist.demo import DemoUnavailable
     from hoist.ui.icons import icon
     from hoist.ui.single_instance import InstanceServer, hand_off
 
@@ -114,6 +115,8 @@ def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
                      "its upload to finish), then start Hoist again.")
     except StoreError as e:
         return _fail("Hoist cannot open its checkpoint store", str(e))
+    except DemoUnavailable as e:
+        return _fail("The demo server is not installed", str(e))
     except OSError as e:
         return _fail("Hoist cannot start", f"{e.strerror or e}: {e.filename or directory}")
     window = session.window
