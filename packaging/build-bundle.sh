@@ -35,6 +35,16 @@ rm -rf "$root/dist/hoist"
     --exclude-module PySide6.QtSql --exclude-module PySide6.QtTest \
     --log-level WARN packaging/hoist_entry.py
 
+# botocore ships the API models of every AWS service (~25 MiB); Hoist calls S3, and STS, SSO
+# and sign-in only while resolving a profile's credentials. The endpoint files stay.
+internal=$root/dist/hoist/_internal
+for service in "$internal"/botocore/data/*/; do
+    case $(basename "$service") in s3|sts|sso|sso-oidc|signin) ;; *) rm -rf "$service" ;; esac
+done
+for service in "$internal"/boto3/data/*/; do
+    [ "$(basename "$service")" = s3 ] || rm -rf "$service"
+done
+
 # Icons in the sizes desktops look for, drawn from the same SVG the window uses.
 icons=$root/dist/hoist/share/icons/hicolor
 QT_QPA_PLATFORM=offscreen "$venv/bin/python" - "$icons" <<'PY'
