@@ -235,6 +235,12 @@ class UploadManager(QObject):
         self._size_pool()
         self._schedule()
 
+    @Slot(int)
+    def set_bandwidth_limit(self, bytes_per_second: int) -> None:
+        """Change only the bandwidth limit (0 = none), e.g. from a schedule; applies at once."""
+        self.config = replace(self.config, bandwidth_limit=max(0, bytes_per_second))
+        self.limiter.set_rate(self.config.bandwidth_limit)
+
     def set_config(self, config: TransferConfig) -> None:
         self.config = config.clamped()
         self.set_limits(config.files_at_once, config.parts_per_file, config.parts_total,
