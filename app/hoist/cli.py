@@ -77,6 +77,26 @@ EXAMPLES = {
 }
 
 
+def _schedule(text):
+    from hoist.core.schedule import Schedule, ScheduleError
+    try:
+        return Schedule.parse(text)
+    except ScheduleError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _follow_schedule(args, manager):
+    """Apply --bwlimit-schedule to the manager for as long as the run lasts (None if not given)."""
+    if not getattr(args, "bwlimit_schedule", None):
+        return None
+    from hoist.engine.bandwidth import ScheduledLimit
+    limit = ScheduledLimit(args.bwlimit_schedule, manager.set_bandwidth_limit, parent=manager)
+    if not args.quiet:
+        print(f"Bandwidth schedule: {limit.text}")
+        limit.changed.connect(lambda _rate, text: print(f"Bandwidth schedule: {text}"))
+    return limit
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hoist", description="Resumable uploads to Amazon S3 and S3-compatible stores. "
@@ -108,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--concurrency", type=_positive(int), help="parts in flight in total")
     up.add_argument("--files", type=_positive(int), help="files uploading at once")
     up.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
+    up.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
+                    help="limits by time of day, replacing --bwlimit, e.g. "
+                         "'Mon-Fri-09:00,2MiB/s Mon-Fri-18:00,off' (rclone's timetable syntax)")
     up.add_argument("--quiet", action="store_true", help="print only the summary")
     up.add_argument("--adopt", action="store_true",
                     help="continue an incomplete multipart upload of the same key found on the "
@@ -117,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="continue unfinished uploads and wait for them")
     res.add_argument("ids", nargs="*", type=int, metavar="ID")
     res.add_argument("--quiet", action="store_true", help="print only the summary")
+    res.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
+                     help="limits by time of day, as for upload")
 
     ls = sub.add_parser("list", epilog=EXAMPLES["list"],
                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="show the uploads in the checkpoint store")
@@ -233,6 +258,7 @@ def cmd_upload(args, directory) -> int:
     ids = []
     for path in good:
         ids += manager.add(path, destination, args.prefix, adopt=args.adopt)
+    _follow_schedule(args, manager)
     status = HeadlessRun(app, manager, ids, quiet=args.quiet).exec()
     manager.shutdown()
     store.close()
@@ -255,6 +281,7 @@ def cmd_resume(args, directory) -> int:
         return EXIT_OK
     for task_id in ids:
         manager.resume(task_id)
+    _follow_schedule(args, manager)
     status = HeadlessRun(app, manager, ids, quiet=args.quiet).exec()
     manager.shutdown()
     store.close()

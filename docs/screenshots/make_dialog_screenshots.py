@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerate the dialogs' screenshots: account-dialog.png, account-dialog-key.png,
-preferences.png, existing.png.
+preferences.png, preferences-schedule.png, existing.png.
 
     .venv/bin/python docs/screenshots/make_dialog_screenshots.py [--out docs/screenshots]
 
@@ -125,6 +125,14 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
         prefs.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).setFocus()
         saved.append(_photograph(prefs, out / "preferences.png"))
         prefs.close()
+
+        scheduled = PreferencesDialog(Preferences(
+            files_at_once=3, parts_per_file=4, part_size=16 * MiB,
+            bandwidth_schedule="Mon-Fri-09:00,2MiB/s Mon-Fri-18:00,off"))
+        scheduled.show()
+        scheduled.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).setFocus()
+        saved.append(_photograph(scheduled, out / "preferences-schedule.png"))
+        scheduled.close()
 
         existing = ExistingObjectDialog("photos/2026/holiday.jpg", 4, bucket="hoist-demo")
         saved.append(_photograph(existing, out / "existing.png"))

@@ -17,6 +17,7 @@ class Preferences:
     parts_per_file: int = 4
     part_size: int = 8 * MiB
     bandwidth_limit: int = 0          # bytes per second; 0 = unlimited
+    bandwidth_schedule: str = ""      # a timetable (core/schedule.py); replaces the limit when set
     auto_resume: bool = False         # resume restored uploads at start-up
     close_to_tray: bool = False       # closing the window keeps uploads going in the tray
     ask_before_quit: bool = True      # ask before quitting while uploads run

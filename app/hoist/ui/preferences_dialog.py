@@ -1,4 +1,4 @@
-"""Preferences: caps, part size, bandwidth limit, start-up and closing behaviour."""
+"""Preferences: caps, part size, bandwidth limit and schedule, start-up and closing behaviour."""
 
 from dataclasses import replace
 
@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
 from hoist.core.config import MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT
 from hoist.core.planner import MiB
 from hoist.core.preferences import Preferences
+from hoist.ui.schedule_edit import ScheduleEdit
 
 MIN_PART_MIB, MAX_PART_MIB = 5, 5120        # S3: 5 MiB to 5 GiB a part
 
@@ -40,6 +41,7 @@ class PreferencesDialog(QDialog):
                                   "at most 10,000 parts per file.")
         self.bandwidth = _spin(0, 100_000, _mib(prefs.bandwidth_limit), " MiB/s", "Unlimited")
         self.bandwidth.setToolTip("Applies to all uploads together, immediately.")
+        self.schedule = ScheduleEdit(prefs.bandwidth_schedule)
         self.budget = QLabel()
         self.budget.setWordWrap(True)
         self.budget.setStyleSheet("color: palette(placeholder-text);")
@@ -51,6 +53,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Parts in flight per file:", self.parts)
         form.addRow("Part size:", self.part_size)
         form.addRow("Bandwidth limit:", self.bandwidth)
+        form.addRow("Schedule:", self.schedule)
         form.addRow(self.budget)
 
         self.auto_resume = QCheckBox("Resume unfinished uploads when Hoist starts")
@@ -67,6 +70,13 @@ class PreferencesDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.Ok)
+        self.schedule.validity_changed.connect(self.ok_button.setEnabled)
+        self.ok_button.setEnabled(self.schedule.valid)
+        # a schedule sets the limit itself; the fixed limit is greyed out while there is one
+        self.schedule.line.textChanged.connect(
+            lambda: self.bandwidth.setEnabled(not self.schedule.text()))
+        self.bandwidth.setEnabled(not self.schedule.text())
         layout = QVBoxLayout(self)
         layout.addWidget(transfers)
         layout.addWidget(behaviour)
@@ -89,7 +99,7 @@ class PreferencesDialog(QDialog):
             bandwidth = self._prefs.bandwidth_limit
         return replace(self._prefs, files_at_once=self.files.value(),
                        parts_per_file=self.parts.value(), part_size=part_size,
-                       bandwidth_limit=bandwidth,
+                       bandwidth_limit=bandwidth, bandwidth_schedule=self.schedule.text(),
                        auto_resume=self.auto_resume.isChecked(),
                        close_to_tray=self.close_to_tray.isChecked(),
                        ask_before_quit=self.ask_before_quit.isChecked())

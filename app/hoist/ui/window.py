@@ -76,6 +76,8 @@ class MainWindow(QMainWindow):
 
         self._make_toolbar()
         self._make_status_bar()
+        self.schedule = None                      # a ScheduledLimit while one is set
+        self.apply_schedule()
         self.reload_accounts(select_account)
         self.notifier = BatchNotifier(manager, self)
         self.tray = Tray.create(self, self.model, self.queue_actions)
@@ -170,7 +172,9 @@ class MainWindow(QMainWindow):
         self.speed_label.setMinimumWidth(95)
         self.speed_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.counts_label = QLabel(bar)
-        for widget in (self.counts_label, self.speed_label, self.overall):
+        self.limit_label = QLabel(bar)            # "Limited to 2.0 MiB/s until 18:00"
+        self.limit_label.hide()
+        for widget in (self.limit_label, self.counts_label, self.speed_label, self.overall):
             bar.addPermanentWidget(widget)
 
     def _context_menu(self, pos) -> None:
@@ -246,6 +250,31 @@ class MainWindow(QMainWindow):
         if self.prefs_path is not None:
             self.prefs.save(self.prefs_path)
         self.manager.set_config(self.prefs.transfer_config())   # bandwidth and caps apply live
+        self.apply_schedule()
+
+    def apply_schedule(self, now=None) -> None:
+        """Follow the preferences' bandwidth schedule, if any (``now``: a clock for tests)."""
+        from datetime import datetime
+        from hoist.core.schedule import Schedule, ScheduleError
+        from hoist.engine.bandwidth import ScheduledLimit
+        if self.schedule is not None:
+            self.schedule.stop()
+            self.schedule.deleteLater()
+            self.schedule = None
+        text = self._pref("bandwidth_schedule", "")
+        try:
+            schedule = Schedule.parse(text) if text else None
+        except ScheduleError as e:          # a hand-edited preferences file
+            self.statusBar().showMessage(f"The bandwidth schedule is ignored: {e}", 10_000)
+            schedule = None
+        if schedule is None:
+            self.limit_label.hide()
+            return
+        self.schedule = ScheduledLimit(schedule, self.manager.set_bandwidth_limit,
+                                       now=now or datetime.now, parent=self)
+        self.schedule.changed.connect(lambda _rate, text: self.limit_label.setText(text))
+        self.limit_label.setText(self.schedule.text)
+        self.limit_label.show()
 
     def _pref(self, name: str, default):
         return getattr(self.prefs, name, default)
@@ -415,6 +444,8 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        if self.schedule is not None:
+            self.schedule.stop()
         self.manager.shutdown(timeout_ms)
         if self.tray is not None:
             self.tray.hide()
