@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate the window's screenshots: empty.png, uploading.png, failed.png.
+"""Regenerate the window's screenshots: empty.png, uploading.png, failed.png, speed-graph.png.
 
     .venv/bin/python docs/screenshots/make_screenshots.py [--out docs/screenshots]
 
@@ -114,10 +114,16 @@ def main() -> int:
         window.view.selectRow(model.row_of(victim.id))
         settle(window)
         window.grab().save(str(args.out / "failed.png"))
+
+        # The speed graph after some seconds more of samples, one uploading row selected.
+        busy = next(i for i in model.infos() if i.state is TaskState.UPLOADING)
+        window.view.selectRow(model.row_of(busy.id))
+        spin(8_000)
+        window.speed_dock.grab().save(str(args.out / "speed-graph.png"))
     finally:
         session.manager.pause_all()
         session.close()
-    for name in ("empty.png", "uploading.png", "failed.png"):
+    for name in ("empty.png", "uploading.png", "speed-graph.png", "failed.png"):
         print(args.out / name)
     return 0
 

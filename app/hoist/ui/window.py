@@ -8,9 +8,10 @@ import logging
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHeaderView, QLabel,
-                               QMainWindow, QMenu, QMessageBox, QProgressBar, QSizePolicy,
-                               QStackedWidget, QTableView, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog,
+                               QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
+                               QSizePolicy, QStackedWidget, QTableView, QToolBar, QVBoxLayout,
+                               QWidget)
 
 from hoist.core.states import TaskState
 from hoist.core.units import format_rate
@@ -20,6 +21,7 @@ from hoist.ui.empty_state import EmptyState
 from hoist.ui.icons import icon
 from hoist.ui.intake import Intake
 from hoist.ui.model import ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, UploadTableModel
+from hoist.ui.speed_graph import SpeedGraph
 from hoist.ui.tray import BatchNotifier, Tray
 
 log = logging.getLogger("hoist.ui")
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack)
         self.setCentralWidget(central)
 
+        self._make_speed_graph()
         self._make_toolbar()
         self._make_status_bar()
         self.schedule = None                      # a ScheduledLimit while one is set
@@ -120,6 +123,28 @@ class MainWindow(QMainWindow):
         view.customContextMenuRequested.connect(self._context_menu)
         return view
 
+    def _make_speed_graph(self) -> None:
+        """A dock under the table; it samples the model once a second and repaints only itself."""
+        self.speed_graph = SpeedGraph(lambda: self.model.summary().speed, self._selected_speed,
+                                      lambda: self.manager.config.bandwidth_limit, self)
+        dock = QDockWidget("Speed", self, objectName="speedDock")
+        dock.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable)
+        dock.setWidget(self.speed_graph)
+        self.addDockWidget(Qt.BottomDockWidgetArea, dock)
+        self.speed_dock = dock
+        self.speed_action = dock.toggleViewAction()
+        self.speed_action.setText("Speed graph")
+        self.speed_action.setShortcut(QKeySequence("Ctrl+G"))
+
+    def _selected_speed(self) -> float | None:
+        rows = self.view.selectionModel().selectedRows()
+        if len(rows) != 1:
+            self.speed_graph.selected_name = ""
+            return None
+        info = self.model.info_at(rows[0].row())
+        self.speed_graph.selected_name = info.name
+        return info.speed
+
     def _make_toolbar(self) -> None:
         a = self.queue_actions
         self.add_files_action = self._action("Add files…", "add-file", self.choose_files, "Ctrl+O")
@@ -148,6 +173,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget(place)
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         place.addWidget(spacer)
+        place.addAction(self.speed_action)
         place.addAction(self.accounts_action)
         place.addAction(self.preferences_action)
         self.addToolBarBreak()
