@@ -9,12 +9,10 @@ import logging
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog,
-                               QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
+                               QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox,
                                QSizePolicy, QStackedWidget, QTableView, QToolBar, QVBoxLayout,
                                QWidget)
 
-from hoist.core.states import TaskState
-from hoist.core.units import format_rate
 from hoist.ui.actions import PAUSABLE, QueueActions
 from hoist.ui.delegate import ElideDelegate, ProgressDelegate
 from hoist.ui.empty_state import EmptyState
@@ -22,6 +20,7 @@ from hoist.ui.icons import icon
 from hoist.ui.intake import Intake
 from hoist.ui.model import ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, UploadTableModel
 from hoist.ui.speed_graph import SpeedGraph
+from hoist.ui.status import QueueStatus
 from hoist.ui.tray import BatchNotifier, Tray
 
 log = logging.getLogger("hoist.ui")
@@ -78,8 +77,9 @@ class MainWindow(QMainWindow):
 
         self._make_speed_graph()
         self._make_toolbar()
-        self._make_status_bar()
-        self.schedule = None                      # a ScheduledLimit while one is set
+        self.status = QueueStatus(self.statusBar(), self.model, manager, self)
+        self.limit_label = self.status.limit_label      # tests and screenshots read these
+        self.counts_label = self.status.counts_label
         self.apply_schedule()
         self.reload_accounts(select_account)
         self.notifier = BatchNotifier(manager, self)
@@ -88,13 +88,7 @@ class MainWindow(QMainWindow):
             self.notifier.notify.connect(self.tray.show_message)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
             signal.connect(self._show_page)
-        # The status bar follows the model a few times a second, not once per row.
-        self._status_timer = QTimer(self, singleShot=True, interval=200)
-        self._status_timer.timeout.connect(self._refresh_status)
-        self.model.summaryChanged.connect(
-            lambda: self._status_timer.isActive() or self._status_timer.start())
         self._show_page()
-        self._refresh_status()
 
     # -- building ---------------------------------------------------------------------
     def _make_view(self) -> QTableView:
@@ -189,20 +183,6 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
-    def _make_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.overall = QProgressBar(bar, minimum=0, maximum=1000, textVisible=True)
-        self.overall.setFormat("Overall %p%")
-        self.overall.setFixedWidth(170)
-        self.speed_label = QLabel(bar)
-        self.speed_label.setMinimumWidth(95)
-        self.speed_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        self.counts_label = QLabel(bar)
-        self.limit_label = QLabel(bar)            # "Limited to 2.0 MiB/s until 18:00"
-        self.limit_label.hide()
-        for widget in (self.limit_label, self.counts_label, self.speed_label, self.overall):
-            bar.addPermanentWidget(widget)
-
     def _context_menu(self, pos) -> None:
         a = self.queue_actions
         menu = QMenu(self)
@@ -280,27 +260,7 @@ class MainWindow(QMainWindow):
 
     def apply_schedule(self, now=None) -> None:
         """Follow the preferences' bandwidth schedule, if any (``now``: a clock for tests)."""
-        from datetime import datetime
-        from hoist.core.schedule import Schedule, ScheduleError
-        from hoist.engine.bandwidth import ScheduledLimit
-        if self.schedule is not None:
-            self.schedule.stop()
-            self.schedule.deleteLater()
-            self.schedule = None
-        text = self._pref("bandwidth_schedule", "")
-        try:
-            schedule = Schedule.parse(text) if text else None
-        except ScheduleError as e:          # a hand-edited preferences file
-            self.statusBar().showMessage(f"The bandwidth schedule is ignored: {e}", 10_000)
-            schedule = None
-        if schedule is None:
-            self.limit_label.hide()
-            return
-        self.schedule = ScheduledLimit(schedule, self.manager.set_bandwidth_limit,
-                                       now=now or datetime.now, parent=self)
-        self.schedule.changed.connect(lambda _rate, text: self.limit_label.setText(text))
-        self.limit_label.setText(self.schedule.text)
-        self.limit_label.show()
+        self.status.follow_schedule(self._pref("bandwidth_schedule", ""), now)
 
     def _pref(self, name: str, default):
         return getattr(self.prefs, name, default)
@@ -407,21 +367,6 @@ class MainWindow(QMainWindow):
             if page is self.view:
                 self.view.setFocus()         # Space and Delete act on the table straight away
 
-    def _refresh_status(self) -> None:
-        s = self.model.summary()
-        if not self.model.rowCount():
-            self.overall.hide()
-            self.speed_label.setText("")
-            self.counts_label.setText("No uploads yet")
-            return
-        self.overall.setValue(int(s.fraction * 1000))
-        self.overall.setVisible(bool(s.count(*PAUSABLE, TaskState.PAUSED, TaskState.FAILED)))
-        self.speed_label.setText(f"↑ {format_rate(max(s.speed, 0.0))}")
-        self.counts_label.setText(
-            f"{s.active} active · {s.count(TaskState.QUEUED)} queued · "
-            f"{s.count(TaskState.PAUSED)} paused · {s.count(TaskState.FAILED)} failed · "
-            f"{s.count(TaskState.COMPLETED)} completed")
-
     def confirm(self, title: str, text: str, yes: str, no: str) -> bool:
         """Ask a yes/no question with verbs on the buttons; tests replace this."""
         box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.NoButton, self)
@@ -470,8 +415,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        if self.schedule is not None:
-            self.schedule.stop()
+        self.status.stop_schedule()
         self.manager.shutdown(timeout_ms)
         if self.tray is not None:
             self.tray.hide()
