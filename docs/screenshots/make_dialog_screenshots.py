@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerate the dialogs' screenshots: account-dialog.png, account-dialog-key.png,
-preferences.png, preferences-schedule.png, existing.png.
+preferences.png, preferences-schedule.png, existing.png, incomplete-uploads.png.
 
     .venv/bin/python docs/screenshots/make_dialog_screenshots.py [--out docs/screenshots]
 
@@ -53,6 +53,38 @@ def _photograph(widget, path: Path) -> Path:
     widget.show()
     _spin(150)
     widget.grab().save(str(path))
+    return path
+
+
+def _incomplete_uploads(out: Path, server, demo) -> Path:
+    """Three uploads left on the demo server, one of them owned by a row in the queue."""
+    import boto3
+    from hoist.core.s3 import S3Clients
+    from hoist.ui.incomplete_dialog import IncompleteUploadsDialog
+
+    s3 = boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1")
+    ids = {}
+    for key, parts in (("videos/2026/wedding-cam-B.mov", 3), ("backups/nas-2026-10.tar", 2),
+                       ("scans/archive.zip", 1)):
+        upload = s3.create_multipart_upload(Bucket=demo.bucket, Key=key)["UploadId"]
+        for number in range(1, parts + 1):
+            s3.upload_part(Bucket=demo.bucket, Key=key, UploadId=upload, PartNumber=number,
+                           Body=os.urandom(5 * 1024 * 1024))
+        ids[key] = upload
+
+    class Engine:              # the parts of UploadManager the dialog uses
+        def register_destination(self, _destination):
+            pass
+
+        def upload_owners(self, _bucket):
+            return {ids["backups/nas-2026-10.tar"]: 12}
+
+    dialog = IncompleteUploadsDialog([demo], S3Clients(secrets=server.secrets(None)), Engine())
+    dialog.show()
+    _wait_until(lambda: dialog._job is None and dialog.model.rowCount() == 3)
+    dialog.view.selectRow(0)
+    path = _photograph(dialog, out / "incomplete-uploads.png")
+    dialog.close()
     return path
 
 
@@ -137,6 +169,8 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
         existing = ExistingObjectDialog("photos/2026/holiday.jpg", 4, bucket="hoist-demo")
         saved.append(_photograph(existing, out / "existing.png"))
         existing.close()
+
+        saved.append(_incomplete_uploads(out, server, demo))
     finally:
         # Let the connection tests' runnables finish and be freed before Python shuts down
         # (a Python QRunnable released during interpreter exit crashes it).

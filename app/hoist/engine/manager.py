@@ -75,6 +75,11 @@ class UploadManager(QObject):
         task = self._tasks.get(task_id)
         return self._info(task) if task else None
 
+    def upload_owners(self, bucket: str) -> dict[str, int]:
+        """Multipart upload id → the id of the task holding it, for tasks writing to ``bucket``."""
+        return {t.record.upload_id: t.id for t in self._tasks.values()
+                if t.record.bucket == bucket and t.record.upload_id}
+
     def is_idle(self) -> bool:
         return not self._jobs and not self._queued and not any(
             self._tasks[i].state in ACTIVE for i in self._live)

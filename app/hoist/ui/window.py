@@ -10,8 +10,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog,
                                QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox,
-                               QSizePolicy, QStackedWidget, QTableView, QToolBar, QVBoxLayout,
-                               QWidget)
+                               QSizePolicy, QStackedWidget, QTableView, QToolBar, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from hoist.ui.actions import PAUSABLE, QueueActions
 from hoist.ui.delegate import ElideDelegate, ProgressDelegate
@@ -169,6 +169,14 @@ class MainWindow(QMainWindow):
         place.addWidget(spacer)
         place.addAction(self.speed_action)
         place.addAction(self.accounts_action)
+        # Accounts is a split button: click for the accounts, its arrow for the uploads left there
+        self.incomplete_action = self._action("Incomplete uploads on the server…", "clear",
+                                              self.show_incomplete)
+        accounts_menu = QMenu(self)
+        accounts_menu.addAction(QAction("Accounts…", self, triggered=self.edit_accounts))
+        accounts_menu.addAction(self.incomplete_action)
+        self.accounts_action.setMenu(accounts_menu)
+        place.widgetForAction(self.accounts_action).setPopupMode(QToolButton.MenuButtonPopup)
         place.addAction(self.preferences_action)
         self.addToolBarBreak()
         self.addToolBar(place)
@@ -246,6 +254,13 @@ class MainWindow(QMainWindow):
         AccountDialog(self.book, self.secrets, self).exec()
         self.clients.forget()            # a changed secret or endpoint takes effect at once
         self.reload_accounts()
+
+    def show_incomplete(self) -> None:
+        from hoist.ui.incomplete_dialog import IncompleteUploadsDialog
+        account = self.current_account()
+        dialog = IncompleteUploadsDialog(self.accounts(), self.clients, self.manager,
+                                         account.name if account else None, self)
+        dialog.exec()
 
     def edit_preferences(self) -> None:
         from hoist.ui.preferences_dialog import PreferencesDialog
