@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHeade
                                QStackedWidget, QTableView, QToolBar, QVBoxLayout, QWidget)
 
 from hoist.core.states import TaskState
+from hoist.core.store import DISK_FULL
 from hoist.core.units import format_rate
 from hoist.ui.actions import PAUSABLE, QueueActions
 from hoist.ui.delegate import ElideDelegate, ProgressDelegate
@@ -76,6 +77,10 @@ class MainWindow(QMainWindow):
 
         self._make_toolbar()
         self._make_status_bar()
+        if hasattr(manager, "store_full"):      # the disk under the checkpoints filled up
+            manager.store_full.connect(self._on_store_full)
+            if manager.full is not None:
+                self._on_store_full(DISK_FULL)
         self.reload_accounts(select_account)
         self.notifier = BatchNotifier(manager, self)
         self.tray = Tray.create(self, self.model, self.queue_actions)
@@ -300,6 +305,13 @@ class MainWindow(QMainWindow):
                     self.model.index(row, 0),
                     QItemSelectionModel.Select | QItemSelectionModel.Rows)
             self.view.scrollTo(self.model.index(row, 0))
+
+    def _on_store_full(self, text: str) -> None:
+        """Say it until the next Resume; every paused row says it too."""
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
 
     def _on_checking(self, text: str) -> None:
         if text:
