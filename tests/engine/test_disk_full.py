@@ -8,10 +8,7 @@ next few checkpoints must grow it). Either way: every upload pauses with one
 message, nothing is failed or lost, and Resume sends only what is missing.
 """
 
-import errno
-import os
 import sqlite3
-import subprocess
 
 import pytest
 
@@ -23,6 +20,7 @@ from hoist.core.s3 import Destination, S3Clients
 from hoist.core.states import PartState, TaskState
 from hoist.core.store import DISK_FULL, CheckpointStore
 from hoist.engine.manager import UploadManager
+from support.tinydisk import fill, tiny_disk  # noqa: F401 -- a fixture
 
 FILES, PARTS = 3, 6
 CONFIG = TransferConfig(part_size=5 * MiB, multipart_threshold=5 * MiB, files_at_once=FILES,
@@ -138,36 +136,6 @@ def test_sqlite_full_pauses_everything_and_resume_finishes(
 
 
 # -- a real full file system: a 1 MiB tmpfs -----------------------------------------------
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A 1 MiB tmpfs at tmp_path/disk, unmounted afterwards; skipped where mounting is refused."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root; the SQLITE_FULL tests above cover the engine")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f"this machine does not allow mounting a tmpfs ({done.stderr.strip()}); "
-                    "the SQLITE_FULL tests above cover the engine")
-    yield mount
-    if subprocess.run(["umount", str(mount)]).returncode:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def fill(directory):
-    """Write a filler file until the file system has not one byte left; its path."""
-    filler = directory / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        for chunk in (1 << 16, 4096, 1):
-            try:
-                while True:
-                    f.write(b"\0" * chunk)
-            except OSError as e:
-                assert e.errno == errno.ENOSPC, e
-    return filler
-
-
 def test_full_tmpfs_pauses_everything_and_resume_finishes(
         qtbot, tiny_disk, dest, make_file, s3_server, download_sha256, sha256_file):
     data = tiny_disk / "data"
