@@ -38,6 +38,10 @@ def test_upload_on_a_full_disk_exits_130_and_resume_finishes(
     assert task["state"] in ("paused", "uploading"), task    # "uploading" comes back paused
     assert not [p for p in data.iterdir() if ".corrupt" in p.name]
 
+    still = hoist(env, "resume")       # still full: the same line, the same status, nothing lost
+    assert (still.returncode, still.stderr) == (130, err), still.stdout
+    assert done_part_numbers(data) == after
+
     filler.unlink()
     sent = s3_server.count("UploadPart", bucket=bucket)
     done = hoist(env, "resume", "--quiet")

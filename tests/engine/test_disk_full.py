@@ -150,6 +150,12 @@ def test_full_tmpfs_pauses_everything_and_resume_finishes(
         assert [i.state for i in run.manager.tasks()] == [TaskState.PAUSED] * FILES
         assert run.said == [DISK_FULL, "", DISK_FULL]
         assert run.done_parts() == after
+        run.close()                     # and restart while the disk is still full
+        run = Run(qtbot, data)
+        run.manager.restore()
+        assert [i.state for i in run.manager.tasks()] == [TaskState.PAUSED] * FILES
+        assert all(i.message == DISK_FULL for i in run.manager.tasks())
+        assert run.manager.full is not None and run.done_parts() == after
         filler[0].unlink()
         resume_and_check(run, dest, s3_server, files, after, download_sha256, sha256_file)
         assert sqlite3.connect(data / STORE_NAME).execute("PRAGMA quick_check").fetchone() == ("ok",)

@@ -444,9 +444,9 @@ class UploadManager(QObject):
         paused = [t.id for t in list(self._tasks.values())
                   if self._pause(t, notice=DISK_FULL, persist=False)]
         if paused:      # later, outside whatever batch met the full disk
-            QTimer.singleShot(0, lambda: self._save_pauses(paused))
+            QTimer.singleShot(0, self, lambda: self._save_pauses(paused))
         if first and not self._shut_down:
-            log.error("%s; every upload is paused", error)
+            log.error("%s Every upload is paused.", error)
             self.store_full.emit(DISK_FULL)
 
     def _save_pauses(self, task_ids: list[int]) -> None:
