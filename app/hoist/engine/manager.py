@@ -418,7 +418,8 @@ class UploadManager(QObject):
             task.notice = ("Cancelled · the server could not be told to discard the uploaded parts "
                            f"({failure_message(error)}); run `hoist cleanup` later")
         task.message = ""
-        self._write(self.store.delete_task, task.id)   # on a full disk: forgotten at the next start
+        # on a full disk the row stays, and the task comes back (paused) at the next start
+        self._write(self.store.delete_task, task.id)
         self._set_state(task, TaskState.CANCELLED, persist=False)
         log.info("task %s: cancelled%s", task.id, "" if error is None else " (abort failed)")
         if task.remove_after:
@@ -481,11 +482,15 @@ class UploadManager(QObject):
     @contextmanager
     def _writes(self):
         """A batch of writes from this thread; a full disk pauses everything instead of raising."""
+        began = False
         try:
             with self.store.batch():
+                began = True
                 yield
         except StoreFull as error:
             self._on_store_full(error)
+            if not began:       # the batch could not even begin: each write then fends for itself
+                yield
 
     # -- state and progress -----------------------------------------------------------
     def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
