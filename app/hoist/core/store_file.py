@@ -81,8 +81,10 @@ DISK_FULL = "The disk holding Hoist's checkpoints is full: free space, then Resu
 
 
 class StoreFull(StoreError):
-    """A write failed for want of disk space: nothing committed is lost, nothing is damaged,
-    and the same store takes writes again once space is freed."""
+    """A write failed for want of disk space; nothing committed is lost or damaged.
+
+    Once space is freed, the same store (the same connection) takes writes again.
+    """
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
@@ -116,6 +118,7 @@ def full_error(error: BaseException, directory: Path) -> "StoreFull | None":
 
 class _Damaged(Exception):
     """The file is not a sound SQLite database (it is set aside, not repaired)."""
+
 
 # -- opening, locking, recovering ----------------------------------------------------------
 def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
