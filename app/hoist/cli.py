@@ -8,7 +8,8 @@
     hoist completion bash    hoist --version
 
 Exit status: 0 all completed; 1 some failed or were cancelled; 2 bad usage or
-input; 130 interrupted (every task checkpointed and paused).
+input; 130 interrupted (every task checkpointed and paused; also when the disk
+holding the checkpoints is full).
 """
 
 import argparse
@@ -24,11 +25,11 @@ from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
 from hoist.core.errors import ErrorKind, S3Error
 from hoist.core.sources import InputError, expand_sources
 from hoist.core.states import TaskState
-from hoist.core.store import CheckpointStore, StoreError
+from hoist.core.store import CheckpointStore, StoreError, StoreFull
 from hoist.core.units import format_size, parse_duration, parse_rate, parse_size
 
 log = logging.getLogger("hoist.cli")
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
@@ -185,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(directory, args.verbose)
     try:
         return COMMANDS[args.command](args, directory)
+    except StoreFull as e:      # what is committed stays; `hoist resume` continues once there is room
+        print(f"hoist: {e.command_line()}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (UsageError, InputError, StoreError) as e:
         print(f"hoist: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -2,7 +2,9 @@
 
 A QCoreApplication drives the same UploadManager the window uses. Progress is
 drawn as one live line per active file on a terminal; SIGINT and SIGTERM pause
-every task (each finished part is already checkpointed) and exit with 130.
+every task (each finished part is already checkpointed) and exit with 130. So
+does a full disk under the checkpoint store: the engine pauses every task, and
+one line says to free space and run `hoist resume`.
 """
 
 import signal
@@ -50,6 +52,10 @@ class HeadlessRun(QObject):
         self.app.exec()
         self._timer.stop()
         self._erase()
+        full = getattr(self.manager, "full", None)
+        if full is not None and not self.interrupted:
+            print(f"hoist: {full.command_line()}", file=self.err, flush=True)
+            return EXIT_INTERRUPTED
         if not self.interrupted:
             self._summary()
         if self.interrupted:

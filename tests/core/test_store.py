@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hoist.core import store as store_module
+from hoist.core import store_file as store_module
 from hoist.core.fingerprint import Fingerprint
 from hoist.core.planner import MiB, plan_parts
 from hoist.core.states import PartState, TaskState

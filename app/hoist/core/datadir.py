@@ -21,6 +21,18 @@ def data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "hoist"
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file; a disk that is full (or failing) loses log lines, never the upload.
+
+    The standard handler prints a traceback to stderr for every line it cannot
+    write, which on a full disk would bury the one message that matters.
+    """
+
+    def handleError(self, record) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handleError(record)
+
+
 def setup_logging(directory: Path, verbose: bool = False) -> Path | None:
     """Log task events and retries to a rotated file; ``verbose`` mirrors it to stderr.
 
@@ -37,7 +49,7 @@ def setup_logging(directory: Path, verbose: bool = False) -> Path | None:
     path = directory / LOG_NAME
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = _LogFile(
             path, maxBytes=5 * 1024 * 1024, backupCount=3, encoding="utf-8")
     except OSError:
         path = None        # a read-only data directory is reported by the store, not here

@@ -8,6 +8,7 @@ that created it (the GUI thread or the CLI's event loop); blocking steps run as
 
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from hoist.core.ratelimit import TokenBucket
 from hoist.core.retry import RetryPolicy
 from hoist.core.s3 import Destination
 from hoist.core.states import TaskState
+from hoist.core.store import DISK_FULL, StoreFull
 from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.core.sources import InputError, expand_sources
@@ -40,6 +42,7 @@ class UploadManager(QObject):
     tasks_updated = Signal(list)           # [TaskInfo] changed since the last tick
     task_finished = Signal(int, str)       # task id, completed / failed / cancelled
     idle = Signal()                        # nothing queued, active or winding down
+    store_full = Signal(str)               # the disk holding the store is full ("" on Resume)
 
     def __init__(self, store, clients, config: TransferConfig = TransferConfig(), parent=None,
                  clock=None, policy: RetryPolicy | None = None):
@@ -60,6 +63,7 @@ class UploadManager(QObject):
         self._destinations: dict[str, Destination] = {}
         self._was_idle = True
         self._shut_down = False
+        self.full: StoreFull | None = None   # the store's disk filled up; cleared by Resume
         self._pool = QThreadPool(self)
         self._size_pool()
         self._timer = QTimer(self)
@@ -91,19 +95,30 @@ class UploadManager(QObject):
 
     def restore(self) -> list[TaskInfo]:
         """Load every unfinished task from the store: paused, or queued with auto-resume."""
-        recovered = self.store.recover_interrupted()
+        unfinished = (TaskState.QUEUED, TaskState.PAUSED, TaskState.FAILED)
+        try:
+            recovered = self.store.recover_interrupted()
+        except StoreFull as error:
+            # The store keeps what it had; what was under way is paused here, in memory only.
+            full, recovered = error, 0
+            unfinished += ACTIVE
+        else:
+            full = None
         if recovered:
             log.info("restored %d interrupted tasks as paused", recovered)
-        unfinished = (TaskState.QUEUED, TaskState.PAUSED, TaskState.FAILED)
         infos = []
-        with self.store.batch():
+        with self._writes():
             for record in self.store.tasks(unfinished):
                 if record.id in self._tasks:
                     continue
+                if full and (record.state in ACTIVE or record.state is TaskState.QUEUED):
+                    record = replace(record, state=TaskState.PAUSED, message=DISK_FULL)
                 task = self._new_task(record)
-                if self.config.auto_resume and task.state is TaskState.PAUSED:
+                if self.config.auto_resume and task.state is TaskState.PAUSED and not full:
                     self._set_state(task, TaskState.QUEUED)
                 infos.append(self._announce(task))
+        if full:
+            self._on_store_full(full)
         self._schedule()
         return infos
 
@@ -126,9 +141,18 @@ class UploadManager(QObject):
             if len(sources) != 1 or Path(path).is_dir():
                 raise InputError(f"{path}: a key can be given for a single file only.")
             sources = [(sources[0][0], key, sources[0][2])]
-        with self.store.batch():            # a folder of thousands of files: one commit
-            for source, key, size in sources:
-                ids.append(self._add_file(source, key, size, destination, adopt))
+        self._clear_full()
+        known = set(self._tasks)
+        try:
+            with self.store.batch():            # a folder of thousands of files: one commit
+                for source, key, size in sources:
+                    ids.append(self._add_file(source, key, size, destination, adopt))
+        except StoreFull as error:
+            # The batch was rolled back: the new rows exist nowhere but here. Take them away.
+            for task_id in [i for i in ids if i not in known and i in self._tasks]:
+                self._forget(self._tasks[task_id])
+            ids = [i for i in ids if i in known]
+            self._on_store_full(error)
         self._schedule()
         return ids
 
@@ -159,12 +183,12 @@ class UploadManager(QObject):
         if task is not None and self._pause(task):
             self._schedule()
 
-    def _pause(self, task: UploadTask) -> bool:
+    def _pause(self, task: UploadTask, notice: str | None = None, persist: bool = True) -> bool:
         """Stop sending a queued or running task's parts; False if it was neither."""
         if not (task.state is TaskState.QUEUED or task.state in ACTIVE):
             return False
         task.message = ""
-        self._set_state(task, TaskState.PAUSED)
+        self._set_state(task, TaskState.PAUSED, message=notice, persist=persist)
         if task.jobs:
             task.request_stop("pause")
         log.info("task %s: paused", task.id)
@@ -173,12 +197,13 @@ class UploadManager(QObject):
     @Slot(int)
     def resume(self, task_id: int) -> None:
         task = self._tasks.get(task_id)
+        self._clear_full()
         if task is not None and self._resume(task):
             self._schedule()
 
     def _resume(self, task: UploadTask) -> bool:
-        """Queue a paused or failed task again; False if it was neither."""
-        if task.state not in (TaskState.PAUSED, TaskState.FAILED):
+        """Queue a paused or failed task again; False if it was neither (or the disk is full)."""
+        if task.state not in (TaskState.PAUSED, TaskState.FAILED) or self.full is not None:
             return False
         task.restarts = 0 if task.state is TaskState.FAILED else task.restarts
         self._set_state(task, TaskState.QUEUED, message="", error_code="")
@@ -215,7 +240,7 @@ class UploadManager(QObject):
 
     @Slot()
     def pause_all(self) -> None:
-        with self.store.batch():        # one commit for thousands of rows
+        with self._writes():            # one commit for thousands of rows
             for task in list(self._tasks.values()):
                 self._pause(task)
         self._schedule()
@@ -223,7 +248,8 @@ class UploadManager(QObject):
     @Slot()
     def resume_all(self) -> None:
         """Queue every paused task (failed ones wait for Retry)."""
-        with self.store.batch():
+        self._clear_full()
+        with self._writes():
             for task in list(self._tasks.values()):
                 if task.state is TaskState.PAUSED:
                     self._resume(task)
@@ -272,7 +298,7 @@ class UploadManager(QObject):
                 if busy >= self.config.files_at_once:
                     break
                 task = self._tasks[task_id]
-                if not task.jobs:
+                if task.state is TaskState.QUEUED and not task.jobs:   # a full disk pauses all
                     self._start_prepare(task)
                     busy += 1
         live = [self._tasks[i] for i in self._live]
@@ -296,11 +322,13 @@ class UploadManager(QObject):
         task.clear_stop()
         task.message = ""
         self._set_state(task, TaskState.PREPARING)
-        self._start(TaskJob("prepare", task, task.prepare))
+        if task.state is TaskState.PREPARING:     # not paused because the disk is full
+            self._start(TaskJob("prepare", task, task.prepare))
 
     def _start_complete(self, task: UploadTask) -> None:
         self._set_state(task, TaskState.COMPLETING)
-        self._start(TaskJob("complete", task, task.complete))
+        if task.state is TaskState.COMPLETING:
+            self._start(TaskJob("complete", task, task.complete))
 
     def _start_abort(self, task: UploadTask) -> None:
         task.clear_stop()
@@ -364,6 +392,9 @@ class UploadManager(QObject):
             self._start_complete(task)
 
     def _on_failure(self, task: UploadTask, error: Exception) -> None:
+        if isinstance(error, StoreFull):      # not this task's fault: every upload waits for space
+            self._on_store_full(error)
+            return
         if isinstance(error, SourceChanged) and task.restarts < MAX_RESTARTS:
             task.restarts += 1
             task.restart_reason = f"Source changed during the upload ({error}) — restarted"
@@ -398,19 +429,79 @@ class UploadManager(QObject):
             task.notice = ("Cancelled · the server could not be told to discard the uploaded parts "
                            f"({failure_message(error)}); run `hoist cleanup` later")
         task.message = ""
-        self.store.delete_task(task.id)
+        # on a full disk the row stays, and the task comes back (paused) at the next start
+        self._write(self.store.delete_task, task.id)
         self._set_state(task, TaskState.CANCELLED, persist=False)
         log.info("task %s: cancelled%s", task.id, "" if error is None else " (abort failed)")
         if task.remove_after:
             self._drop(task)
 
     def _drop(self, task: UploadTask) -> None:
+        if self.store.get_task(task.id) is not None:
+            # on a full disk the finished row stays in the store, where nothing restores it
+            self._write(self.store.delete_task, task.id)
+        self._forget(task)
+
+    def _forget(self, task: UploadTask) -> None:
         del self._tasks[task.id]
         self._live.discard(task.id)
         self._queued.discard(task.id)
-        if self.store.get_task(task.id) is not None:
-            self.store.delete_task(task.id)
         self.task_removed.emit(task.id)
+
+    # -- a full disk under the store --------------------------------------------------
+    def _on_store_full(self, error: StoreFull) -> None:
+        """Pause every queued and running upload with one message; fail none of them."""
+        first = self.full is None
+        self.full = error
+        paused = [t.id for t in list(self._tasks.values())
+                  if self._pause(t, notice=DISK_FULL, persist=False)]
+        if paused:      # later, outside whatever batch met the full disk
+            QTimer.singleShot(0, self, lambda: self._save_pauses(paused))
+        if first and not self._shut_down:
+            log.error("%s Every upload is paused.", error)
+            self.store_full.emit(DISK_FULL)
+
+    def _save_pauses(self, task_ids: list[int]) -> None:
+        """Record the pauses if the store can take them; if not, it keeps what it had,
+        and a task it still thinks is under way is restored as paused at the next start."""
+        if self._shut_down:
+            return
+        try:
+            with self.store.batch():
+                for task in (self._tasks.get(i) for i in task_ids):
+                    if task is not None and task.state is TaskState.PAUSED:
+                        self.store.set_state(task.id, TaskState.PAUSED, message=task.notice)
+        except StoreFull:
+            log.info("the pauses of %d tasks were not recorded: the disk is still full",
+                     len(task_ids))
+
+    def _clear_full(self) -> None:
+        """A person asked to go on: try the store again (it says so if it is still full)."""
+        if self.full is not None:
+            self.full = None
+            self.store_full.emit("")
+
+    def _write(self, write, *args) -> bool:
+        """One store write from this thread; False (and everything paused) if the disk is full."""
+        try:
+            write(*args)
+        except StoreFull as error:
+            self._on_store_full(error)
+            return False
+        return True
+
+    @contextmanager
+    def _writes(self):
+        """A batch of writes from this thread; a full disk pauses everything instead of raising."""
+        began = False
+        try:
+            with self.store.batch():
+                began = True
+                yield
+        except StoreFull as error:
+            self._on_store_full(error)
+            if not began:       # the batch could not even begin: each write then fends for itself
+                yield
 
     # -- state and progress -----------------------------------------------------------
     def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
@@ -420,8 +511,9 @@ class UploadManager(QObject):
         task.message = ""          # a transient status belongs to the state it was said in
         if message is not None:
             task.notice = message
-        if persist:
-            self.store.set_state(task.id, state, message=task.notice, error_code=error_code)
+        if (persist and not self._write(self.store.set_state, task.id, state, task.notice,
+                                        error_code) and task.state is not state):
+            return          # the full disk paused it meanwhile, and that has been said
         if error_code is not None:
             task.error_code = error_code
         self._touch(task)

@@ -409,7 +409,11 @@ class UploadTask:
         etag, server_checksum = self._call(self._send(part.number, part.offset, part.size,
                                                       request), report, f"part {part.number}")
         checksum = server_checksum or sent["checksum"]
-        self.store.part_done(self.id, part.number, etag, checksum)
+        try:
+            self.store.part_done(self.id, part.number, etag, checksum)
+        except BaseException:       # e.g. a full disk: not checkpointed, so it counts as unsent
+            self._drop_inflight(part.number)
+            raise
         with self._lock:
             self._inflight_bytes.pop(part.number, None)
             self._done_bytes += part.size

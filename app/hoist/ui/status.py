@@ -1,5 +1,6 @@
-"""The window's status bar: counts by state, total speed, overall progress, and the
-bandwidth limit in force while a schedule is set (which this object also applies)."""
+"""The window's status bar: counts by state, total speed, overall progress, the
+bandwidth limit in force while a schedule is set (which this object also applies),
+and the one message about a full checkpoint disk."""
 
 from datetime import datetime
 
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar
 
 from hoist.core.schedule import Schedule, ScheduleError
 from hoist.core.states import TaskState
+from hoist.core.store import DISK_FULL
 from hoist.core.units import format_rate
 from hoist.engine.bandwidth import ScheduledLimit
 from hoist.ui.actions import PAUSABLE
@@ -34,6 +36,10 @@ class QueueStatus(QObject):
         self._timer = QTimer(self, singleShot=True, interval=200)
         self._timer.timeout.connect(self.refresh)
         model.summaryChanged.connect(lambda: self._timer.isActive() or self._timer.start())
+        if hasattr(manager, "store_full"):      # the disk under the checkpoints filled up
+            manager.store_full.connect(self._on_store_full)
+            if manager.full is not None:
+                self._on_store_full(DISK_FULL)
         self.refresh()
 
     def refresh(self) -> None:
@@ -50,6 +56,13 @@ class QueueStatus(QObject):
             f"{s.active} active · {s.count(TaskState.QUEUED)} queued · "
             f"{s.count(TaskState.PAUSED)} paused · {s.count(TaskState.FAILED)} failed · "
             f"{s.count(TaskState.COMPLETED)} completed")
+
+    def _on_store_full(self, text: str) -> None:
+        """Say it until the next Resume ("" clears it); every paused row says it too."""
+        if text:
+            self.bar.showMessage(text)
+        else:
+            self.bar.clearMessage()
 
     def follow_schedule(self, text: str, now=None) -> None:
         """Apply the bandwidth schedule ``text`` ("" for none); ``now`` is a clock for tests."""
