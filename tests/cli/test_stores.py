@@ -1,6 +1,6 @@
 """`hoist` against each S3 implementation the tests can run: moto and SeaweedFS.
 
-The same uploads, crash and resume go to both; docs/compatibility.md says how
+The same uploads, crash and resume, cancel, cleanup and adopt go to both; docs/compatibility.md says how
 the two differ and what Hoist does about it. SeaweedFS checks Content-MD5 and
 x-amz-checksum-crc32 and returns the object's CRC32; moto checks neither and
 returns a CRC32 only for multipart objects.
@@ -129,3 +129,50 @@ def test_resumed_upload_says_how_it_was_verified(any_store, data_dir, make_file)
     shown = hoist(env, "list")
     want = expected_verdict(any_store.name, multipart=True)
     assert want in shown.stdout, f"`hoist list` should say {want!r}:\n{shown.stdout}"
+
+
+def test_cancel_aborts_the_upload_on_the_store(any_store, data_dir, make_file):
+    kill_mid_upload(any_store, data_dir, make_file("cancel.bin", 25 * MiB))
+    env = store_env(any_store, data_dir)
+    [row] = listing(env)
+    result = hoist(env, "cancel", row["id"])
+    assert result.returncode == 0, result.stderr
+    assert listing(env) == []
+    assert any_store.client.list_multipart_uploads(Bucket=any_store.bucket).get("Uploads", []) == []
+
+
+def test_cleanup_aborts_orphans_and_keeps_resumable_uploads(any_store, data_dir, make_file):
+    client, bucket = any_store.client, any_store.bucket
+    orphan = client.create_multipart_upload(Bucket=bucket, Key="orphan.bin")["UploadId"]
+    path = make_file("mine.bin", 25 * MiB)
+    proc = start(store_env(any_store, data_dir), "upload", path, "--bucket", bucket,
+                 "--part-size", "5MiB", "--concurrency", "1", "--bwlimit", "5MiB/s", "--quiet")
+    try:
+        wait_for_parts(data_dir, 1, proc)
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    env = store_env(any_store, data_dir)
+    result = hoist(env, "cleanup", "--bucket", bucket, "--older-than", "0s")
+    assert result.returncode == 0, result.stderr
+    left = [u["UploadId"] for u in client.list_multipart_uploads(Bucket=bucket)["Uploads"]]
+    assert orphan not in left and len(left) == 1, result.stdout
+    assert hoist(env, "resume", "--quiet", timeout=120).returncode == 0
+    assert downloaded(any_store, "mine.bin") == path.read_bytes()
+
+
+def test_adopt_continues_an_upload_another_tool_started(any_store, data_dir, make_file):
+    client, bucket = any_store.client, any_store.bucket
+    path = make_file("adopt.bin", 18 * MiB)                        # 4 parts of 5 MiB
+    data = path.read_bytes()
+    upload_id = client.create_multipart_upload(Bucket=bucket, Key="adopt.bin")["UploadId"]
+    for number in (1, 2):
+        client.upload_part(Bucket=bucket, Key="adopt.bin", UploadId=upload_id, PartNumber=number,
+                           Body=data[(number - 1) * 5 * MiB:number * 5 * MiB])
+    result = hoist(store_env(any_store, data_dir), "upload", path, "--bucket", bucket,
+                   "--part-size", "5MiB", "--adopt", timeout=120)
+    assert result.returncode == 0, result.stderr
+    log = (data_dir / "hoist.log").read_text()
+    assert "adopted upload" in log and upload_id in log
+    assert downloaded(any_store, "adopt.bin") == data
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
