@@ -9,6 +9,7 @@ import itertools
 import os
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,6 +24,7 @@ import pytest  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from support.memory_keyring import MemoryKeyring  # noqa: E402
 from support.s3server import RecordingS3Server  # noqa: E402
+from support.seaweedfs import INSTALL_COMMAND, SeaweedS3Server, weed_binary  # noqa: E402
 
 TEST_SECRET = "testing-secret-XYZZY-do-not-leak"
 TEST_SESSION_TOKEN = "testing-session-token-PLUGH-do-not-leak"
@@ -76,6 +78,48 @@ def bucket(s3, s3_server) -> str:
     name = f"test-bucket-{os.getpid()}-{next(_bucket_numbers)}"
     s3.create_bucket(Bucket=name)
     return name
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_server():
+    """SeaweedFS's S3 gateway on loopback; skipped if not installed, but a failure under CI."""
+    binary = weed_binary()
+    if binary is None:
+        reason = (f"SeaweedFS (the `weed` binary) is not installed: run `{INSTALL_COMMAND}` "
+                  "to test against a second S3 implementation")
+        if _under_ci():
+            pytest.fail(reason + " (CI=true: a store CI cannot test is a failure, not a skip)")
+        pytest.skip(reason)
+    server = SeaweedS3Server(binary).start()
+    yield server
+    server.stop()
+
+
+@dataclass(frozen=True)
+class StoreUnderTest:
+    """One S3 implementation with a fresh bucket: where it is and a boto3 client for it."""
+    name: str
+    endpoint_url: str
+    bucket: str
+    client: object
+
+
+@pytest.fixture(params=["moto", "seaweedfs"])
+def any_store(request) -> StoreUnderTest:
+    """The same test against each S3 implementation the tests can run (see docs/compatibility.md)."""
+    if request.param == "moto":
+        server = request.getfixturevalue("s3_server")
+        server.clear_failures()
+    else:
+        server = request.getfixturevalue("seaweedfs_server")
+    client = boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1")
+    name = f"hoist-{os.getpid()}-{next(_bucket_numbers)}"
+    client.create_bucket(Bucket=name)
+    return StoreUnderTest(request.param, server.endpoint_url, name, client)
 
 
 @pytest.fixture
