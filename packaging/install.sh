@@ -24,4 +24,6 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[demo,test]'
+# the second S3 server the tests run against (SeaweedFS), so the README's test command runs them all
+bash packaging/install-test-servers.sh
 echo "Installed. Start the window with: .venv/bin/hoist --demo"
