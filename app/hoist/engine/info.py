@@ -35,12 +35,22 @@ class TaskInfo:
 
 
 def status_text(state: TaskState, parts_done: int, parts_total: int, transient: str,
-                notice: str) -> str:
-    """The message column: a transient status wins, else one derived from the state."""
+                notice: str, in_flight: int = 0) -> str:
+    """The message column: a transient status wins, else one derived from the state.
+
+    While uploading it counts finished parts and says how many are on the way:
+    "Uploading parts 4–5 of 8" is three done and two in flight.
+    """
     if transient:
         return transient
     if state is TaskState.UPLOADING and parts_total:
-        base = f"Uploading part {min(parts_done + 1, parts_total)}/{parts_total}"
+        first, last = parts_done + 1, min(parts_done + in_flight, parts_total)
+        if in_flight <= 0:
+            base = f"Uploading · {parts_done} of {parts_total} parts done"
+        elif last <= first:
+            base = f"Uploading part {min(first, parts_total)} of {parts_total}"
+        else:
+            base = f"Uploading parts {first}–{last} of {parts_total}"
     elif state is TaskState.PREPARING:
         base = "Preparing…"
     elif state is TaskState.COMPLETING:

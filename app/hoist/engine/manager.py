@@ -550,7 +550,8 @@ class UploadManager(QObject):
             account=record.account, bucket=record.bucket, key=record.key, size=size,
             bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
             state=task.state, speed=speed, eta=eta, error_code=task.error_code,
-            message=status_text(task.state, parts_done, parts_total, task.message, task.notice))
+            message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
+                                len(task.in_flight)))
 
     def _announce(self, task: UploadTask) -> TaskInfo:
         """Tell the UI about a new row; ticks then send only what changes after this."""
