@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from hoist.core.schedule import Schedule
 
@@ -31,6 +31,7 @@ class ScheduledLimit(QObject):
         self.rate: int | None = None
         self.text = ""
         self._next = QTimer(self, singleShot=True)
+        self._next.setTimerType(Qt.PreciseTimer)     # a coarse timer may fire a second late
         self._next.timeout.connect(self.check)
         self.check()
 
