@@ -60,7 +60,7 @@ def test_automatic_mode_sizes_parts_from_the_file_then_from_the_measured_link(
     # still give each at least two parts: S3's least, 5 MiB
     assert gate.parts() == [5 * MiB] * 8 + [3]
     assert download_sha256(dest.bucket, second.name) == sha256_file(second)
-    assert manager.link.state(dest.endpoint_url).part_rate is not None
+    assert manager.pacer.link.state(dest.endpoint_url).part_rate is not None
 
 
 @pytest.mark.parametrize("concurrency", [1, 3])

@@ -19,12 +19,14 @@ flight) and answers two questions:
   :data:`MAX_AUTO_PART_SIZE`, then raised for S3's 10,000-part rule. Before
   anything was measured it depends on the file size alone.
 
-Goodput is judged over "epochs": from one part's answer until at least two
-typical part durations (and a second) have passed and ``limit`` parts have
-answered, so that parts started after a change are in the measurement. An
-epoch in which fewer parts than the limit were in flight says nothing about
-more parallelism (the queue, not the link, held it back) and changes nothing.
-No Qt; time comes from the injected clock.
+Goodput at a limit is measured from the parts that STARTED after that limit
+was set (each part's own rate, bytes over its seconds, already says what the
+parts beside it left it), once half the limit of them, and at least
+:data:`MIN_PARTS`, have answered and a second has passed: goodput = their mean
+rate × the parts in flight. So a decision takes about one part's duration,
+not a fixed window. When fewer parts than the limit were in flight the queue,
+not the link, held them back: such an epoch says nothing about more
+parallelism and changes nothing. No Qt; time comes from the injected clock.
 """
 
 import logging
@@ -67,9 +69,9 @@ class LinkState:
     slow_start: bool = True
     hold: int = 0
     decisions: int = 0
-    # the epoch being measured
-    epoch_start: float | None = None
-    epoch_bytes: int = 0
+    # the epoch being measured: parts started at or after epoch_start
+    epoch_start: float = 0.0
+    epoch_rates: float = 0.0            # sum of their rates
     epoch_parts: int = 0
     epoch_peak: int = 0
     last_log: float | None = None
@@ -85,7 +87,11 @@ class LinkController:
         self._links: dict[str, LinkState] = {}
 
     def state(self, endpoint: str) -> LinkState:
-        return self._links.setdefault(endpoint, LinkState(limit=self._cap(LinkState())))
+        link = self._links.get(endpoint)
+        if link is None:
+            link = self._links[endpoint] = LinkState(epoch_start=self.clock.monotonic())
+            link.limit = self._cap(link, link.limit)
+        return link
 
     # -- observations -----------------------------------------------------------------
     def observe_rtt(self, endpoint: str, seconds: float) -> None:
@@ -102,18 +108,15 @@ class LinkController:
             link.part_rate = _ewma(link.part_rate, nbytes / seconds)
             link.part_seconds = _ewma(link.part_seconds, seconds)
             link.part_bytes = _ewma(link.part_bytes, float(nbytes))
-        if link.epoch_start is None:
-            # the epoch opens at an answer; bytes answered before it belong to no epoch
-            self._open_epoch(link, now)
-            return
-        link.epoch_bytes += nbytes
+        if seconds <= 0 or now - seconds < link.epoch_start:
+            return          # it began under an earlier limit (or says nothing)
+        link.epoch_rates += nbytes / seconds
         link.epoch_parts += 1
         link.epoch_peak = max(link.epoch_peak, in_flight)
-        elapsed = now - link.epoch_start
-        needed = max(MIN_EPOCH_SECONDS, 2 * (link.part_seconds or 0.0))
-        if elapsed >= needed and link.epoch_parts >= link.limit:
-            self._judge(endpoint, link, link.epoch_bytes / elapsed,
-                        app_limited=link.epoch_peak < link.limit)
+        if (link.epoch_parts >= max(MIN_PARTS, -(-link.limit // 2))
+                and now - link.epoch_start >= MIN_EPOCH_SECONDS):
+            goodput = link.epoch_rates / link.epoch_parts * min(link.epoch_peak, link.limit)
+            self._judge(endpoint, link, goodput, app_limited=link.epoch_peak < link.limit)
             self._open_epoch(link, now)
 
     # -- recommendations --------------------------------------------------------------
@@ -191,7 +194,7 @@ class LinkController:
         return max(1, min(high, max(floor, wanted)))
 
     def _open_epoch(self, link: LinkState, now: float) -> None:
-        link.epoch_start, link.epoch_bytes, link.epoch_parts, link.epoch_peak = now, 0, 0, 0
+        link.epoch_start, link.epoch_rates, link.epoch_parts, link.epoch_peak = now, 0.0, 0, 0
 
     def _log(self, endpoint: str, link: LinkState, old: int, goodput: float) -> None:
         now = self.clock.monotonic()

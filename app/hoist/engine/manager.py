@@ -13,9 +13,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
-from collections import Counter
-
-from hoist.core.adaptive import LinkController
 from hoist.core.clock import SystemClock
 from hoist.core.config import TransferConfig
 from hoist.core.errors import S3Error
@@ -26,6 +23,7 @@ from hoist.core.s3 import Destination
 from hoist.core.states import TaskState
 from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.jobs import FAILED, OK, TaskJob
+from hoist.engine.pacing import PartPacer
 from hoist.core.sources import InputError, expand_sources
 from hoist.engine.task import SourceChanged, UploadTask, VerifyError
 
@@ -53,8 +51,7 @@ class UploadManager(QObject):
         self.clock = clock or SystemClock()
         self.policy = policy or RetryPolicy(max_attempts=self.config.max_attempts)
         self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
-        # part size and parts in flight where the config leaves them automatic (None)
-        self.link = LinkController(self.clock, max_parts=self.config.max_parts_in_flight)
+        self.pacer = PartPacer(self.clock, self.config.max_parts_in_flight)   # automatic parts
         self._tasks: dict[int, UploadTask] = {}
         # The scheduler looks only at these two small sets, never at all 10,000 rows:
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
@@ -270,70 +267,27 @@ class UploadManager(QObject):
                     self._start_prepare(task)
                     busy += 1
         live = [self._tasks[i] for i in self._live]
-        per_endpoint = self._parts_by_endpoint(live)
         while self._parts_in_flight < self.config.max_parts_in_flight:
             ready = [t for t in live if t.state is TaskState.UPLOADING and t.pending
-                     and not t.stopping() and self._may_send(t, per_endpoint)]
+                     and not t.stopping() and self.pacer.may_send(self.config, t)]
             if not ready:
                 break
             task = min(ready, key=lambda t: (len(t.in_flight), t.id))   # spread parts fairly
             part = task.pending.popleft()
             task.in_flight.add(part.number)
             self._parts_in_flight += 1
-            per_endpoint[endpoint_key(task)] += 1
-            self._start(self._timed_job("part", task, task.send_part, part))
+            self._start(self.pacer.job("part", task, task.send_part, part))
         idle = self.is_idle()
         if idle and not self._was_idle:
             self.idle.emit()
         self._was_idle = idle
 
-    def _may_send(self, task: UploadTask, per_endpoint: Counter) -> bool:
-        """Below the per-file cap, and the endpoint's automatic limit when there is no total cap."""
-        if self.config.parts_per_file is not None and len(task.in_flight) >= self.config.parts_per_file:
-            return False
-        return (self.config.parts_total is not None
-                or per_endpoint[endpoint_key(task)] < self.link.limit(endpoint_key(task)))
-
-    def _parts_by_endpoint(self, tasks) -> Counter:
-        counts = Counter()
-        for task in tasks:
-            counts[endpoint_key(task)] += len(task.in_flight)
-        return counts
-
-    def _timed_job(self, kind: str, task: UploadTask, step, part=None) -> TaskJob:
-        """A job whose step notes how long it took on the clock (``job.seconds``), for the link."""
-        def run(report):
-            start = self.clock.monotonic()
-            result = step(part, report) if part is not None else step(report)
-            job.seconds = self.clock.monotonic() - start
-            return result
-
-        job = TaskJob(kind, task, run, part)
-        job.seconds = None
-        return job
-
-    def _observe(self, task: UploadTask, job: TaskJob) -> None:
-        """Tell the link controller what a finished prepare or part took."""
-        seconds = getattr(job, "seconds", None)
-        if seconds is None:
-            return
-        if job.kind == "prepare":       # stat, a hash of a few blocks, one or two small requests
-            self.link.observe_rtt(endpoint_key(task), seconds)
-        else:
-            in_flight = self._parts_by_endpoint(
-                self._tasks[i] for i in self._live)[endpoint_key(task)] + 1
-            self.link.part_done(endpoint_key(task), job.part.size, seconds, in_flight)
-
     def _start_prepare(self, task: UploadTask) -> None:
         task.clear_stop()
         task.message = ""
-        if not task.record.part_size:
-            # added in automatic mode: the part size is chosen now, from the link as measured,
-            # and fixed once the upload is created (the checkpoint keeps it)
-            size = self.config.part_size or self.link.part_size(endpoint_key(task), task.record.size)
-            task.config = replace(task.config, part_size=size)
+        self.pacer.choose_part_size(self.config, task)
         self._set_state(task, TaskState.PREPARING)
-        self._start(self._timed_job("prepare", task, task.prepare))
+        self._start(self.pacer.job("prepare", task, task.prepare))
 
     def _start_complete(self, task: UploadTask) -> None:
         self._set_state(task, TaskState.COMPLETING)
@@ -364,11 +318,10 @@ class UploadManager(QObject):
             # after shutdown the store may be closed; whatever the job did is already in it
             return
         task = job.task
+        self.pacer.finished(job, outcome)
         task.jobs -= 1
         self._reindex(task)
         self._touched.add(task.id)       # its last bytes may have moved as it ended
-        if outcome == OK and job.kind in ("prepare", "part"):
-            self._observe(task, job)
         if job.kind == "part":
             task.in_flight.discard(job.part.number)
             self._parts_in_flight -= 1
@@ -531,12 +484,6 @@ class UploadManager(QObject):
     def _size_pool(self) -> None:
         # part jobs plus one prepare/complete/abort job per active file, and spare for aborts
         self._pool.setMaxThreadCount(self.config.max_parts_in_flight + self.config.files_at_once + 2)
-
-
-def endpoint_key(task: UploadTask) -> str:
-    """The link a task's parts share: its endpoint, or AWS's regional one."""
-    record = task.record
-    return record.endpoint_url or f"aws:{record.region or 'default'}"
 
 
 def failure_message(error: BaseException | None) -> str:
