@@ -51,7 +51,7 @@ class UploadManager(QObject):
         self.clock = clock or SystemClock()
         self.policy = policy or RetryPolicy(max_attempts=self.config.max_attempts)
         self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
-        self.pacer = PartPacer(self.clock, self.config.max_parts_in_flight)   # automatic parts
+        self.pacer = PartPacer(self.clock)     # part size and parts in flight where automatic
         self._tasks: dict[int, UploadTask] = {}
         # The scheduler looks only at these two small sets, never at all 10,000 rows:
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import replace
 
 from hoist.core.adaptive import LinkController
-from hoist.core.config import TransferConfig
+from hoist.core.config import AUTO_PARTS_IN_FLIGHT, TransferConfig
 from hoist.engine.jobs import OK, TaskJob
 
 
@@ -23,9 +23,10 @@ def endpoint_key(task) -> str:
 class PartPacer:
     """Times jobs, feeds the controller, and answers "may this task send another part?"."""
 
-    def __init__(self, clock, max_parts: int):
+    def __init__(self, clock):
         self.clock = clock
-        self.link = LinkController(clock, max_parts=max_parts)
+        # the controller's own cap is the automatic one: the config may turn automatic later
+        self.link = LinkController(clock, max_parts=AUTO_PARTS_IN_FLIGHT)
         self._in_flight: Counter = Counter()    # parts in flight per endpoint
 
     def may_send(self, config: TransferConfig, task) -> bool:
