@@ -165,3 +165,13 @@ def test_the_10000_part_rule_beats_the_link(clock):
     controller = LinkController(clock)
     controller.part_done(EP, 8 * MiB, 8 * MiB / 0.3e6, 4)
     assert controller.part_size(EP, 1 * TiB) == 105 * MiB      # ceil(1 TiB / 10,000), whole MiB
+
+
+def test_short_last_parts_do_not_count_as_a_slow_link(clock):
+    controller = LinkController(clock)
+    run(controller, clock, Link(25e6, 1.5e6, 0.04), seconds=120)
+    rate, limit = controller.state(EP).part_rate, controller.limit(EP)
+    for _ in range(20):                               # twenty files' 3-byte last parts
+        clock.advance(0.05)
+        controller.part_done(EP, 3, 0.05, limit)
+    assert controller.state(EP).part_rate == rate and controller.limit(EP) == limit

@@ -22,8 +22,9 @@ flight) and answers two questions:
 Goodput at a limit is measured from the parts that STARTED after that limit
 was set (each part's own rate, bytes over its seconds, already says what the
 parts beside it left it), once half the limit of them, and at least
-:data:`MIN_PARTS`, have answered and a second has passed: goodput = their mean
-rate × the parts in flight. So a decision takes about one part's duration,
+:data:`MIN_PARTS`, have answered and a second has passed: goodput = their bytes
+over their seconds × the parts in flight. Parts under 5 MiB (a file's last)
+time mostly their round trip and are left out. So a decision takes about one part's duration,
 not a fixed window. When fewer parts than the limit were in flight the queue,
 not the link, held them back: such an epoch says nothing about more
 parallelism and changes nothing. No Qt; time comes from the injected clock.
@@ -50,7 +51,7 @@ HOLD_EPOCHS = 3                # after a step that did not help, wait before pro
 MIN_GAIN = 0.03                # a probe must raise goodput at least this much
 DROP = 0.7                     # goodput below this share of the last at the same limit: back off
 RATE_WEIGHT = 0.25             # EWMA weight of a new per-part rate sample
-LOG_EVERY = 10.0               # seconds between two logged decisions for one endpoint
+LOG_EVERY = 5.0                # seconds between two logged decisions for one endpoint
 
 
 @dataclass
@@ -71,7 +72,8 @@ class LinkState:
     decisions: int = 0
     # the epoch being measured: parts started at or after epoch_start
     epoch_start: float = 0.0
-    epoch_rates: float = 0.0            # sum of their rates
+    epoch_bytes: int = 0                # their bytes and seconds: a part's rate is the ratio
+    epoch_seconds: float = 0.0
     epoch_parts: int = 0
     epoch_peak: int = 0
     last_log: float | None = None
@@ -104,18 +106,21 @@ class LinkController:
         """A part of ``nbytes`` was answered after ``seconds``; ``in_flight`` counts it too."""
         link = self.state(endpoint)
         now = self.clock.monotonic()
-        if seconds > 0 and nbytes > 0:
-            link.part_rate = _ewma(link.part_rate, nbytes / seconds)
-            link.part_seconds = _ewma(link.part_seconds, seconds)
-            link.part_bytes = _ewma(link.part_bytes, float(nbytes))
-        if seconds <= 0 or now - seconds < link.epoch_start:
-            return          # it began under an earlier limit (or says nothing)
-        link.epoch_rates += nbytes / seconds
+        if seconds <= 0 or nbytes < MIN_PART_SIZE:
+            return          # a file's short last part times mostly its round trip
+        link.part_rate = _ewma(link.part_rate, nbytes / seconds)
+        link.part_seconds = _ewma(link.part_seconds, seconds)
+        link.part_bytes = _ewma(link.part_bytes, float(nbytes))
+        if now - seconds < link.epoch_start:
+            return          # it began under an earlier limit
+        link.epoch_bytes += nbytes
+        link.epoch_seconds += seconds
         link.epoch_parts += 1
         link.epoch_peak = max(link.epoch_peak, in_flight)
         if (link.epoch_parts >= max(MIN_PARTS, -(-link.limit // 2))
                 and now - link.epoch_start >= MIN_EPOCH_SECONDS):
-            goodput = link.epoch_rates / link.epoch_parts * min(link.epoch_peak, link.limit)
+            per_part = link.epoch_bytes / link.epoch_seconds
+            goodput = per_part * min(link.epoch_peak, link.limit)
             self._judge(endpoint, link, goodput, app_limited=link.epoch_peak < link.limit)
             self._open_epoch(link, now)
 
@@ -194,7 +199,8 @@ class LinkController:
         return max(1, min(high, max(floor, wanted)))
 
     def _open_epoch(self, link: LinkState, now: float) -> None:
-        link.epoch_start, link.epoch_rates, link.epoch_parts, link.epoch_peak = now, 0.0, 0, 0
+        link.epoch_start, link.epoch_bytes, link.epoch_seconds = now, 0, 0.0
+        link.epoch_parts = link.epoch_peak = 0
 
     def _log(self, endpoint: str, link: LinkState, old: int, goodput: float) -> None:
         now = self.clock.monotonic()
