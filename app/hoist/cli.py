@@ -125,8 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("paths", nargs="+", metavar="PATH")
     endpoint_options(up, bucket_required=True)
     up.add_argument("--prefix", default="", help="prepended to every key (include a trailing /)")
-    up.add_argument("--part-size", type=_positive(parse_size), help="e.g. 8MiB (5MiB–5GiB)")
-    up.add_argument("--concurrency", type=_positive(int), help="parts in flight in total")
+    up.add_argument("--part-size", type=_positive(parse_size),
+                    help="e.g. 8MiB (5MiB–5GiB); default: automatic, from the file size and "
+                         "the measured link")
+    up.add_argument("--concurrency", type=_positive(int),
+                    help="parts in flight in total; default: automatic, grown while the "
+                         "measured throughput rises")
     up.add_argument("--files", type=_positive(int), help="files uploading at once")
     up.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
     up.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
@@ -227,18 +231,18 @@ def _engine(store, config):
     from hoist.core.s3 import S3Clients
     from hoist.engine.manager import UploadManager
     app = QCoreApplication.instance() or QCoreApplication(["hoist"])
-    clients = S3Clients(max_pool_connections=config.parts_total + config.files_at_once + 2)
+    clients = S3Clients(max_pool_connections=config.max_parts_in_flight + config.files_at_once + 2)
     return app, clients, UploadManager(store, clients, config)
 
 
 def cmd_upload(args, directory) -> int:
     from hoist.headless import HeadlessRun
-    config = TransferConfig()
-    config = replace(config, part_size=args.part_size or config.part_size,
-                     multipart_threshold=min(args.part_size or config.part_size,
+    config = TransferConfig()       # part size and parts in flight: automatic unless given
+    config = replace(config, part_size=args.part_size,
+                     multipart_threshold=min(args.part_size or config.multipart_threshold,
                                              config.multipart_threshold),
-                     parts_total=args.concurrency or config.parts_total,
-                     parts_per_file=min(args.concurrency or config.parts_per_file, 64),
+                     parts_total=args.concurrency,
+                     parts_per_file=min(args.concurrency, 64) if args.concurrency else None,
                      files_at_once=args.files or config.files_at_once,
                      bandwidth_limit=args.bwlimit or 0).clamped()
     if args.prefix.startswith("/"):

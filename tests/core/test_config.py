@@ -4,14 +4,16 @@ import dataclasses
 
 import pytest
 
-from hoist.core.config import MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT, TransferConfig
+from hoist.core.config import (AUTO_PARTS_IN_FLIGHT, MAX_FILES_AT_ONCE, MAX_PARTS_IN_FLIGHT,
+                               TransferConfig)
 from hoist.core.planner import GiB, MAX_PART_SIZE, MIN_PART_SIZE, MiB
 
 
 def test_documented_defaults():
     c = TransferConfig()
-    assert (c.part_size, c.multipart_threshold) == (8 * MiB, 8 * MiB)
-    assert (c.files_at_once, c.parts_per_file, c.parts_total) == (3, 4, 8)
+    assert (c.part_size, c.multipart_threshold) == (None, 8 * MiB)       # None: automatic
+    assert (c.files_at_once, c.parts_per_file, c.parts_total) == (3, None, None)
+    assert c.max_parts_in_flight == AUTO_PARTS_IN_FLIGHT
     assert (c.bandwidth_limit, c.checksum_algorithm, c.max_attempts, c.auto_resume) == (0, "CRC32", 6, False)
 
 
@@ -67,3 +69,9 @@ def test_clamping_is_idempotent():
 def test_a_part_size_is_not_rounded_here():
     # Rounding to a MiB and growing for big files is the planner's job (choose_part_size).
     assert TransferConfig(part_size=8 * MiB + 1).clamped().part_size == 8 * MiB + 1
+
+
+def test_automatic_values_stay_automatic_and_set_ones_size_the_pools():
+    c = TransferConfig(part_size=None, parts_per_file=None, parts_total=None).clamped()
+    assert (c.part_size, c.parts_per_file, c.parts_total) == (None, None, None)
+    assert TransferConfig(parts_total=5).max_parts_in_flight == 5

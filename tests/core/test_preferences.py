@@ -2,7 +2,7 @@
 
 from hoist.core.config import TransferConfig
 from hoist.core.planner import MIN_PART_SIZE, MiB
-from hoist.core.preferences import Preferences
+from hoist.core.preferences import FIXED_PARTS_TOTAL, Preferences
 
 
 def test_preferences_round_trip(tmp_path):
@@ -35,7 +35,7 @@ def test_transfer_config_carries_the_preferences():
 
 
 def test_parts_in_flight_in_total_stay_at_the_default_unless_one_file_wants_more():
-    default_total = TransferConfig().parts_total
+    default_total = FIXED_PARTS_TOTAL
     assert Preferences(files_at_once=10, parts_per_file=4).transfer_config().parts_total == (
         default_total)
     assert Preferences(parts_per_file=default_total + 4).transfer_config().parts_total == (
@@ -47,3 +47,28 @@ def test_transfer_config_is_clamped():
                          bandwidth_limit=-1).transfer_config()
     assert (config.files_at_once, config.parts_per_file, config.part_size,
             config.bandwidth_limit) == (1, 1, MIN_PART_SIZE, 0)
+
+
+def test_automatic_part_size_and_parts_by_default():
+    config = Preferences().transfer_config()
+    assert (config.part_size, config.parts_per_file, config.parts_total) == (None, None, None)
+    assert config == TransferConfig(files_at_once=3)
+
+
+def test_automatic_survives_a_round_trip(tmp_path):
+    Preferences(files_at_once=4).save(tmp_path / "p.json")
+    assert Preferences.load(tmp_path / "p.json") == Preferences(files_at_once=4)
+
+
+def test_old_files_saved_defaults_become_automatic_but_keep_real_choices(tmp_path):
+    # format 1 saved every field, defaults included: 8 MiB and 4 parts were never chosen
+    (tmp_path / "old.json").write_text(
+        '{"files_at_once": 2, "parts_per_file": 4, "part_size": 8388608}')
+    assert Preferences.load(tmp_path / "old.json") == Preferences(files_at_once=2)
+    (tmp_path / "chosen.json").write_text('{"parts_per_file": 6, "part_size": 16777216}')
+    assert Preferences.load(tmp_path / "chosen.json") == Preferences(parts_per_file=6,
+                                                                     part_size=16 * MiB)
+    # from format 2 on, 8 MiB and 4 are kept as chosen
+    Preferences(parts_per_file=4, part_size=8 * MiB).save(tmp_path / "new.json")
+    assert Preferences.load(tmp_path / "new.json") == Preferences(parts_per_file=4,
+                                                                  part_size=8 * MiB)

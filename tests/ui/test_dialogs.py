@@ -275,8 +275,10 @@ def test_preferences_dialog_round_trip(qtbot):
 def test_part_size_is_held_to_s3_limits(qtbot):
     dlg = PreferencesDialog(Preferences())
     qtbot.addWidget(dlg)
-    dlg.part_size.setValue(1)
+    dlg.part_size.setValue(5)
     assert dlg.result_preferences().part_size == 5 * MiB
+    dlg.part_size.setValue(1)                  # below S3's least: the "Automatic" end
+    assert dlg.result_preferences().part_size is None
     dlg.part_size.setValue(10_000)
     assert dlg.result_preferences().part_size == 5120 * MiB
 
@@ -295,6 +297,22 @@ def test_preferences_say_how_many_parts_go_at_once(qtbot):
     assert dlg.budget.text() == "At most 2 parts are sent at once across all files."
     dlg.files.setValue(10)
     assert dlg.budget.text() == "At most 8 parts are sent at once across all files."
+
+
+def test_preferences_dialog_offers_automatic_part_size_and_parts(qtbot):
+    dlg = PreferencesDialog(Preferences())
+    qtbot.addWidget(dlg)
+    assert dlg.part_size.text() == "Automatic" and dlg.parts.text() == "Automatic"
+    assert dlg.result_preferences() == Preferences()
+    assert dlg.budget.text().startswith("Parts in flight follow the measured link")
+    dlg.parts.setValue(3)
+    dlg.part_size.setValue(12)
+    assert (dlg.result_preferences().parts_per_file, dlg.result_preferences().part_size) == (
+        3, 12 * MiB)
+    assert dlg.budget.text() == "At most 8 parts are sent at once across all files."
+    dlg.parts.setValue(0)
+    dlg.part_size.setValue(4)
+    assert dlg.result_preferences() == Preferences()
 
 
 # -- Existing object ----------------------------------------------------------------------

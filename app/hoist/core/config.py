@@ -6,17 +6,22 @@ from hoist.core.planner import MAX_PART_SIZE, MIN_PART_SIZE, MiB
 
 MAX_FILES_AT_ONCE = 64
 MAX_PARTS_IN_FLIGHT = 256
+AUTO_PARTS_IN_FLIGHT = 32      # the most parts in flight the automatic mode uses, in total
 
 
 @dataclass(frozen=True)
 class TransferConfig:
     """Settings shared by the engine, the CLI and the preferences dialog.
 
-    part_size            -- preferred part size; raised for big files (see planner)
+    part_size            -- preferred part size; raised for big files (see planner).
+                            None (default): automatic, chosen per new upload from the
+                            file size and the endpoint's measured throughput (core/adaptive)
     multipart_threshold  -- files smaller than this go as one PutObject
     files_at_once        -- tasks preparing/uploading/completing at the same time
-    parts_per_file       -- parts of one file in flight at once
-    parts_total          -- parts in flight across all files
+    parts_per_file       -- parts of one file in flight at once; None (default): no cap
+                            per file, the endpoint's automatic limit shares them out
+    parts_total          -- parts in flight across all files; None (default): automatic,
+                            per endpoint, grown while measured goodput rises (core/adaptive)
     bandwidth_limit      -- bytes per second for all parts together; 0 = unlimited
     checksum_algorithm   -- "CRC32" (default), "CRC32C", "SHA1", "SHA256", or "" for none
     max_attempts         -- tries of one request before a task fails (network outages
@@ -24,11 +29,11 @@ class TransferConfig:
     auto_resume          -- at start-up resume restored tasks instead of leaving them paused
     """
 
-    part_size: int = 8 * MiB
+    part_size: int | None = None
     multipart_threshold: int = 8 * MiB
     files_at_once: int = 3
-    parts_per_file: int = 4
-    parts_total: int = 8
+    parts_per_file: int | None = None
+    parts_total: int | None = None
     bandwidth_limit: int = 0
     checksum_algorithm: str = "CRC32"
     max_attempts: int = 6
@@ -38,12 +43,22 @@ class TransferConfig:
         """A copy with every value inside what S3 and this machine can take."""
         return replace(
             self,
-            part_size=min(max(self.part_size, MIN_PART_SIZE), MAX_PART_SIZE),
+            part_size=_clamp(self.part_size, MIN_PART_SIZE, MAX_PART_SIZE),
             # One PutObject takes at most 5 GiB, so bigger files must go as multipart.
             multipart_threshold=min(max(self.multipart_threshold, 0), MAX_PART_SIZE),
             files_at_once=min(max(self.files_at_once, 1), MAX_FILES_AT_ONCE),
-            parts_per_file=min(max(self.parts_per_file, 1), MAX_PARTS_IN_FLIGHT),
-            parts_total=min(max(self.parts_total, 1), MAX_PARTS_IN_FLIGHT),
+            parts_per_file=_clamp(self.parts_per_file, 1, MAX_PARTS_IN_FLIGHT),
+            parts_total=_clamp(self.parts_total, 1, MAX_PARTS_IN_FLIGHT),
             bandwidth_limit=max(self.bandwidth_limit, 0),
             max_attempts=max(self.max_attempts, 1),
         )
+
+    @property
+    def max_parts_in_flight(self) -> int:
+        """Parts that can be in flight at once: sizes the thread and connection pools."""
+        return self.parts_total or AUTO_PARTS_IN_FLIGHT
+
+
+def _clamp(value: int | None, low: int, high: int) -> int | None:
+    """``value`` within [low, high]; None (automatic) stays None."""
+    return None if value is None else min(max(value, low), high)

@@ -25,6 +25,7 @@ from hoist.core.states import TaskState
 from hoist.core.store import DISK_FULL, StoreFull
 from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.jobs import FAILED, OK, TaskJob
+from hoist.engine.pacing import PartPacer
 from hoist.core.sources import InputError, expand_sources
 from hoist.engine.task import SourceChanged, UploadTask, VerifyError
 
@@ -53,6 +54,7 @@ class UploadManager(QObject):
         self.clock = clock or SystemClock()
         self.policy = policy or RetryPolicy(max_attempts=self.config.max_attempts)
         self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
+        self.pacer = PartPacer(self.clock)     # part size and parts in flight where automatic
         self._tasks: dict[int, UploadTask] = {}
         # The scheduler looks only at these two small sets, never at all 10,000 rows:
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
@@ -169,7 +171,7 @@ class UploadManager(QObject):
             source_path=str(source), fingerprint=None, account=destination.account,
             endpoint_url=destination.endpoint_url, region=destination.region,
             profile=destination.profile, bucket=destination.bucket, key=key, size=size,
-            part_size=self.config.part_size, checksum_algorithm=self.config.checksum_algorithm)
+            part_size=self.config.part_size or 0, checksum_algorithm=self.config.checksum_algorithm)
         task = self._new_task(record)
         task.adopt = adopt
         log.info("task %s: queued %s → s3://%s/%s (%d bytes)",
@@ -302,17 +304,16 @@ class UploadManager(QObject):
                     self._start_prepare(task)
                     busy += 1
         live = [self._tasks[i] for i in self._live]
-        while self._parts_in_flight < self.config.parts_total:
+        while self._parts_in_flight < self.config.max_parts_in_flight:
             ready = [t for t in live if t.state is TaskState.UPLOADING and t.pending
-                     and not t.stopping() and len(t.in_flight) < self.config.parts_per_file]
+                     and not t.stopping() and self.pacer.may_send(self.config, t)]
             if not ready:
                 break
             task = min(ready, key=lambda t: (len(t.in_flight), t.id))   # spread parts fairly
             part = task.pending.popleft()
             task.in_flight.add(part.number)
             self._parts_in_flight += 1
-            self._start(TaskJob("part", task, lambda report, t=task, p=part: t.send_part(p, report),
-                                part))
+            self._start(self.pacer.job("part", task, task.send_part, part))
         idle = self.is_idle()
         if idle and not self._was_idle:
             self.idle.emit()
@@ -321,9 +322,10 @@ class UploadManager(QObject):
     def _start_prepare(self, task: UploadTask) -> None:
         task.clear_stop()
         task.message = ""
+        self.pacer.choose_part_size(self.config, task)
         self._set_state(task, TaskState.PREPARING)
         if task.state is TaskState.PREPARING:     # not paused because the disk is full
-            self._start(TaskJob("prepare", task, task.prepare))
+            self._start(self.pacer.job("prepare", task, task.prepare))
 
     def _start_complete(self, task: UploadTask) -> None:
         self._set_state(task, TaskState.COMPLETING)
@@ -355,6 +357,7 @@ class UploadManager(QObject):
             # after shutdown the store may be closed; whatever the job did is already in it
             return
         task = job.task
+        self.pacer.finished(job, outcome)
         task.jobs -= 1
         self._reindex(task)
         self._touched.add(task.id)       # its last bytes may have moved as it ended
@@ -584,7 +587,7 @@ class UploadManager(QObject):
 
     def _size_pool(self) -> None:
         # part jobs plus one prepare/complete/abort job per active file, and spare for aborts
-        self._pool.setMaxThreadCount(self.config.parts_total + self.config.files_at_once + 2)
+        self._pool.setMaxThreadCount(self.config.max_parts_in_flight + self.config.files_at_once + 2)
 
 
 def failure_message(error: BaseException | None) -> str:

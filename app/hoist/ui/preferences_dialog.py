@@ -11,6 +11,7 @@ from hoist.core.preferences import Preferences
 from hoist.ui.schedule_edit import ScheduleEdit
 
 MIN_PART_MIB, MAX_PART_MIB = 5, 5120        # S3: 5 MiB to 5 GiB a part
+AUTOMATIC = "Automatic"     # shown at one below the lowest real value: None in the preferences
 
 
 def _spin(low: int, high: int, value: int, suffix: str = "", special: str = "") -> QSpinBox:
@@ -35,9 +36,14 @@ class PreferencesDialog(QDialog):
         self.setWindowTitle("Preferences")
         self._prefs = prefs
         self.files = _spin(1, MAX_FILES_AT_ONCE, prefs.files_at_once, " files")
-        self.parts = _spin(1, MAX_PARTS_IN_FLIGHT, prefs.parts_per_file, " parts")
-        self.part_size = _spin(MIN_PART_MIB, MAX_PART_MIB, _mib(prefs.part_size), " MiB")
-        self.part_size.setToolTip("Bigger files use bigger parts when needed: S3 allows "
+        self.parts = _spin(0, MAX_PARTS_IN_FLIGHT, prefs.parts_per_file or 0, " parts", AUTOMATIC)
+        self.parts.setToolTip("Automatic: more parts in flight while that raises the measured "
+                              "throughput.")
+        self.part_size = _spin(MIN_PART_MIB - 1, MAX_PART_MIB,
+                               _mib(prefs.part_size) if prefs.part_size else MIN_PART_MIB - 1,
+                               " MiB", AUTOMATIC)
+        self.part_size.setToolTip("Automatic: chosen per file from its size and the measured "
+                                  "link. Bigger files use bigger parts when needed: S3 allows "
                                   "at most 10,000 parts per file.")
         self.bandwidth = _spin(0, 100_000, _mib(prefs.bandwidth_limit), " MiB/s", "Unlimited")
         self.bandwidth.setToolTip("Applies to all uploads together, immediately.")
@@ -86,19 +92,25 @@ class PreferencesDialog(QDialog):
     def _show_budget(self) -> None:
         """Say what the caps add up to: parts in flight in total are capped (see Preferences)."""
         config = self.result_preferences().transfer_config()
+        if config.parts_per_file is None:
+            self.budget.setText("Parts in flight follow the measured link, at most "
+                                f"{config.max_parts_in_flight} at once across all files.")
+            return
         parts = min(config.parts_total, config.files_at_once * config.parts_per_file)
         self.budget.setText(f"At most {parts} parts are sent at once across all files.")
 
     def result_preferences(self) -> Preferences:
         # An unchanged box keeps the exact stored value (it may not be a whole MiB).
         part_size = self.part_size.value() * MiB
-        if self.part_size.value() == _mib(self._prefs.part_size):
+        if self.part_size.value() < MIN_PART_MIB:
+            part_size = None
+        elif self._prefs.part_size and self.part_size.value() == _mib(self._prefs.part_size):
             part_size = self._prefs.part_size
         bandwidth = self.bandwidth.value() * MiB
         if self.bandwidth.value() == _mib(self._prefs.bandwidth_limit):
             bandwidth = self._prefs.bandwidth_limit
         return replace(self._prefs, files_at_once=self.files.value(),
-                       parts_per_file=self.parts.value(), part_size=part_size,
+                       parts_per_file=self.parts.value() or None, part_size=part_size,
                        bandwidth_limit=bandwidth, bandwidth_schedule=self.schedule.text(),
                        auto_resume=self.auto_resume.isChecked(),
                        close_to_tray=self.close_to_tray.isChecked(),
