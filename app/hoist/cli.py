@@ -78,6 +78,14 @@ EXAMPLES = {
 }
 
 
+def _preset_option(parser) -> None:
+    from hoist.core.presets import DEFAULT, PRESETS
+    lines = "; ".join(f"{p.name}: {p.describe()}" for p in PRESETS.values())
+    parser.add_argument("--preset", choices=list(PRESETS), default=DEFAULT,
+                        help=f"a named set of transfer settings; any flag given still wins "
+                             f"(default {DEFAULT}). {lines}")
+
+
 def _schedule(text):
     from hoist.core.schedule import Schedule, ScheduleError
     try:
@@ -133,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "measured throughput rises")
     up.add_argument("--files", type=_positive(int), help="files uploading at once")
     up.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
+    _preset_option(up)
     up.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
                     help="limits by time of day, replacing --bwlimit, e.g. "
                          "'Mon-Fri-09:00,2MiB/s Mon-Fri-18:00,off' (rclone's timetable syntax)")
@@ -145,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="continue unfinished uploads and wait for them")
     res.add_argument("ids", nargs="*", type=int, metavar="ID")
     res.add_argument("--quiet", action="store_true", help="print only the summary")
+    _preset_option(res)
     res.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
                      help="limits by time of day, as for upload")
 
@@ -235,16 +245,28 @@ def _engine(store, config):
     return app, clients, UploadManager(store, clients, config)
 
 
+def _config(args) -> TransferConfig:
+    """The preset's settings (automatic parts by default), then every flag given, which wins."""
+    from hoist.core.presets import PRESETS
+    config = PRESETS[args.preset].apply(TransferConfig())
+    if getattr(args, "part_size", None):
+        config = replace(config, part_size=args.part_size)
+    if getattr(args, "concurrency", None):
+        config = replace(config, parts_total=args.concurrency,
+                         parts_per_file=min(args.concurrency, 64))
+    if getattr(args, "files", None):
+        config = replace(config, files_at_once=args.files)
+    if getattr(args, "bwlimit", None):
+        config = replace(config, bandwidth_limit=args.bwlimit)
+    if config.part_size:            # a file smaller than one part goes as one PutObject
+        config = replace(config, multipart_threshold=min(config.part_size,
+                                                         config.multipart_threshold))
+    return config.clamped()
+
+
 def cmd_upload(args, directory) -> int:
     from hoist.headless import HeadlessRun
-    config = TransferConfig()       # part size and parts in flight: automatic unless given
-    config = replace(config, part_size=args.part_size,
-                     multipart_threshold=min(args.part_size or config.multipart_threshold,
-                                             config.multipart_threshold),
-                     parts_total=args.concurrency,
-                     parts_per_file=min(args.concurrency, 64) if args.concurrency else None,
-                     files_at_once=args.files or config.files_at_once,
-                     bandwidth_limit=args.bwlimit or 0).clamped()
+    config = _config(args)
     if args.prefix.startswith("/"):
         raise UsageError(f"--prefix {args.prefix!r} starts with '/': S3 keys are relative, drop it.")
     if ".." in args.prefix.split("/"):
@@ -276,7 +298,7 @@ def cmd_upload(args, directory) -> int:
 def cmd_resume(args, directory) -> int:
     from hoist.headless import HeadlessRun
     store = open_store(directory)
-    app, clients, manager = _engine(store, TransferConfig())
+    app, clients, manager = _engine(store, _config(args))
     manager.restore()
     known = {info.id: info for info in manager.tasks()}
     missing = [i for i in args.ids if i not in known]

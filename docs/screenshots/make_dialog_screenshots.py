@@ -150,8 +150,7 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
         saved.append(_photograph(dialog, out / "account-dialog-key.png"))
         dialog.close()
 
-        prefs = PreferencesDialog(Preferences(files_at_once=3, parts_per_file=4,
-                                              part_size=16 * MiB, bandwidth_limit=0))
+        prefs = PreferencesDialog(Preferences())            # the Balanced preset: automatic
         prefs.show()
         # Focus on OK, as after a click: no text caret blinking in the first box.
         prefs.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).setFocus()
@@ -159,7 +158,7 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
         prefs.close()
 
         scheduled = PreferencesDialog(Preferences(
-            files_at_once=3, parts_per_file=4, part_size=16 * MiB,
+            preset="poor-network", files_at_once=1, parts_per_file=2, part_size=5 * MiB,
             bandwidth_schedule="Mon-Fri-09:00,2MiB/s Mon-Fri-18:00,off"))
         scheduled.show()
         scheduled.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).setFocus()

@@ -1,6 +1,8 @@
 """The dialogs: Test connection against moto's server, secrets kept off disk, preferences,
 and the existing-object question."""
 
+from dataclasses import replace
+
 import keyring
 import pytest
 from keyring.backends import fail
@@ -259,7 +261,7 @@ def test_preferences_dialog_round_trip(qtbot):
     qtbot.addWidget(dlg)
     assert dlg.part_size.value() == 16 and dlg.part_size.suffix() == " MiB"
     assert dlg.bandwidth.text() == "Unlimited"
-    assert dlg.result_preferences() == prefs
+    assert dlg.result_preferences() == replace(prefs, preset="custom")   # not a preset's values
     dlg.files.setValue(5)
     dlg.parts.setValue(6)
     dlg.bandwidth.setValue(20)
@@ -268,7 +270,8 @@ def test_preferences_dialog_round_trip(qtbot):
     dlg.ask_before_quit.setChecked(False)
     assert dlg.bandwidth.text() == "20 MiB/s"
     assert dlg.result_preferences() == Preferences(
-        files_at_once=5, parts_per_file=6, part_size=16 * MiB, bandwidth_limit=20 * MiB,
+        preset="custom", files_at_once=5, parts_per_file=6, part_size=16 * MiB,
+        bandwidth_limit=20 * MiB,
         auto_resume=True, close_to_tray=True, ask_before_quit=False)
 
 
@@ -312,7 +315,7 @@ def test_preferences_dialog_offers_automatic_part_size_and_parts(qtbot):
     assert dlg.budget.text() == "At most 8 parts are sent at once across all files."
     dlg.parts.setValue(0)
     dlg.part_size.setValue(4)
-    assert dlg.result_preferences() == Preferences()
+    assert dlg.result_preferences() == Preferences()       # Balanced's values: Balanced again
 
 
 # -- Existing object ----------------------------------------------------------------------
@@ -348,3 +351,37 @@ def test_existing_object_dialog_names_the_object_and_defaults_to_keep_both(qtbot
     assert "s3://media/photos/2026/holiday.jpg" in text and "holiday (1).jpg" in text
     assert button(dlg, "Keep both").isDefault()
     assert dlg.choice == SKIP                  # closing the dialog never overwrites
+
+
+def test_a_preset_fills_the_boxes_and_a_change_by_hand_makes_it_custom(qtbot):
+    from hoist.core.presets import PRESETS
+    from hoist.ui.preferences_dialog import PreferencesDialog
+    dialog = PreferencesDialog(Preferences())
+    qtbot.addWidget(dialog)
+    assert dialog.preset.currentData() == "balanced"
+    assert dialog.parts.text() == "Automatic" and dialog.part_size.text() == "Automatic"
+    dialog.preset.setCurrentIndex(dialog.preset.findData("poor-network"))
+    assert (dialog.files.value(), dialog.parts.value(), dialog.part_size.value()) == (1, 2, 5)
+    assert PRESETS["poor-network"].describe() in dialog.preset_text.text()
+    chosen = dialog.result_preferences()
+    assert chosen.preset == "poor-network"
+    config = chosen.transfer_config()
+    assert (config.parts_total, config.max_attempts) == (2, 12)
+    dialog.files.setValue(4)                  # by hand: no longer the preset
+    assert dialog.preset.currentData() == "custom"
+    assert dialog.result_preferences().transfer_config().max_attempts == 6
+    dialog.preset.setCurrentIndex(dialog.preset.findData("fast"))
+    assert (dialog.files.value(), dialog.parts.value(), dialog.part_size.value()) == (6, 8, 32)
+    assert dialog.result_preferences().transfer_config().parts_total == 16
+
+
+def test_preferences_saved_before_presets_keep_their_values_as_custom(tmp_path):
+    import json
+    path = tmp_path / "preferences.json"
+    path.write_text(json.dumps({"format": 2, "files_at_once": 5, "parts_per_file": 3}))
+    prefs = Preferences.load(path)
+    assert prefs.chosen_preset() is None and prefs.transfer_config().parts_total == 8
+    from hoist.ui.preferences_dialog import PreferencesDialog
+    assert PreferencesDialog(prefs).preset.currentData() == "custom"
+    path.write_text(json.dumps({"format": 2, "files_at_once": 3}))
+    assert Preferences.load(path).chosen_preset().name == "balanced"

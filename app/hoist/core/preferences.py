@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hoist.core.config import TransferConfig
 from hoist.core.planner import MiB
+from hoist.core.presets import PRESETS
 
 PREFERENCES_NAME = "preferences.json"
 FORMAT = 2                 # 2: part size and parts per file may be null (automatic)
@@ -16,6 +17,7 @@ _OLD_DEFAULTS = {"part_size": 8 * MiB, "parts_per_file": 4}   # what format 1 al
 
 @dataclass(frozen=True)
 class Preferences:
+    preset: str = "balanced"          # a name from core/presets.py, or "custom"
     files_at_once: int = 3
     parts_per_file: int | None = None   # None: automatic, from the measured link
     part_size: int | None = None        # None: automatic, from file size and the measured link
@@ -38,6 +40,15 @@ class Preferences:
         except (OSError, ValueError, TypeError, AttributeError):
             return cls()
 
+    def chosen_preset(self):
+        """The named preset in force, or None for custom values (also when the values were
+        changed without changing ``preset``, as in a file written before presets existed)."""
+        preset = PRESETS.get(self.preset)
+        if preset is None or ((self.files_at_once, self.parts_per_file, self.part_size)
+                              != (preset.files_at_once, preset.parts_per_file, preset.part_size)):
+            return None
+        return preset
+
     def save(self, path: Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +69,11 @@ class Preferences:
         """
         base = TransferConfig()
         total = None if self.parts_per_file is None else max(FIXED_PARTS_TOTAL, self.parts_per_file)
+        preset = self.chosen_preset()
+        attempts = base.max_attempts
+        if preset is not None:          # parts in total and retries are not boxes: the preset's
+            total, attempts = preset.parts_total, preset.max_attempts
         return replace(base, files_at_once=self.files_at_once, parts_per_file=self.parts_per_file,
-                       parts_total=total,
+                       parts_total=total, max_attempts=attempts,
                        part_size=self.part_size, bandwidth_limit=self.bandwidth_limit,
                        auto_resume=self.auto_resume).clamped()
