@@ -69,10 +69,13 @@ MIGRATIONS: list[tuple[str, ...]] = [
     (   # 2: progress counted from an index alone, for a quick start with 10,000 tasks
         "CREATE INDEX parts_progress ON parts (task_id, state, size)",
     ),
+    (   # 3: how a completed upload was verified ("CRC32", "MD5", "size"; '' before this)
+        "ALTER TABLE tasks ADD COLUMN verified TEXT NOT NULL DEFAULT ''",
+    ),
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.
-_READABLE_FROM = 1
+_READABLE_FROM = 3      # schema 3 added tasks.verified
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 _ELSEWHERE = "or set HOIST_DATA_DIR to another directory"
@@ -111,6 +114,7 @@ class TaskRecord:
     created_at: float
     updated_at: float
     finished_at: float | None
+    verified: str               # how the completed object was checked (core.verify's method)
     bytes_done: int             # these three are computed from the part rows
     parts_done: int
     parts_total: int
@@ -284,12 +288,12 @@ class CheckpointStore:
             db.executemany("UPDATE parts SET state = ?, etag = NULL, checksum = NULL "
                            "WHERE task_id = ? AND number = ?", rows)
 
-    def mark_completed(self, task_id, message: str) -> None:
+    def mark_completed(self, task_id, message: str, verified: str = "") -> None:
         now = time.time()
         with self._transaction() as db:
             db.execute("UPDATE tasks SET state = ?, message = ?, error_code = '', updated_at = ?, "
-                       "finished_at = ? WHERE id = ?",
-                       (TaskState.COMPLETED.value, message, now, now, task_id))
+                       "finished_at = ?, verified = ? WHERE id = ?",
+                       (TaskState.COMPLETED.value, message, now, now, verified, task_id))
             db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
 
     def delete_task(self, task_id) -> None:
