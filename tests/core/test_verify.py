@@ -115,3 +115,11 @@ def test_labels():
     assert label("CRC32") == "verified (CRC32)"
     assert label("MD5") == "verified (MD5)"
     assert label(SIZE_ONLY) == "size checked only — this store gives no checksum"
+
+
+def test_a_checksum_without_suffix_or_type_is_either_form_or_not_evidence(upload):
+    data, chunks, _ = upload
+    raw = b"".join(zlib.crc32(c).to_bytes(4, "big") for c in chunks)
+    assert verdict(upload, checksum=b64crc(raw)) == (True, "CRC32", "")      # moto's answer
+    assert verdict(upload, checksum=b64crc(data)) == (True, "CRC32", "")
+    assert verdict(upload, checksum=b64crc(b"a third form")) == (True, SIZE_ONLY, "")

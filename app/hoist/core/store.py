@@ -75,7 +75,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.
-_READABLE_FROM = 3      # schema 3 added tasks.verified
+_READABLE_FROM = 1
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 _ELSEWHERE = "or set HOIST_DATA_DIR to another directory"
@@ -157,6 +157,10 @@ class CheckpointStore:
         self._lock_fd = lock_fd
         self._lock = threading.RLock()      # re-entered by the writes inside batch()
         self._batch_depth = 0
+        # a read-only open of a schema before 3 has no tasks.verified: it reads as ''
+        columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
+        self._task_query = (_TASK_QUERY if "verified" in columns
+                            else _TASK_QUERY.replace("t.verified", "''"))
 
     # -- opening ----------------------------------------------------------------------
     @classmethod
@@ -313,11 +317,11 @@ class CheckpointStore:
     # -- reading ----------------------------------------------------------------------
     def get_task(self, task_id) -> TaskRecord | None:
         with self._lock:
-            row = self._tuples(_TASK_QUERY + " WHERE t.id = ?", (task_id,)).fetchone()
+            row = self._tuples(self._task_query + " WHERE t.id = ?", (task_id,)).fetchone()
         return _task(row) if row else None
 
     def tasks(self, states: Iterable[TaskState] | None = None) -> list[TaskRecord]:
-        sql, params = _TASK_QUERY, ()
+        sql, params = self._task_query, ()
         if states is not None:
             params = tuple(TaskState(s).value for s in states)
             sql += f" WHERE t.state IN ({', '.join('?' * len(params))})" if params else " WHERE 0"
@@ -329,7 +333,7 @@ class CheckpointStore:
         """The unfinished task sending this file to this key, if there is one."""
         with self._lock:
             row = self._tuples(
-                _TASK_QUERY + " WHERE t.bucket = ? AND t.key = ? AND t.source_path = ?"
+                self._task_query + " WHERE t.bucket = ? AND t.key = ? AND t.source_path = ?"
                 " AND t.endpoint_url IS ? AND t.state NOT IN ('completed', 'cancelled')"
                 " ORDER BY t.id LIMIT 1",
                 (bucket, key, str(source_path), endpoint_url)).fetchone()

@@ -62,17 +62,27 @@ def _by_checksum(checksum, checksum_type, algorithm, parts, multipart) -> Verdic
     if not checksum or not algorithm or any(p[2] is None for p in parts):
         return None
     value, _, count = checksum.partition("-")
-    if count or (checksum_type or "").upper() == "COMPOSITE":
-        if not multipart or (count and count != str(len(parts))):
-            return None
-        expected = _composite(algorithm, [p[2] for p in parts])
-        if expected is None:
-            return None
-        return _compare(algorithm, value, expected, f"-{len(parts)}")
-    if multipart and algorithm not in _POLYS:
-        return None              # a full-object SHA cannot be made from part SHAs
-    expected = parts[0][2] if len(parts) == 1 else _combined_crc(algorithm, parts)
-    return _compare(algorithm, value, expected, "")
+    kind = (checksum_type or "").upper()
+    if count and count != str(len(parts)):
+        return None
+    composite = _composite(algorithm, [p[2] for p in parts]) if multipart else None
+    full = None
+    if not multipart:
+        full = parts[0][2]
+    elif algorithm in _POLYS:                # a full-object SHA cannot be made from part SHAs
+        full = _combined_crc(algorithm, parts)
+    if count or kind == "COMPOSITE":
+        expected = composite
+    elif kind == "FULL_OBJECT" or not multipart:
+        expected = full
+    else:
+        # No "-N" and no type (moto, some gateways): either form proves the object, but a
+        # value matching neither may be a third form, so it is not taken as a contradiction.
+        return Verdict(True, algorithm, "") if value in (composite, full) else None
+    if expected is None:
+        return None
+    suffix = f"-{len(parts)}" if count else ""
+    return _compare(algorithm, value, expected, suffix)
 
 
 def _compare(method: str, got: str, expected: str, suffix: str) -> Verdict:
