@@ -21,6 +21,8 @@ import base64
 import hashlib
 from typing import Callable, NamedTuple
 
+from hoist.core.checksums import file_range_checksums
+
 SIZE_ONLY = "size"
 LABELS = {SIZE_ONLY: "size checked only — this store gives no checksum"}
 
@@ -56,6 +58,26 @@ def decide(*, size: int, remote_size: int, etag: str, checksum: str | None,
     if verdict is None:
         verdict = _by_etag(etag.strip('"').lower(), parts, multipart, opaque_etag, whole_md5)
     return verdict or Verdict(True, SIZE_ONLY, "")
+
+
+def verify_object(head, size: int, algorithm: str, parts, multipart: bool,
+                  whole_md5: Callable[[], str] | None = None) -> Verdict:
+    """:func:`decide` on a HeadObject answer (core.s3.RemoteObject); a checksum of another
+    algorithm than the parts were sent with is not compared."""
+    algorithm = algorithm.upper()
+    same = (head.checksum_algorithm or "").upper() == algorithm
+    return decide(size=size, remote_size=head.size, etag=head.etag,
+                  checksum=head.checksum if same else None, checksum_type=head.checksum_type,
+                  algorithm=algorithm, parts=parts, multipart=multipart,
+                  opaque_etag=head.encrypted_opaque, whole_md5=whole_md5)
+
+
+def file_md5_hex(path, size: int) -> str:
+    """The whole file's MD5, for a store that answers a multipart upload with a plain MD5
+    ETag. It costs one more sequential read of the file (mostly from the page cache just
+    after the upload); it is done only when that is the evidence the store gives."""
+    _, md5 = file_range_checksums(path, 0, size, "", True)
+    return base64.b64decode(md5).hex()
 
 
 def _by_checksum(checksum, checksum_type, algorithm, parts, multipart) -> Verdict | None:

@@ -24,7 +24,7 @@ from hoist.core.planner import PartPlan, PlanError, choose_part_size, plan_parts
 from hoist.core.retry import RetryPolicy
 from hoist.core.sources import InputError
 from hoist.core.states import PartState, TaskState
-from hoist.core.verify import SIZE_ONLY, Verdict, decide, label
+from hoist.core.verify import SIZE_ONLY, Verdict, file_md5_hex, label, verify_object
 from hoist.core.units import format_duration
 from hoist.engine.progress import Interrupted, ProgressBody, SourceShrank, SpeedMeter
 
@@ -486,25 +486,16 @@ class UploadTask:
 
     def _verdict(self, record, head, parts, multipart: bool) -> Verdict:
         """What the server's answer proves about the object (see core.verify for the order)."""
-        where = f"s3://{record.bucket}/{record.key}"
         if head is None:
-            raise VerifyError(f"{where} is missing after the upload.")
-        algorithm = (record.checksum_algorithm or "CRC32").upper()
-        same_algorithm = head.checksum_algorithm.upper() == algorithm
+            raise VerifyError(f"s3://{record.bucket}/{record.key} is missing after the upload.")
 
         def whole_md5() -> str:
-            # A store that answers a multipart upload with a plain MD5 ETag: proving it
-            # costs one sequential read of the file (mostly from the page cache just after
-            # the upload), done only here.
             log.info("task %s: the store gives the whole object's MD5; reading %s again to "
                      "compare", self.id, record.source_path)
-            _, md5 = file_range_checksums(record.source_path, 0, record.size, "", True)
-            return base64.b64decode(md5).hex()
+            return file_md5_hex(record.source_path, record.size)
 
-        return decide(size=record.size, remote_size=head.size, etag=head.etag,
-                      checksum=head.checksum if same_algorithm else None,
-                      checksum_type=head.checksum_type, algorithm=algorithm, parts=parts,
-                      multipart=multipart, opaque_etag=head.encrypted_opaque, whole_md5=whole_md5)
+        return verify_object(head, record.size, record.checksum_algorithm or "CRC32", parts,
+                             multipart, whole_md5)
 
     def _finish_verified(self, record, verdict: Verdict) -> None:
         if not verdict.ok:
