@@ -323,7 +323,9 @@ def _task_dict(record) -> dict:
             "key": record.key, "endpoint_url": record.endpoint_url, "account": record.account,
             "state": record.state.value, "bytes_done": record.bytes_done, "size": record.size,
             "parts_done": record.parts_done, "parts_total": record.parts_total,
-            "upload_id": record.upload_id, "message": record.message}
+            "upload_id": record.upload_id, "message": record.message,
+            # how a completed upload was checked: "CRC32", "MD5", "size"; null if unrecorded
+            "verified": record.verified or None}
 
 
 def cmd_list(args, directory) -> int:
@@ -359,6 +361,7 @@ def cmd_cancel(args, directory) -> int:
             print(f"hoist: no upload with id {task_id}: see `hoist list`.", file=sys.stderr)
             status = EXIT_USAGE
             continue
+        refused = False
         if record.upload_id and record.state is not TaskState.COMPLETED:
             bucket = clients.bucket(Destination(
                 bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
@@ -366,13 +369,20 @@ def cmd_cancel(args, directory) -> int:
             try:
                 bucket.abort(record.key, record.upload_id)
             except S3Error as e:
-                if e.kind is not ErrorKind.NO_SUCH_UPLOAD:
+                if e.kind is ErrorKind.UNSUPPORTED:
+                    # forgotten here, so `hoist cleanup` lists it as an orphan
+                    print(f"Cancelled {task_id} · the store would not discard the uploaded "
+                          "parts; `hoist cleanup` lists them, and the store's lifecycle rules "
+                          "or console can remove them.")
+                    refused = True
+                elif e.kind is not ErrorKind.NO_SUCH_UPLOAD:
                     print(f"hoist: upload {task_id} was not cancelled: {e.message}", file=sys.stderr)
                     status = EXIT_FAILED
                     continue
         store.delete_task(task_id)
         log.info("task %s: cancelled from the command line", task_id)
-        print(f"Cancelled {task_id}: s3://{record.bucket}/{record.key}")
+        if not refused:
+            print(f"Cancelled {task_id}: s3://{record.bucket}/{record.key}")
     store.close()
     return status
 

@@ -78,6 +78,7 @@ class RecordingS3Server:
         self.requests: list[RecordedRequest] = []
         self._failures: list[list] = []        # [op, status, code, times left, message, headers]
         self._stalls: dict[str, tuple[bool, threading.Event]] = {}   # op -> (after server?, release)
+        self._rewrites: dict[str, object] = {}  # op -> fn(status, headers, body) -> same three
         self.holding = threading.Event()       # set while a stalled request is being held
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -123,6 +124,18 @@ class RecordingS3Server:
         with self._lock:
             self._failures.append([op, status, code, times, message, dict(headers or {})])
 
+    def rewrite(self, op: str, fn) -> None:
+        """Pass every answer to ``op`` through ``fn(status, headers, body)``, which returns the
+        three to send instead (headers: a list of (name, value)); ``fn=None`` stops it.
+
+        This plays a store that answers differently from moto: another ETag, no checksum.
+        """
+        with self._lock:
+            if fn is None:
+                self._rewrites.pop(op, None)
+            else:
+                self._rewrites[op] = fn
+
     def stall_next(self, op: str, after_server: bool = False) -> threading.Event:
         """Hold the next ``op`` request until the returned event is set.
 
@@ -165,6 +178,9 @@ class RecordingS3Server:
             stall = self._stalls.pop(request.op, None)
         if stall is not None and not stall[0]:
             self._hold(stall[1])
+        rewrite = self._rewrites.get(request.op)
+        if failure is None and rewrite is not None:
+            return self._rewritten(environ, start_response, rewrite)
         if failure is None:
             response = self._app(environ, start_response)
             if stall is not None and stall[0]:
@@ -184,4 +200,19 @@ class RecordingS3Server:
         start_response(f"{status} Injected", [("Content-Type", "application/xml"),
                                               ("Content-Length", str(len(body))),
                                               *extra.items()])
+        return [body]
+
+    def _rewritten(self, environ, start_response, rewrite):
+        answer = {}
+
+        def capture(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, list(headers)
+            return lambda data: None
+
+        body = b"".join(self._app(environ, capture))
+        status, headers, body = rewrite(answer["status"], answer["headers"], body)
+        if environ["REQUEST_METHOD"] != "HEAD":   # a HEAD's length is the object's
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
         return [body]

@@ -26,6 +26,7 @@ class ErrorKind(Enum):
     FATAL = "fatal"                    # retrying will not help; the user must act
     NO_SUCH_UPLOAD = "no_such_upload"  # the multipart upload is gone: start a new one
     NOT_FOUND = "not_found"            # the object does not exist (HeadObject)
+    UNSUPPORTED = "unsupported"        # the store does not offer this operation (405/501)
 
 
 RETRYABLE_CODES = {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
@@ -33,6 +34,10 @@ RETRYABLE_CODES = {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavai
                    "503", "504", "BadDigest", "XAmzContentSHA256Mismatch", "IncompleteBody"}
 
 # codes that mean the credentials themselves are wrong or stale (the client is rebuilt after them)
+# operations some S3-compatible stores do not implement; a 405 or 501 to them is an answer,
+# not a passing server fault, so they are not retried
+OPTIONAL_OPERATIONS = {"ListParts", "AbortMultipartUpload", "GetObjectAttributes"}
+
 CREDENTIAL_CODES = {"InvalidAccessKeyId", "InvalidToken", "SignatureDoesNotMatch", "ExpiredToken",
                     "TokenRefreshRequired", "NoCredentials", "NoSecret"}
 
@@ -162,6 +167,10 @@ def _classify_client_error(exc, operation, bucket, target, profile, endpoint_url
         return S3Error(ErrorKind.FATAL, code,
                        f"This computer's clock differs from {where}'s by more than 15 minutes: "
                        "set the clock right (turn on automatic time), then retry.")
+    if operation in OPTIONAL_OPERATIONS and (status in (405, 501) or code in (
+            "MethodNotAllowed", "NotImplemented")):
+        return S3Error(ErrorKind.UNSUPPORTED, code,
+                       f"{where} does not support {operation} ({code}).")
     if code in RETRYABLE_CODES or status >= 500 or status == 429:
         label = {"SlowDown": "The server asked to slow down (SlowDown)",
                  "RequestTimeout": "The server timed out waiting for data"}.get(

@@ -46,6 +46,9 @@ class RemoteObject:
     etag: str
     checksum: str | None
     last_modified: datetime | None
+    checksum_algorithm: str = ""       # of ``checksum``: "CRC32", "SHA256", …
+    checksum_type: str = ""            # "COMPOSITE" or "FULL_OBJECT", when the store says
+    encrypted_opaque: bool = False     # SSE-KMS or SSE-C: the ETag is no MD5 of the bytes
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class S3Clients:
         self.secrets = secrets
         self._clients: dict[tuple, object] = {}
         self._no_checksums: set[str | None] = set()     # endpoints that refuse them
+        self._noted: set[tuple] = set()                 # (endpoint, remark) said once already
         self._lock = threading.Lock()
 
     @staticmethod
@@ -135,6 +139,14 @@ class S3Clients:
     def refuse_checksums(self, endpoint_url: str | None) -> None:
         self._no_checksums.add(endpoint_url)
 
+    def first_time(self, endpoint_url: str | None, remark: str) -> bool:
+        """True once per endpoint and remark: a store's limits are logged once, not per task."""
+        with self._lock:
+            if (endpoint_url, remark) in self._noted:
+                return False
+            self._noted.add((endpoint_url, remark))
+            return True
+
 
 class Bucket:
     """The S3 calls the engine makes against one destination; each raises a classified S3Error."""
@@ -152,6 +164,9 @@ class Bucket:
     def checksum_supported(self, supported: bool) -> None:
         if not supported:       # remembered for the endpoint, by every Bucket of these clients
             self._clients.refuse_checksums(self.dest.endpoint_url)
+
+    def first_time(self, remark: str) -> bool:
+        return self._clients.first_time(self.dest.endpoint_url, remark)
 
     def _call(self, operation: str, key: str | None, **params):
         try:
@@ -235,9 +250,12 @@ class Bucket:
             if error.kind is ErrorKind.NOT_FOUND:
                 return None
             raise
-        checksum = next((reply[k] for k in reply if k.startswith("Checksum") and k != "ChecksumType"), None)
-        return RemoteObject(reply["ContentLength"], reply.get("ETag", ""), checksum,
-                            reply.get("LastModified"))
+        name = next((k for k in reply if k.startswith("Checksum") and k != "ChecksumType"), "")
+        opaque = (reply.get("ServerSideEncryption") == "aws:kms"
+                  or bool(reply.get("SSECustomerAlgorithm")))
+        return RemoteObject(reply["ContentLength"], reply.get("ETag", ""), reply.get(name),
+                            reply.get("LastModified"), name[len("Checksum"):],
+                            reply.get("ChecksumType", ""), opaque)
 
     def put_object(self, key: str, body, size: int, checksum: str | None,
                    content_md5: str | None, algorithm: str = "CRC32") -> str:

@@ -53,6 +53,7 @@ class TaskRecord:
     created_at: float
     updated_at: float
     finished_at: float | None
+    verified: str               # how the completed object was checked (core.verify's method)
     bytes_done: int             # these three are computed from the part rows
     parts_done: int
     parts_total: int
@@ -96,6 +97,10 @@ class CheckpointStore:
         self._lock = threading.RLock()      # re-entered by the writes inside batch()
         self._batch_depth = 0
         self._batch_full: StoreFull | None = None    # a write in the open batch met a full disk
+        # a read-only open of a schema before 3 has no tasks.verified: it reads as ''
+        columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
+        self._task_query = (_TASK_QUERY if "verified" in columns
+                            else _TASK_QUERY.replace("t.verified", "''"))
 
     # -- opening ----------------------------------------------------------------------
     @classmethod
@@ -247,12 +252,12 @@ class CheckpointStore:
             db.executemany("UPDATE parts SET state = ?, etag = NULL, checksum = NULL "
                            "WHERE task_id = ? AND number = ?", rows)
 
-    def mark_completed(self, task_id, message: str) -> None:
+    def mark_completed(self, task_id, message: str, verified: str = "") -> None:
         now = time.time()
         with self._transaction() as db:
             db.execute("UPDATE tasks SET state = ?, message = ?, error_code = '', updated_at = ?, "
-                       "finished_at = ? WHERE id = ?",
-                       (TaskState.COMPLETED.value, message, now, now, task_id))
+                       "finished_at = ?, verified = ? WHERE id = ?",
+                       (TaskState.COMPLETED.value, message, now, now, verified, task_id))
             db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
 
     def delete_task(self, task_id) -> None:
@@ -272,11 +277,11 @@ class CheckpointStore:
     # -- reading ----------------------------------------------------------------------
     def get_task(self, task_id) -> TaskRecord | None:
         with self._lock:
-            row = self._tuples(_TASK_QUERY + " WHERE t.id = ?", (task_id,)).fetchone()
+            row = self._tuples(self._task_query + " WHERE t.id = ?", (task_id,)).fetchone()
         return _task(row) if row else None
 
     def tasks(self, states: Iterable[TaskState] | None = None) -> list[TaskRecord]:
-        sql, params = _TASK_QUERY, ()
+        sql, params = self._task_query, ()
         if states is not None:
             params = tuple(TaskState(s).value for s in states)
             sql += f" WHERE t.state IN ({', '.join('?' * len(params))})" if params else " WHERE 0"
@@ -288,7 +293,7 @@ class CheckpointStore:
         """The unfinished task sending this file to this key, if there is one."""
         with self._lock:
             row = self._tuples(
-                _TASK_QUERY + " WHERE t.bucket = ? AND t.key = ? AND t.source_path = ?"
+                self._task_query + " WHERE t.bucket = ? AND t.key = ? AND t.source_path = ?"
                 " AND t.endpoint_url IS ? AND t.state NOT IN ('completed', 'cancelled')"
                 " ORDER BY t.id LIMIT 1",
                 (bucket, key, str(source_path), endpoint_url)).fetchone()

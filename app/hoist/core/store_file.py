@@ -59,6 +59,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
     (   # 2: progress counted from an index alone, for a quick start with 10,000 tasks
         "CREATE INDEX parts_progress ON parts (task_id, state, size)",
     ),
+    (   # 3: how a completed upload was verified ("CRC32", "MD5", "size"; '' before this)
+        "ALTER TABLE tasks ADD COLUMN verified TEXT NOT NULL DEFAULT ''",
+    ),
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from hoist.core.clock import SystemClock
 from hoist.core.config import TransferConfig
-from hoist.core.errors import S3Error
+from hoist.core.errors import ErrorKind, S3Error
 from hoist.core.planner import PlanError
 from hoist.core.ratelimit import TokenBucket
 from hoist.core.retry import RetryPolicy
@@ -428,6 +428,10 @@ class UploadManager(QObject):
         task.cancelling = False
         if error is None:
             task.notice = "Cancelled · the parts on the server were discarded"
+        elif isinstance(error, S3Error) and error.kind is ErrorKind.UNSUPPORTED:
+            task.notice = ("Cancelled · the store would not discard the uploaded parts; "
+                           "`hoist cleanup` lists them, and the store's lifecycle rules or "
+                           "console can remove them")
         else:
             task.notice = ("Cancelled · the server could not be told to discard the uploaded parts "
                            f"({failure_message(error)}); run `hoist cleanup` later")

@@ -16,14 +16,15 @@ import time
 from collections import deque
 from typing import Callable
 
-from hoist.core.checksums import file_range_checksums, multipart_etag
+from hoist.core.checksums import file_range_checksums
 from hoist.core.config import TransferConfig
-from hoist.core.errors import ErrorKind, S3Error
+from hoist.core.errors import ErrorKind, S3Error, endpoint_label
 from hoist.core.fingerprint import Fingerprint, fingerprint
 from hoist.core.planner import PartPlan, PlanError, choose_part_size, plan_parts
 from hoist.core.retry import RetryPolicy
 from hoist.core.sources import InputError
 from hoist.core.states import PartState, TaskState
+from hoist.core.verify import SIZE_ONLY, Verdict, file_md5_hex, label, verify_object
 from hoist.core.units import format_duration
 from hoist.engine.progress import Interrupted, ProgressBody, SourceShrank, SpeedMeter
 
@@ -207,6 +208,8 @@ class UploadTask:
                 remote = self._call(lambda: self.bucket.list_parts(record.key, record.upload_id),
                                     report, "ListParts")
             except S3Error as error:
+                if error.kind is ErrorKind.UNSUPPORTED:
+                    return self._trust_checkpoint()
                 if error.kind is not ErrorKind.NO_SUCH_UPLOAD:
                     raise
                 if self._completed_on_server(record):
@@ -253,8 +256,13 @@ class UploadTask:
         if not uploads:
             return None
         upload = uploads[-1]
-        remote = self._call(lambda: self.bucket.list_parts(record.key, upload.upload_id),
-                            report, "ListParts")
+        try:
+            remote = self._call(lambda: self.bucket.list_parts(record.key, upload.upload_id),
+                                report, "ListParts")
+        except S3Error as error:
+            if error.kind is not ErrorKind.UNSUPPORTED:
+                raise
+            return None           # its parts cannot be checked, so they are not adopted
         plan, why = self._adoptable_plan(remote, size)
         if why:
             self.notice = f"Did not adopt the incomplete upload on the server ({why}) — started a new one"
@@ -313,6 +321,17 @@ class UploadTask:
                             "started but never recorded", self.id, upload.upload_id,
                             record.bucket, record.key)
 
+    def _trust_checkpoint(self) -> list[PartPlan]:
+        """The store will not list parts: the parts the checkpoint recorded done are taken as
+        sent (each was acknowledged with its ETag); Complete and verification still check."""
+        if self.bucket.first_time("no ListParts"):
+            log.warning("%s does not support ListParts: resuming from the local checkpoint "
+                        "alone (parts it recorded as sent are not sent again)",
+                        endpoint_label(self.bucket.dest.endpoint_url))
+        self._set_progress_from_store()
+        return [PartPlan(p.number, p.offset, p.size) for p in self.store.parts(self.id)
+                if p.state is not PartState.DONE]
+
     def _reconcile(self, remote) -> list[PartPlan]:
         """A part counts as done only if the server has it with the expected size (and ETag)."""
         on_server = {part.number: part for part in remote}
@@ -334,16 +353,22 @@ class UploadTask:
         return pending
 
     def _completed_on_server(self, record) -> bool:
-        """After a crash between Complete and the store's record of it, the object tells."""
+        """After a crash between Complete and the store's record of it, the object tells.
+
+        Only a checksum or an MD5 counts as proof here: an object of the same size
+        may be an older one, so "size only" starts the upload again instead.
+        """
         parts = self.store.parts(self.id)
         if not parts or any(p.state is not PartState.DONE for p in parts):
             return False
         head = self.bucket.head(record.key)
-        if head is None or head.size != record.size:
+        if head is None:
             return False
-        if head.etag != multipart_etag([p.etag for p in parts]):
+        verdict = self._verdict(record, head, _recorded(parts), True)
+        if not verdict.ok or verdict.method == SIZE_ONLY:
             return False
-        self._finish(record, "verified on the server after an interrupted completion")
+        self._finish(record, f"{label(verdict.method)} on the server after an interrupted "
+                             "completion", verdict.method)
         return True
 
     def _forget_upload(self, record, notice: str, abort: bool = True) -> None:
@@ -442,8 +467,8 @@ class UploadTask:
                 return
             raise
         report("Verifying…")
-        self._verify(record, multipart_etag([p.etag for p in parts]))
-        self._finish(record, "verified")
+        head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
+        self._finish_verified(record, self._verdict(record, head, _recorded(parts), True))
 
     def _put_whole(self, record, report: Report) -> None:
         sums = {}
@@ -459,25 +484,33 @@ class UploadTask:
             self._inflight_bytes.clear()
             self._done_bytes = record.size
         report("Verifying…")
-        self._verify(record, '"' + base64.b64decode(sums["md5"]).hex() + '"')
-        self._finish(record, "verified")
-
-    def _verify(self, record, expected_etag: str) -> None:
         head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
+        sent = [(record.size, base64.b64decode(sums["md5"]).hex(), sums["checksum"])]
+        self._finish_verified(record, self._verdict(record, head, sent, False))
+
+    def _verdict(self, record, head, parts, multipart: bool) -> Verdict:
+        """What the server's answer proves about the object (see core.verify for the order)."""
         if head is None:
             raise VerifyError(f"s3://{record.bucket}/{record.key} is missing after the upload.")
-        if head.size != record.size:
-            raise VerifyError(f"s3://{record.bucket}/{record.key} has {head.size:,} bytes on the "
-                              f"server but the file has {record.size:,}: retry to upload again.")
-        # An ETag that is not an MD5 (SSE-KMS, some S3-compatible stores) proves nothing either way.
-        if _looks_like_md5_etag(head.etag) and head.etag != expected_etag:
-            raise VerifyError(f"s3://{record.bucket}/{record.key} does not match what was sent "
-                              f"(ETag {head.etag}, expected {expected_etag}): retry to upload again.")
 
-    def _finish(self, record, how: str) -> None:
+        def whole_md5() -> str:
+            log.info("task %s: the store gives the whole object's MD5; reading %s again to "
+                     "compare", self.id, record.source_path)
+            return file_md5_hex(record.source_path, record.size)
+
+        return verify_object(head, record.size, record.checksum_algorithm or "CRC32", parts,
+                             multipart, whole_md5)
+
+    def _finish_verified(self, record, verdict: Verdict) -> None:
+        if not verdict.ok:
+            raise VerifyError(f"s3://{record.bucket}/{record.key} does not match what was sent "
+                              f"({verdict.detail}): retry to upload again.")
+        self._finish(record, label(verdict.method), verdict.method)
+
+    def _finish(self, record, how: str, verified: str = "") -> None:
         took = time.monotonic() - self.started_at if self.started_at else None
         message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
-        self.store.mark_completed(self.id, message)
+        self.store.mark_completed(self.id, message, verified)
         self.notice = message
         with self._lock:
             self._done_bytes = record.size
@@ -488,7 +521,12 @@ class UploadTask:
                  self.id, record.bucket, record.key, record.size, how)
 
     def abort(self) -> None:
-        """Cancel: abort the multipart upload on the server so it stops costing storage."""
+        """Cancel: abort the multipart upload on the server so it stops costing storage.
+
+        A store that refuses AbortMultipartUpload (405/501) raises S3Error of kind
+        UNSUPPORTED: the manager says so, and the upload, no longer in the checkpoint,
+        is listed by `hoist cleanup` as an orphan.
+        """
         record = self.store.get_task(self.id)
         if record and record.upload_id:
             try:
@@ -497,6 +535,11 @@ class UploadTask:
                 if error.kind is not ErrorKind.NO_SUCH_UPLOAD:   # already gone is what we want
                     raise
             log.info("task %s: aborted multipart upload %s", self.id, record.upload_id)
+
+
+def _recorded(parts) -> list[tuple[int, str | None, str | None]]:
+    """(size, ETag, checksum) of each recorded part, as core.verify takes them."""
+    return [(p.size, p.etag, p.checksum) for p in parts]
 
 
 def _looks_like_md5_etag(etag: str | None) -> bool:
