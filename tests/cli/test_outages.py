@@ -32,7 +32,7 @@ def test_upload_survives_resets_and_an_accept_then_reset_outage(
                 proc.communicate()
         assert proc.returncode == 0, f"hoist upload exited {proc.returncode}:\n{err[-3000:]}"
         assert resets.fired >= 1                             # the shapes really happened
-        assert proxy.injected("down") == 1
+        assert proxy.injected("reset_on_accept") >= 1           # hoist knocked during the outage
     assert download_sha256(bucket, path.name) == sha256_file(path)
     s3.delete_object(Bucket=bucket, Key=path.name)          # moto keeps objects in memory
     path.unlink()

@@ -327,7 +327,7 @@ def test_stall_answer_stays_silent_after_the_body_until_the_read_timeout(proxy, 
     # the whole body went through before the silence: the server stored it
     assert s3.get_object(Bucket=bucket, Key="silent")["Body"].read() == body
     # the client gave up and closed; the proxy lets that connection go without being told
-    assert wait_until(lambda: not proxy._connections)
+    assert wait_until(lambda: proxy.open_connections == 0)
     client.head_bucket(Bucket=bucket)
 
 

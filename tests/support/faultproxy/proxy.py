@@ -215,6 +215,12 @@ class FaultProxy:
             return len(doomed)
 
     @property
+    def open_connections(self) -> int:
+        """Client connections being served now (half-open ones are not served)."""
+        with self._lock:
+            return len(self._connections)
+
+    @property
     def is_down(self) -> bool:
         return self._listener is None or self._resetting
 
