@@ -14,7 +14,8 @@ def test_documented_defaults():
     assert (c.part_size, c.multipart_threshold) == (None, 8 * MiB)       # None: automatic
     assert (c.files_at_once, c.parts_per_file, c.parts_total) == (3, None, None)
     assert c.max_parts_in_flight == AUTO_PARTS_IN_FLIGHT
-    assert (c.bandwidth_limit, c.checksum_algorithm, c.max_attempts, c.auto_resume) == (0, "CRC32", 6, False)
+    assert (c.bandwidth_limit, c.checksum_algorithm, c.max_attempts, c.auto_resume) == (0, "CRC32", 10, False)
+    assert c.retry_window == 600            # a refused request fails after 10 tries *and* 10 minutes
 
 
 def test_defaults_are_already_clamped():

@@ -19,7 +19,8 @@ from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTime
                                  ProfileNotFound, ReadTimeoutError, SSLError)
 from urllib3.exceptions import ProtocolError
 
-from hoist.core.errors import ErrorKind, S3Error, classify, endpoint_label, is_checksum_rejection
+from hoist.core.errors import (ErrorKind, S3Error, cause_of, classify, endpoint_label,
+                               is_checksum_rejection)
 from hoist.core.s3 import Destination, S3Clients
 
 ENDPOINT = "https://s3.example.test"
@@ -63,10 +64,14 @@ def test_server_trouble_is_retryable(code, status):
     socket.timeout("timed out"),
     SSLError(endpoint_url=ENDPOINT, error="EOF occurred in violation of protocol"),
 ], ids=lambda e: type(e).__name__)
-def test_a_connection_broken_mid_request_is_retryable(exc):
+def test_a_connection_broken_with_no_answer_is_the_network(exc):
+    # reset, closed mid-body, silent, TLS cut short: no HTTP answer came, so the engine waits
+    # for the endpoint instead of spending retries (issue #9); a certificate stays fatal
     error = run(exc)
-    assert error.kind is ErrorKind.RETRYABLE
+    assert error.kind is ErrorKind.NETWORK
     assert "interrupted" in error.message
+    assert cause_of(error) == ("timeout" if type(exc).__name__ in ("ReadTimeoutError", "TimeoutError")
+                               else "reset")
 
 
 @pytest.mark.parametrize("exc", [
@@ -285,7 +290,7 @@ def test_a_proxys_bad_gateway_page_is_passing_trouble(web_server):
     assert error.kind is ErrorKind.RETRYABLE
 
 
-def test_a_server_that_hangs_up_is_retryable():
+def test_a_server_that_hangs_up_is_the_network():
     listener = socket.create_server(("127.0.0.1", 0))
 
     def hang_up():
@@ -302,4 +307,4 @@ def test_a_server_that_hangs_up_is_retryable():
         error = provoke(S3Clients(1), f"http://127.0.0.1:{listener.getsockname()[1]}")
     finally:
         listener.close()
-    assert error.kind is ErrorKind.RETRYABLE
+    assert error.kind is ErrorKind.NETWORK          # accepted, then hung up: no answer

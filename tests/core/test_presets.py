@@ -23,7 +23,8 @@ def test_poor_network_is_small_and_patient_fast_is_big_and_brief():
 
 @pytest.mark.parametrize("name, words", [
     ("balanced", "automatic part size, parts in flight from the measured link, 3 files at once"),
-    ("poor-network", "5.0 MiB parts, 2 parts in flight, 1 file at once, up to 12 tries"),
+    ("poor-network", "5.0 MiB parts, 2 parts in flight, 1 file at once, a refused request "
+                     "retried 12 times over at least 30 min"),
 ])
 def test_describe_says_what_it_sets(name, words):
     assert PRESETS[name].describe().startswith(words)

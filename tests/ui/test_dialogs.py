@@ -369,7 +369,7 @@ def test_a_preset_fills_the_boxes_and_a_change_by_hand_makes_it_custom(qtbot):
     assert (config.parts_total, config.max_attempts) == (2, 12)
     dialog.files.setValue(4)                  # by hand: no longer the preset
     assert dialog.preset.currentData() == "custom"
-    assert dialog.result_preferences().transfer_config().max_attempts == 6
+    assert dialog.result_preferences().transfer_config().max_attempts == 10
     dialog.preset.setCurrentIndex(dialog.preset.findData("fast"))
     assert (dialog.files.value(), dialog.parts.value(), dialog.part_size.value()) == (6, 8, 32)
     assert dialog.result_preferences().transfer_config().parts_total == 16

@@ -24,8 +24,10 @@ class TransferConfig:
                             per endpoint, grown while measured goodput rises (core/adaptive)
     bandwidth_limit      -- bytes per second for all parts together; 0 = unlimited
     checksum_algorithm   -- "CRC32" (default), "CRC32C", "SHA1", "SHA256", or "" for none
-    max_attempts         -- tries of one request before a task fails (network outages
-                            are waited out and do not count, see the engine)
+    max_attempts         -- tries of one request the server keeps refusing before its task
+                            fails (network outages are waited out and do not count)
+    retry_window         -- seconds: nor does it fail before this long since the request's
+                            first failure (both must be spent)
     auto_resume          -- at start-up resume restored tasks instead of leaving them paused
     """
 
@@ -36,7 +38,8 @@ class TransferConfig:
     parts_total: int | None = None
     bandwidth_limit: int = 0
     checksum_algorithm: str = "CRC32"
-    max_attempts: int = 6
+    max_attempts: int = 10
+    retry_window: float = 600.0
     auto_resume: bool = False
 
     def clamped(self) -> "TransferConfig":
@@ -51,6 +54,7 @@ class TransferConfig:
             parts_total=_clamp(self.parts_total, 1, MAX_PARTS_IN_FLIGHT),
             bandwidth_limit=max(self.bandwidth_limit, 0),
             max_attempts=max(self.max_attempts, 1),
+            retry_window=max(self.retry_window, 0.0),
         )
 
     @property

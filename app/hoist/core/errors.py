@@ -89,8 +89,7 @@ def classify(exc: BaseException, *, operation: str, bucket: str, key: str | None
                            f"The TLS certificate of {endpoint_label(endpoint_url)} could not be "
                            "verified: check the endpoint URL, or install its CA certificate "
                            "(AWS_CA_BUNDLE) or turn off TLS verification for this endpoint.")
-        return S3Error(ErrorKind.RETRYABLE, "SSLError",
-                       f"The secure connection to {endpoint_label(endpoint_url)} was interrupted")
+        return _interrupted("SSLError", endpoint_url)
     if isinstance(exc, ProxyConnectionError):
         return S3Error(ErrorKind.NETWORK, "ProxyConnectionError",
                        "Cannot reach the HTTP proxy: check the network connection and the "
@@ -101,8 +100,7 @@ def classify(exc: BaseException, *, operation: str, bucket: str, key: str | None
                        "connection and the endpoint URL.")
     if isinstance(exc, (ReadTimeoutError, ConnectionClosedError, ResponseStreamingError,
                         ProtocolError)):
-        return S3Error(ErrorKind.RETRYABLE, type(exc).__name__,
-                       f"The connection to {endpoint_label(endpoint_url)} was interrupted")
+        return _interrupted(type(exc).__name__, endpoint_url)
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return S3Error(ErrorKind.FATAL, "NoCredentials",
                        "No AWS credentials were found: choose a profile, set AWS_ACCESS_KEY_ID "
@@ -131,13 +129,42 @@ def classify(exc: BaseException, *, operation: str, bucket: str, key: str | None
                        f"Cannot reach {endpoint_label(endpoint_url)}: "
                        "check the network connection.")
     if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError)):
-        return S3Error(ErrorKind.RETRYABLE, type(exc).__name__,
-                       f"The connection to {endpoint_label(endpoint_url)} was interrupted")
+        return _interrupted(type(exc).__name__, endpoint_url)
     if isinstance(exc, OSError):
         return S3Error(ErrorKind.NETWORK, type(exc).__name__,
                        f"Cannot reach {endpoint_label(endpoint_url)}: "
                        "check the network connection.")
     return S3Error(ErrorKind.FATAL, type(exc).__name__, f"{operation} on {target} failed: {exc}")
+
+
+def _interrupted(code: str, endpoint_url: str | None) -> S3Error:
+    """A connection that was reset, closed mid-answer or went silent: no HTTP answer came.
+
+    That is the network's doing until shown otherwise (a VPN reconnecting, a captive
+    portal, a dying Wi-Fi link accept connections and then reset them), so it is
+    NETWORK: the engine waits for the endpoint instead of spending retries. The
+    engine counts it against one request only when other requests to the same
+    endpoint were answered meanwhile (see hoist.core.network).
+    """
+    return S3Error(ErrorKind.NETWORK, code,
+                   f"The connection to {endpoint_label(endpoint_url)} was interrupted")
+
+
+def cause_of(error: S3Error) -> str:
+    """The cause a retry is counted under: reset, timeout, unreachable, throttled,
+    server_error or other (for logs and the run summary)."""
+    code = error.code
+    if code in ("ReadTimeoutError", "ConnectTimeoutError", "timeout", "TimeoutError",
+                "RequestTimeout"):
+        return "timeout"
+    if error.kind is ErrorKind.NETWORK:
+        return "unreachable" if code in ("EndpointConnectionError", "ConnectionRefusedError",
+                                         "gaierror", "ProxyConnectionError") else "reset"
+    if code in ("SlowDown", "Throttling", "ThrottlingException", "429"):
+        return "throttled"
+    if code in RETRYABLE_CODES or code.isdigit():
+        return "server_error"
+    return "other"
 
 
 def _classify_client_error(exc, operation, bucket, target, profile, endpoint_url, account):

@@ -70,10 +70,10 @@ class Preferences:
         base = TransferConfig()
         total = None if self.parts_per_file is None else max(FIXED_PARTS_TOTAL, self.parts_per_file)
         preset = self.chosen_preset()
-        attempts = base.max_attempts
+        attempts, window = base.max_attempts, base.retry_window
         if preset is not None:          # parts in total and retries are not boxes: the preset's
-            total, attempts = preset.parts_total, preset.max_attempts
+            total, attempts, window = preset.parts_total, preset.max_attempts, preset.retry_window
         return replace(base, files_at_once=self.files_at_once, parts_per_file=self.parts_per_file,
-                       parts_total=total, max_attempts=attempts,
+                       parts_total=total, max_attempts=attempts, retry_window=window,
                        part_size=self.part_size, bandwidth_limit=self.bandwidth_limit,
                        auto_resume=self.auto_resume).clamped()

@@ -39,6 +39,9 @@ class RetryPolicy:
     base          -- seconds; the first retry waits up to ``base``, doubling after
     cap           -- seconds; no backoff is longer
     max_attempts  -- tries of one request, the first included (6 = 1 try + 5 retries)
+    min_window    -- seconds; and a request is not given up before this long has passed
+                     since its first failure (the budget is time-based as well: 10 tries
+                     in two minutes of a store's trouble must not fail a day-long upload)
     network_cap   -- seconds; the longest gap between probes while the network is down
     network_base  -- seconds; the first probe's wait, doubling up to ``network_cap``
     rng           -- a :class:`random.Random`; inject a seeded one for repeatable tests
@@ -47,6 +50,7 @@ class RetryPolicy:
     base: float = 0.5
     cap: float = 20.0
     max_attempts: int = 6
+    min_window: float = 0.0
     network_cap: float = 60.0
     network_base: float = 1.0
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
@@ -56,6 +60,8 @@ class RetryPolicy:
             raise ValueError("retry delays must be positive")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if self.min_window < 0:
+            raise ValueError("min_window must not be negative")
 
     def backoff_ceiling(self, attempt: int) -> float:
         """The longest :meth:`delay` can be for ``attempt``: ``min(cap, base * 2**(attempt-1))``."""
@@ -86,16 +92,18 @@ class RetryPolicy:
         ceiling = min(self.network_cap, self.network_base * 2.0 ** min(probe - 1, _MAX_DOUBLINGS))
         return ceiling * self.rng.uniform(0.8, 1.0)
 
-    def should_retry(self, kind, attempt: int) -> bool:
-        """Whether to try again after ``attempt`` tries (1 = the first) failed with ``kind``.
+    def should_retry(self, kind, attempt: int, elapsed: float = 0.0) -> bool:
+        """Whether to try again after ``attempt`` tries (1 = the first) failed with ``kind``,
+        ``elapsed`` seconds after the first of those failures.
 
         ``kind`` is an ``hoist.core.errors.ErrorKind`` (or its name). RETRYABLE
-        errors retry until ``max_attempts`` tries were made; NETWORK errors are
-        always waited out and do not count; anything else is final.
+        errors retry until ``max_attempts`` tries were made *and* ``min_window``
+        seconds have passed; NETWORK errors are always waited out and do not
+        count; anything else is final.
         """
         name = _kind_name(kind)
         if name == "NETWORK":
             return True
         if name == "RETRYABLE":
-            return attempt < self.max_attempts
+            return attempt < self.max_attempts or elapsed < self.min_window
         return False

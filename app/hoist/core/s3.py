@@ -7,6 +7,7 @@ sent explicitly; a store that rejects flexible checksums is remembered and
 gets Content-MD5 instead.
 """
 
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +59,15 @@ class RemoteUpload:
     initiated: datetime
 
 
+def read_timeout() -> float:
+    """Seconds an answer may stay silent before the connection counts as lost: 60, or
+    $HOIST_READ_TIMEOUT (a link whose stalls should be noticed sooner; tests)."""
+    try:
+        return max(1.0, float(os.environ.get("HOIST_READ_TIMEOUT", "60")))
+    except ValueError:
+        return 60.0
+
+
 class S3Clients:
     """Hands out one shared boto3 client per distinct destination (boto3 clients are thread-safe)."""
 
@@ -99,7 +109,7 @@ class S3Clients:
         config = Config(
             max_pool_connections=self.max_pool_connections,
             retries={"total_max_attempts": 1, "mode": "standard"},
-            connect_timeout=10, read_timeout=60,
+            connect_timeout=10, read_timeout=read_timeout(),
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             # Each part carries a signed CRC32 or MD5 header that the server checks, so the

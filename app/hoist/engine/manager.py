@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from hoist.core.clock import SystemClock
 from hoist.core.config import TransferConfig
 from hoist.core.errors import ErrorKind, S3Error
+from hoist.core.network import EndpointHealth
 from hoist.core.planner import PlanError
 from hoist.core.ratelimit import TokenBucket
 from hoist.core.retry import RetryPolicy
@@ -52,7 +53,8 @@ class UploadManager(QObject):
         self.clients = clients
         self.config = config.clamped()
         self.clock = clock or SystemClock()
-        self.policy = policy or RetryPolicy(max_attempts=self.config.max_attempts)
+        self.policy = policy or RetryPolicy(max_attempts=self.config.max_attempts,
+                                            min_window=self.config.retry_window)
         self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
         self.pacer = PartPacer(self.clock)     # part size and parts in flight where automatic
         self._tasks: dict[int, UploadTask] = {}
@@ -63,6 +65,7 @@ class UploadManager(QObject):
         self._jobs: set[TaskJob] = set()
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
+        self._health: dict[str | None, EndpointHealth] = {}   # one network state per endpoint
         self._was_idle = True
         self._shut_down = False
         self.full: StoreFull | None = None   # the store's disk filled up; cleared by Resume
@@ -572,8 +575,11 @@ class UploadManager(QObject):
         destination = (replace(template, bucket=record.bucket) if template else Destination(
             bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
             profile=record.profile, account=record.account))
+        health = self._health.get(destination.endpoint_url)
+        if health is None:
+            health = self._health[destination.endpoint_url] = EndpointHealth(self.policy, self.clock)
         task = UploadTask(record, self.clients.bucket(destination), self.store, self.config,
-                          self.policy, self.limiter, self.clock)
+                          self.policy, self.limiter, self.clock, health)
         self._tasks[record.id] = task
         self._reindex(task)
         return task

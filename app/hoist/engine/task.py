@@ -20,13 +20,16 @@ from hoist.core.checksums import file_range_checksums
 from hoist.core.config import TransferConfig
 from hoist.core.errors import ErrorKind, S3Error, endpoint_label
 from hoist.core.fingerprint import Fingerprint, fingerprint
+from hoist.core.network import EndpointHealth
 from hoist.core.planner import PartPlan, PlanError, choose_part_size, plan_parts
 from hoist.core.retry import RetryPolicy
 from hoist.core.sources import InputError
+from hoist.core.stats import TransferStats
 from hoist.core.states import PartState, TaskState
 from hoist.core.verify import SIZE_ONLY, Verdict, file_md5_hex, label, verify_object
 from hoist.core.units import format_duration
 from hoist.engine.progress import Interrupted, ProgressBody, SourceShrank, SpeedMeter
+from hoist.engine.requests import run_request
 
 log = logging.getLogger("hoist.task")
 
@@ -62,7 +65,7 @@ class UploadTask:
     """A file's transfer: the parts still to send, those in flight, and how far it got."""
 
     def __init__(self, record, bucket, store, config: TransferConfig, policy: RetryPolicy,
-                 limiter, clock):
+                 limiter, clock, health: EndpointHealth | None = None):
         self.id = record.id
         self.record = record
         self.bucket = bucket
@@ -71,6 +74,8 @@ class UploadTask:
         self.policy = policy
         self.limiter = limiter
         self.clock = clock
+        self.health = health or EndpointHealth(policy, clock)   # shared by its endpoint's tasks
+        self.stats = TransferStats()
         self.state: TaskState = record.state
         self.message = ""             # transient status, e.g. "Waiting for network…"
         self.notice = record.message  # lasting remark, e.g. why the upload restarted
@@ -150,38 +155,10 @@ class UploadTask:
         raise Interrupted()
 
     def _call(self, fn, report: Report, what: str):
-        """Run one S3 request under the retry policy; network outages are waited out."""
-        attempt = probe = 0
-        while True:
-            if self._stop.is_set():
-                raise Interrupted()
-            try:
-                result = fn()
-            except S3Error as error:
-                if self._stop.is_set():
-                    raise Interrupted() from None
-                if error.kind is ErrorKind.NETWORK:
-                    probe += 1
-                    delay = self.policy.network_delay(probe)
-                    report(f"Waiting for network — retrying in {delay:.0f} s")
-                    log.warning("task %s: %s: network unreachable (%s); probe %d in %.1f s",
-                                self.id, what, error.code, probe, delay)
-                elif error.kind is ErrorKind.RETRYABLE and self.policy.should_retry(error.kind, attempt + 1):
-                    attempt += 1
-                    delay = self.policy.delay(attempt, getattr(error, "retry_after", None))
-                    report(f"{error.message} — retry {attempt} of {self.policy.max_attempts - 1} "
-                           f"in {delay:.0f} s")
-                    log.warning("task %s: %s failed (%s); retry %d in %.1f s",
-                                self.id, what, error.code, attempt, delay)
-                else:
-                    raise
-                self._sleep(delay)
-                continue
-            if attempt or probe:
-                report("")
-                log.info("task %s: %s succeeded after %d retries, %d network probes",
-                         self.id, what, attempt, probe)
-            return result
+        """Run one S3 request under the retry policy and the endpoint's network state
+        (engine/requests.py): outages are waited out, server trouble is retried."""
+        return run_request(self, fn, report, what,
+                           part=what.startswith("part ") or what == "PutObject")
 
     # -- blocking steps (pool threads) -----------------------------------------------
     def prepare(self, report: Report) -> list[PartPlan] | None:
@@ -517,8 +494,8 @@ class UploadTask:
             self._inflight_bytes.clear()
             self._parts_done = self._parts_total
         self.dirty = True
-        log.info("task %s: completed s3://%s/%s (%d bytes, %s)",
-                 self.id, record.bucket, record.key, record.size, how)
+        log.info("task %s: completed s3://%s/%s (%d bytes, %s; %s)", self.id, record.bucket,
+                 record.key, record.size, how, self.stats.describe())
 
     def abort(self) -> None:
         """Cancel: abort the multipart upload on the server so it stops costing storage.

@@ -1,0 +1,92 @@
+"""One S3 request of a task under the retry policy and its endpoint's network state.
+
+The rules (issue #9): a connection fault with no HTTP answer, while nothing else
+to the endpoint is answered, marks the endpoint down, and the request waits
+with every other request to it until one probe gets an answer; that spends no
+budget. The budget (``RetryPolicy``: tries *and* a minimum time) is spent only
+by answers from the server (5xx, throttling, retryable 4xx), or by a connection
+fault while other requests to the same endpoint are answered, which makes the
+fault this request's own. Every retry is logged with its cause.
+"""
+
+import logging
+
+from hoist.core.errors import ErrorKind, S3Error, cause_of
+from hoist.core.network import Stopped
+from hoist.engine.progress import Interrupted
+
+log = logging.getLogger("hoist.task")
+
+
+def probe_for(bucket):
+    """A cheap request to the bucket; True on any HTTP answer (even an error)."""
+    def probe() -> bool:
+        try:
+            bucket.check_access()
+        except S3Error as error:
+            return error.kind is not ErrorKind.NETWORK
+        return True
+    return probe
+
+
+def run_request(task, fn, report, what: str, part: bool = False):
+    """Run ``fn()`` (one S3 request) for ``task`` until it succeeds, the budget is spent,
+    or the task is asked to stop (:class:`Interrupted`)."""
+    health, policy, clock, stats = task.health, task.policy, task.clock, task.stats
+    attempt, first_failure, waited = 0, None, False
+    while True:
+        if task.stopping():
+            raise Interrupted()
+        if health.is_down:
+            _wait(task, report)
+            waited = True
+        started = clock.monotonic()
+        try:
+            result = fn()
+        except S3Error as error:
+            if task.stopping():
+                raise Interrupted() from None
+            cause = cause_of(error)
+            if error.kind is ErrorKind.NETWORK and not health.answered_since(started):
+                health.went_down()
+                log.warning("task %s: %s: no answer from the endpoint (%s, %s): waiting for "
+                            "the network", task.id, what, error.code, cause)
+                if part:
+                    stats.resent()
+                continue                     # the loop waits for the endpoint first
+            if error.kind is not ErrorKind.NETWORK:
+                health.answered()            # an error answer still proves the link works
+            retryable = error.kind in (ErrorKind.RETRYABLE, ErrorKind.NETWORK)
+            now = clock.monotonic()
+            first_failure = now if first_failure is None else first_failure
+            if not (retryable and policy.should_retry(ErrorKind.RETRYABLE, attempt + 1,
+                                                       now - first_failure)):
+                if retryable:
+                    log.error("task %s: %s gave up after %d tries over %.0f s (%s, %s)",
+                              task.id, what, attempt + 1, now - first_failure, error.code, cause)
+                raise
+            attempt += 1
+            stats.retried(cause)
+            if part:
+                stats.resent()
+            delay = policy.delay(attempt, getattr(error, "retry_after", None))
+            report(f"{error.message} — retry {attempt} in {delay:.0f} s")
+            log.warning("task %s: %s failed (%s, %s); retry %d in %.1f s",
+                        task.id, what, error.code, cause, attempt, delay)
+            task._sleep(delay)
+            continue
+        health.answered()
+        if attempt or waited:
+            report("")
+            log.info("task %s: %s succeeded after %d retries%s", task.id, what, attempt,
+                     " and a wait for the network" if waited else "")
+        return result
+
+
+def _wait(task, report) -> None:
+    try:
+        seconds = task.health.wait_until_up(probe_for(task.bucket), task.stopping, report)
+    except Stopped:
+        raise Interrupted() from None
+    task.stats.waited(seconds)
+    report("")
