@@ -67,6 +67,9 @@ EXAMPLES = {
     "list": """examples:
   hoist list
   hoist list --json | jq '.[] | select(.state == "failed")'""",
+    "stats": """examples:
+  hoist stats
+  hoist stats --json | jq .retries""",
     "cancel": """examples:
   hoist cancel 12         abort upload 12 on the server and forget it""",
     "cleanup": """examples:
@@ -161,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", epilog=EXAMPLES["list"],
                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="show the uploads in the checkpoint store")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
+
+    st = sub.add_parser("stats", epilog=EXAMPLES["stats"],
+                        formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
+                        help="what the uploads in the store cost: bytes, speed, retries by cause")
+    st.add_argument("--json", action="store_true", help="machine-readable output")
 
     can = sub.add_parser("cancel", epilog=EXAMPLES["cancel"],
                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="abort uploads on the server and forget them")
@@ -350,6 +358,57 @@ def cmd_list(args, directory) -> int:
     return EXIT_OK
 
 
+def stats_summary(records, stats_json: dict) -> dict:
+    """Totals over the store: uploads by state, bytes sent, speed, retries by cause, parts
+    re-sent, time waiting for the network, failures by cause."""
+    from collections import Counter
+    from hoist.core.stats import TransferStats
+    total = TransferStats()
+    for text in stats_json.values():
+        total.merge(TransferStats.from_json(text))
+    failed = Counter(r.error_code or "unknown" for r in records if r.state is TaskState.FAILED)
+    return {"uploads": dict(Counter(r.state.value for r in records)),
+            "bytes_sent": total.bytes_sent, "seconds_uploading": round(total.seconds, 1),
+            "throughput": round(total.throughput()), "retries": dict(total.retries),
+            "parts_resent": total.parts_resent, "network_wait": round(total.network_wait, 1),
+            "outages": total.outages, "failures": dict(failed)}
+
+
+def cmd_stats(args, directory) -> int:
+    records, stats_json = [], {}
+    if (directory / STORE_NAME).exists():
+        store = open_store(directory, readonly=True)
+        records, stats_json = store.tasks(), store.stats()
+        store.close()
+    summary = stats_summary(records, stats_json)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
+    if not records:
+        print("No uploads in the checkpoint store.")
+        return EXIT_OK
+    from hoist.core.units import format_duration, format_rate
+    states = ", ".join(f"{n} {state}" for state, n in sorted(summary["uploads"].items()))
+    retries = summary["retries"]
+    lines = [
+        ("Uploads", f"{len(records)} ({states})"),
+        ("Bytes sent", format_size(summary["bytes_sent"])),
+        ("Time uploading", format_duration(summary["seconds_uploading"])),
+        ("Effective speed", format_rate(summary["throughput"]) if summary["throughput"] else "—"),
+        ("Retries", (f"{sum(retries.values())} (" + ", ".join(
+            f"{c.replace('_', ' ')} {n}" for c, n in sorted(retries.items())) + ")")
+         if retries else "none"),
+        ("Parts re-sent", str(summary["parts_resent"])),
+        ("Waiting for network", f"{format_duration(summary['network_wait'])} in "
+                                f"{summary['outages']} outage(s)" if summary["outages"] else "none"),
+        ("Failures", ", ".join(f"{c} {n}" for c, n in sorted(summary["failures"].items()))
+         or "none"),
+    ]
+    for label, value in lines:
+        print(f"{label + ':':<21}{value}")
+    return EXIT_OK
+
+
 def cmd_cancel(args, directory) -> int:
     from hoist.core.s3 import Destination, S3Clients
     store = open_store(directory)
@@ -426,5 +485,5 @@ def format_age(seconds: float) -> str:
     return format_duration(seconds)
 
 
-COMMANDS = {"upload": cmd_upload, "resume": cmd_resume, "list": cmd_list,
+COMMANDS = {"upload": cmd_upload, "resume": cmd_resume, "list": cmd_list, "stats": cmd_stats,
             "cancel": cmd_cancel, "cleanup": cmd_cleanup}

@@ -9,6 +9,7 @@ one line says to free space and run `hoist resume`.
 
 import signal
 import socket
+from collections import Counter
 import sys
 import time
 
@@ -134,6 +135,19 @@ class HeadlessRun(QObject):
             self.out.flush()
         self._drawn_lines = 0
 
+    def _cost(self, failed) -> str:
+        """What the run cost beyond its bytes, when it cost anything: retries by cause,
+        parts re-sent, time waiting for the network, failures by cause."""
+        stats = (self.manager.run_stats(self.task_ids) if hasattr(self.manager, "run_stats")
+                 else None)
+        bits = []
+        if stats is not None and stats.describe() != "no retries":
+            bits.append(stats.describe())
+        causes = Counter(i.error_code or "unknown" for i in failed)
+        if causes:
+            bits.append("failures: " + ", ".join(f"{c} {n}" for c, n in sorted(causes.items())))
+        return ("Cost: " + "; ".join(bits) + ".") if bits else ""
+
     def _summary(self) -> None:
         infos = [i for i in (self.manager.task(t) for t in self.task_ids) if i]
         done = [i for i in infos if i.state is TaskState.COMPLETED]
@@ -150,6 +164,9 @@ class HeadlessRun(QObject):
         if cancelled:
             parts.append(f"{len(cancelled)} cancelled")
         print(", ".join(parts) + ".", file=self.out, flush=True)
+        cost = self._cost(failed)
+        if cost:
+            print(cost, file=self.out, flush=True)
         if self.quiet:
             for info in failed:
                 print(f"✗ {info.name} → {info.s3_uri}: {info.message}", file=self.err)

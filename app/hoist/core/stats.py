@@ -1,9 +1,11 @@
-"""What one upload cost beyond its bytes: retries by cause, parts re-sent, time offline.
+"""What uploads cost beyond their bytes: retries by cause, parts re-sent, time offline.
 
-The engine keeps one :class:`TransferStats` per task; the CLI prints them in its
-run summary and the log's completion line carries them.
+The engine keeps one :class:`TransferStats` per task for the current run and adds
+it to what the checkpoint store holds from earlier runs; the CLI prints them in
+its run summary and in `hoist stats`, and the window's Details pane shows them.
 """
 
+import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ class TransferStats:
     parts_resent: int = 0          # part requests sent again after a failed attempt
     network_wait: float = 0.0      # seconds spent waiting for the endpoint to come back
     outages: int = 0               # times this task found its endpoint down
+    bytes_sent: int = 0            # bytes of requests the server accepted
+    seconds: float = 0.0           # time spent preparing, uploading and completing
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def retried(self, cause: str) -> None:
@@ -32,12 +36,42 @@ class TransferStats:
             self.network_wait += seconds
             self.outages += 1
 
-    def merge(self, other: "TransferStats") -> None:
+    def sent(self, nbytes: int) -> None:
+        with self._lock:
+            self.bytes_sent += nbytes
+
+    def merge(self, other: "TransferStats") -> "TransferStats":
         with self._lock:
             self.retries.update(other.retries)
             self.parts_resent += other.parts_resent
             self.network_wait += other.network_wait
             self.outages += other.outages
+            self.bytes_sent += other.bytes_sent
+            self.seconds += other.seconds
+        return self
+
+    def throughput(self) -> float:
+        """Bytes a second over the time spent uploading (0 when nothing was timed)."""
+        return self.bytes_sent / self.seconds if self.seconds > 0 else 0.0
+
+    def to_json(self) -> str:
+        return json.dumps({"retries": dict(self.retries), "parts_resent": self.parts_resent,
+                           "network_wait": round(self.network_wait, 3), "outages": self.outages,
+                           "bytes_sent": self.bytes_sent, "seconds": round(self.seconds, 3)})
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "TransferStats":
+        """Statistics from the store; anything unreadable counts as none."""
+        try:
+            data = json.loads(text or "{}")
+            return cls(retries=Counter({str(k): int(v) for k, v in data.get("retries", {}).items()}),
+                       parts_resent=int(data.get("parts_resent", 0)),
+                       network_wait=float(data.get("network_wait", 0.0)),
+                       outages=int(data.get("outages", 0)),
+                       bytes_sent=int(data.get("bytes_sent", 0)),
+                       seconds=float(data.get("seconds", 0.0)))
+        except (ValueError, TypeError, AttributeError):
+            return cls()
 
     def describe(self) -> str:
         """"2 retries (reset 1, throttled 1), 1 part re-sent, 31 s waiting for the network"."""
@@ -48,6 +82,6 @@ class TransferStats:
             bits.append(f"{total} retr{'y' if total == 1 else 'ies'} ({causes})")
         if self.parts_resent:
             bits.append(f"{self.parts_resent} part{'' if self.parts_resent == 1 else 's'} re-sent")
-        if self.network_wait:
+        if self.network_wait >= 0.5:
             bits.append(f"{self.network_wait:.0f} s waiting for the network")
         return ", ".join(bits) or "no retries"

@@ -260,6 +260,22 @@ class CheckpointStore:
                        (TaskState.COMPLETED.value, message, now, now, verified, task_id))
             db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
 
+    def save_stats(self, task_id, stats_json: str) -> None:
+        """Replace a task's accumulated transfer statistics (a JSON object, core/stats)."""
+        self._write("INSERT OR REPLACE INTO task_stats (task_id, stats) VALUES (?, ?)",
+                    (task_id, stats_json))
+
+    def stats(self, task_id=None) -> dict[int, str]:
+        """Task id → its statistics' JSON, for one task or all; {} on a store before schema 4."""
+        sql, params = "SELECT task_id, stats FROM task_stats", ()
+        if task_id is not None:
+            sql, params = sql + " WHERE task_id = ?", (task_id,)
+        with self._lock:
+            try:
+                return dict(self._tuples(sql, params).fetchall())
+            except sqlite3.OperationalError:        # read-only open of an older schema
+                return {}
+
     def delete_task(self, task_id) -> None:
         self._write("DELETE FROM tasks WHERE id = ?", (task_id,))     # parts cascade
 

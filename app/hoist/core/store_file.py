@@ -62,6 +62,12 @@ MIGRATIONS: list[tuple[str, ...]] = [
     (   # 3: how a completed upload was verified ("CRC32", "MD5", "size"; '' before this)
         "ALTER TABLE tasks ADD COLUMN verified TEXT NOT NULL DEFAULT ''",
     ),
+    (   # 4: what each upload cost: retries by cause, parts re-sent, time offline (core/stats)
+        """CREATE TABLE task_stats (
+            task_id INTEGER PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+            stats TEXT NOT NULL
+        )""",
+    ),
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.

@@ -22,6 +22,7 @@ class TaskInfo:
     speed: float        # bytes per second, smoothed over a few seconds
     eta: float | None   # seconds left at the current speed
     error_code: str = ""
+    stats: str = ""     # what this run cost: "2 retries (reset 2), 1 part re-sent, …"
 
     @property
     def fraction(self) -> float:

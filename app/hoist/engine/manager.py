@@ -23,6 +23,7 @@ from hoist.core.ratelimit import TokenBucket
 from hoist.core.retry import RetryPolicy
 from hoist.core.s3 import Destination
 from hoist.core.states import TaskState
+from hoist.core.stats import TransferStats
 from hoist.core.store import DISK_FULL, StoreFull
 from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.jobs import FAILED, OK, TaskJob
@@ -516,8 +517,13 @@ class UploadManager(QObject):
     # -- state and progress -----------------------------------------------------------
     def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
                    error_code: str | None = None, persist: bool = True) -> None:
+        was_active = task.state in ACTIVE
         task.state = state
         self._reindex(task)
+        if state in ACTIVE and not was_active:
+            task.active_since = self.clock.monotonic()
+        elif was_active and state not in ACTIVE:
+            self._count_time(task, persist and state is not TaskState.CANCELLED)
         task.message = ""          # a transient status belongs to the state it was said in
         if message is not None:
             task.notice = message
@@ -530,6 +536,26 @@ class UploadManager(QObject):
         self.task_state_changed.emit(task.id, state.value)
         if state in (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED):
             self.task_finished.emit(task.id, state.value)
+
+    def _count_time(self, task: UploadTask, save: bool) -> None:
+        """Add the time it was active to the task's statistics, and keep them in the store."""
+        if task.active_since is not None:
+            task.stats.seconds += self.clock.monotonic() - task.active_since
+            task.active_since = None
+        if not save:
+            return
+        if task.stats_base is None:       # earlier runs', read once, when the task first settles
+            task.stats_base = TransferStats.from_json(self.store.stats(task.id).get(task.id))
+        total = TransferStats().merge(task.stats_base).merge(task.stats)
+        self._write(self.store.save_stats, task.id, total.to_json())
+
+    def run_stats(self, task_ids) -> TransferStats:
+        """This run's statistics of the given tasks, added up."""
+        total = TransferStats()
+        for task in (self._tasks.get(i) for i in task_ids):
+            if task is not None:
+                total.merge(task.stats)
+        return total
 
     def _touch(self, task: UploadTask) -> None:
         task.dirty = True
@@ -560,6 +586,7 @@ class UploadManager(QObject):
             account=record.account, bucket=record.bucket, key=record.key, size=size,
             bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
             state=task.state, speed=speed, eta=eta, error_code=task.error_code,
+            stats=task.stats.describe(),
             message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
                                 len(task.in_flight)))
 

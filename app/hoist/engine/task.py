@@ -75,7 +75,9 @@ class UploadTask:
         self.limiter = limiter
         self.clock = clock
         self.health = health or EndpointHealth(policy, clock)   # shared by its endpoint's tasks
-        self.stats = TransferStats()
+        self.stats = TransferStats()  # this run's; the store holds earlier runs' (stats_base)
+        self.stats_base: TransferStats | None = None
+        self.active_since: float | None = None
         self.state: TaskState = record.state
         self.message = ""             # transient status, e.g. "Waiting for network…"
         self.notice = record.message  # lasting remark, e.g. why the upload restarted
@@ -411,6 +413,7 @@ class UploadTask:
         etag, server_checksum = self._call(self._send(part.number, part.offset, part.size,
                                                       request), report, f"part {part.number}")
         checksum = server_checksum or sent["checksum"]
+        self.stats.sent(part.size)
         try:
             self.store.part_done(self.id, part.number, etag, checksum)
         except BaseException:       # e.g. a full disk: not checkpointed, so it counts as unsent
@@ -457,6 +460,7 @@ class UploadTask:
                                           sums["md5"], algorithm=record.checksum_algorithm or "CRC32")
 
         self._call(self._send(0, 0, record.size, request), report, "PutObject")
+        self.stats.sent(record.size)
         with self._lock:
             self._inflight_bytes.clear()
             self._done_bytes = record.size

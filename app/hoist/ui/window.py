@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileD
                                QVBoxLayout, QWidget)
 
 from hoist.ui.actions import PAUSABLE, QueueActions
+from hoist.ui.details import DetailsPane
 from hoist.ui.delegate import ElideDelegate, ProgressDelegate
 from hoist.ui.empty_state import EmptyState
 from hoist.ui.icons import icon
@@ -126,6 +127,15 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.speed_graph)
         self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         self.speed_dock = dock
+        self.details = DetailsPane(self.view, self.model, self)
+        details = QDockWidget("Details", self, objectName="detailsDock")
+        details.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable)
+        details.setWidget(self.details)
+        self.addDockWidget(Qt.BottomDockWidgetArea, details)
+        self.tabifyDockWidget(dock, details)        # one tab each under the queue
+        dock.raise_()
+        self.details_dock = details
+        self.view.doubleClicked.connect(lambda _index: (details.show(), details.raise_()))
         self.speed_action = dock.toggleViewAction()
         self.speed_action.setText("Speed graph")
         self.speed_action.setShortcut(QKeySequence("Ctrl+G"))
