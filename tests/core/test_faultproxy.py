@@ -2,6 +2,8 @@
 
 import http.client
 import random
+import socket
+import threading
 import time
 
 import boto3
@@ -11,6 +13,7 @@ from botocore.exceptions import (ClientError, ConnectionError as BotoConnectionE
                                  EndpointConnectionError, HTTPClientError, IncompleteReadError,
                                  ReadTimeoutError, ResponseStreamingError)
 
+from hoist.core.clock import FakeClock
 from support.faultproxy import FaultProxy
 
 MiB = 1024 * 1024
@@ -41,6 +44,53 @@ def wait_until(condition, timeout: float = 10.0) -> bool:
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.01)
     return condition()
+
+
+def raw_head_bucket(sock: socket.socket, bucket: str) -> None:
+    """One HEAD request on a raw connection (moto checks no signature)."""
+    sock.sendall(f"HEAD /{bucket} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+
+
+def accepted_then_reset(port: int) -> bool:
+    """Connecting is not refused, and the connection is reset (RST, not FIN) before a word.
+
+    The RST may already be there when connect() returns; then connect() reports it."""
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    except ConnectionResetError:
+        return True
+    with sock:
+        try:
+            sock.recv(1)                # b"" would be a FIN: closed, not reset
+        except ConnectionResetError:
+            return True
+    return False
+
+
+def read_answer_head(sock: socket.socket) -> bytes:
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        assert chunk, "the proxy closed the connection"
+        head += chunk
+    return head
+
+
+def in_thread(call) -> tuple[threading.Thread, dict]:
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except Exception as exc:  # noqa: BLE001 -- handed to the test
+            outcome["error"] = exc
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def proxy_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("faultproxy")]
 
 
 def test_pass_through_round_trips_bytes(proxy, bucket, s3_server):
@@ -207,3 +257,140 @@ def test_truncated_put_answer_did_the_work_but_the_client_never_heard(proxy, buc
 def test_only_loopback_upstreams():
     with pytest.raises(ValueError):
         FaultProxy("http://example.com:80")
+
+
+def test_down_with_reset_accepts_then_resets_and_resets_open_connections(proxy, bucket):
+    old = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+    raw_head_bucket(old, bucket)
+    assert read_answer_head(old).startswith(b"HTTP/1.1 200")
+    proxy.down(reset=True)
+    assert proxy.is_down
+    with pytest.raises(ConnectionResetError):                   # RST, not FIN (recv would be b"")
+        old.recv(1)
+    old.close()
+    assert accepted_then_reset(proxy.port)
+    assert wait_until(lambda: proxy.injected("reset_on_accept") >= 1)
+    assert proxy.stats.connections == 1                         # the reset one was never served
+    proxy.restore()
+    assert not proxy.is_down
+    client_for(proxy).head_bucket(Bucket=bucket)
+
+
+def test_down_with_reset_for_a_while_then_refused_then_back(proxy, bucket):
+    proxy.down(seconds=30, reset=True)
+    proxy.down()                                                # refused now; the timer is gone
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+    proxy.down(seconds=0.2, reset=True)                         # listening again, resetting
+    assert accepted_then_reset(proxy.port)
+    assert wait_until(lambda: not proxy.is_down)
+    client_for(proxy).head_bucket(Bucket=bucket)
+    assert proxy.injected("down") == 3
+
+
+def test_reset_every_counts_body_bytes_across_connections(proxy, bucket, s3):
+    first, second = client_for(proxy), client_for(proxy)        # two clients, two connections
+    fault = proxy.reset_every(1 * MiB, match="PutObject")
+    body = payload(700 * 1024, seed=6)
+    outcomes = []
+    for number, client in enumerate([first, second, first, second], 1):
+        try:
+            client.put_object(Bucket=bucket, Key=f"k{number}", Body=body)
+            outcomes.append("ok")
+        except NETWORK_ERRORS:
+            outcomes.append("reset")
+    # tally 700K, 1.4M (reset at 1M), 1.7M, 2.4M (reset at 2M)
+    assert outcomes == ["ok", "reset", "ok", "reset"]
+    assert fault.fired == 2 and proxy.injected("reset_every") == 2
+    assert fault.forwarded == 2 * MiB
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    assert keys == {"k1", "k3"}                                 # the cut bodies were not stored
+    assert s3.get_object(Bucket=bucket, Key="k3")["Body"].read() == body
+
+
+def test_reset_every_stops_after_times(proxy, bucket):
+    s3 = client_for(proxy)
+    proxy.reset_every(100 * 1024, match="PutObject", times=1)
+    with pytest.raises(NETWORK_ERRORS):
+        s3.put_object(Bucket=bucket, Key="a", Body=payload(300 * 1024))
+    s3.put_object(Bucket=bucket, Key="a", Body=payload(300 * 1024))
+    assert proxy.injected("reset_every") == 1
+
+
+def test_stall_answer_stays_silent_after_the_body_until_the_read_timeout(proxy, bucket, s3):
+    client = client_for(proxy, read_timeout=0.5)
+    fault = proxy.stall_answer(60, match="PutObject")
+    body = payload(2 * MiB, seed=8)
+    with pytest.raises(ReadTimeoutError):
+        client.put_object(Bucket=bucket, Key="silent", Body=body)
+    assert fault.fired == 1
+    # the whole body went through before the silence: the server stored it
+    assert s3.get_object(Bucket=bucket, Key="silent")["Body"].read() == body
+    # the client gave up and closed; the proxy lets that connection go without being told
+    assert wait_until(lambda: proxy.open_connections == 0)
+    client.head_bucket(Bucket=bucket)
+
+
+def test_drip_sends_bodies_a_little_at_a_time(proxy, bucket, s3):
+    body = payload(32 * 1024, seed=9)
+    client = client_for(proxy)
+    proxy.drip(16 * 1024, direction="up", match="PutObject")
+    before = proxy.stats.bytes_up
+    thread, outcome = in_thread(lambda: client.put_object(Bucket=bucket, Key="d", Body=body))
+    assert wait_until(lambda: proxy.stats.bytes_up - before >= 4096)
+    assert proxy.stats.bytes_up - before < len(body)            # only a part has gone so far
+    thread.join(30)
+    assert "error" not in outcome
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == body
+
+    proxy.drip(16 * 1024, direction="down", match="GetObject")
+    before = proxy.stats.bytes_down
+    thread, outcome = in_thread(lambda: client.get_object(Bucket=bucket, Key="d")["Body"].read())
+    assert wait_until(lambda: proxy.stats.bytes_down - before >= 4096)
+    assert proxy.stats.bytes_down - before < len(body)
+    thread.join(30)
+    assert outcome["value"] == body
+
+
+def test_drip_paces_at_the_rate_on_the_injected_clock(s3_server, bucket):
+    clock = FakeClock()
+    with FaultProxy(s3_server.endpoint_url, clock=clock) as proxy:
+        client = client_for(proxy)
+        body = payload(40 * 1024, seed=10)
+        proxy.drip(8 * 1024, match={"PutObject", "GetObject"}, times=2)
+        client.put_object(Bucket=bucket, Key="paced", Body=body)
+        assert clock.slept == pytest.approx(5, abs=0.01)        # 40 KiB at 8 KiB/s
+        assert client.get_object(Bucket=bucket, Key="paced")["Body"].read() == body
+        assert clock.slept == pytest.approx(10, abs=0.01)       # and as long to come back
+        assert max(clock.sleeps) <= 0.05                        # in small slices
+        assert proxy.injected("drip") == 2
+
+
+def test_half_open_silences_open_connections_while_new_ones_work(proxy, bucket, s3_server):
+    old = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+    raw_head_bucket(old, bucket)
+    assert read_answer_head(old).startswith(b"HTTP/1.1 200")
+    seen = s3_server.count("HeadBucket", bucket)
+    assert proxy.half_open() == 1
+    raw_head_bucket(old, bucket)                                # goes into the void
+    old.settimeout(0.5)
+    with pytest.raises(TimeoutError):                           # neither FIN (b"") nor RST
+        old.recv(1)
+    client_for(proxy).head_bucket(Bucket=bucket)                # a new connection is served
+    assert s3_server.count("HeadBucket", bucket) == seen + 1
+    old.close()
+
+
+def test_stop_leaves_no_thread_behind(s3_server, bucket):
+    proxy = FaultProxy(s3_server.endpoint_url)
+    client = client_for(proxy, read_timeout=30)
+    client.head_bucket(Bucket=bucket)
+    proxy.half_open()                                           # one silent connection
+    proxy.stall_answer(60, match="PutObject")
+    thread, _ = in_thread(lambda: client_for(proxy, read_timeout=30).put_object(
+        Bucket=bucket, Key="held", Body=b"held"))
+    assert wait_until(lambda: proxy.injected("stall_answer") == 1)
+    proxy.stop()
+    assert proxy_threads() == []
+    thread.join(10)
+    assert not thread.is_alive()
