@@ -229,9 +229,10 @@ def run(server, s3, env_for, workdir: Path, minutes: float, every: float, outage
              f"soak: start {show(first)}; middle {show(middle)}; end {show(last)}; "
              f"peak {show(peak)}; growth: {', '.join(growth) or 'none'}",
              f"soak: {'PASS' if ok else 'FAIL'}"]
+    gap = f"{every / 60:g} min" if every % 60 == 0 else f"{every:.0f} s"
     row = (f"| {minutes:g}-minute soak: one window fed {res['files']} files of 1-40 MiB, a reset "
-           f"every 9 MiB, a {outage:.0f} s outage every {every / 60:g} min "
+           f"every 9 MiB, a {outage:.0f} s outage every {gap} "
            f"(waited {res['waited']:.0f} s); RSS/fds/threads start {show(first)}, "
            f"end {show(last)}, peak {show(peak)} | {res['files']} | {res['verified']} | "
-           f"{res['verified']} | {res['resent_parts']} in all |")
+           f"{res['verified']} | {res['resent_parts']} in all; {res['failed']} failed |")
     return ok, lines, row
