@@ -27,6 +27,7 @@ from hoist.core.datadir import STORE_NAME
 
 MiB = 1024 * 1024
 SAMPLE_EVERY = 10.0
+DRAIN = 180.0               # seconds after the last file for the queue to empty
 PART = 5 * MiB
 THRESHOLD = 8 * MiB
 _PROBE = re.compile(r"^(\S+ \S+) .*network unreachable.*probe \d+ in ([\d.]+) s")
@@ -162,7 +163,7 @@ class Soak:
         resets = _arm_resets(self.proxy)
         try:
             end = began + minutes * 60
-            while time.monotonic() < end or (self.digests and time.monotonic() < end + 600
+            while time.monotonic() < end or (self.digests and time.monotonic() < end + DRAIN
                                               and len(self.failed) < len(self.digests)):
                 now = time.monotonic()
                 if window.poll() is not None:
