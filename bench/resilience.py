@@ -3,6 +3,11 @@
 
     .venv/bin/python bench/resilience.py            # about three minutes
     .venv/bin/python bench/resilience.py --runs 5 --outage 30
+    .venv/bin/python bench/resilience.py --chaos 50 --seed 1       # kill -9 at 50 random moments
+    .venv/bin/python bench/resilience.py --soak 30 --seed 1        # a 30-minute soak of one window
+
+--chaos and --soak run only themselves (see bench/chaos.py and bench/soak.py)
+and exit 1 if a check fails.
 
 Every run uploads a fresh file to moto's server on loopback through the same
 helpers the tests use, breaks something, lets `hoist resume` (or hoist
@@ -21,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "app"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "app"), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import boto3  # noqa: E402
 
@@ -125,14 +130,62 @@ def flaky(run):
         relay.stop()
 
 
+def env_for(endpoint):
+    def env(data: Path) -> dict:
+        return dict(os.environ, HOIST_DATA_DIR=str(data), AWS_ENDPOINT_URL=endpoint,
+                    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+                    AWS_DEFAULT_REGION="us-east-1")
+    return env
+
+
+def publish(lines: list[str], name: str) -> None:
+    text = "\n".join(lines)
+    print("\n" + text)
+    (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
+    (ROOT / "bench" / "results" / name).write_text(text + "\n")
+
+
+def stress(args, server, s3) -> int:
+    """--chaos and/or --soak: (exit status) with their rows in the results table."""
+    import chaos
+    import soak
+    header = ["| scenario | runs | completed | identical | re-sent parts |", "|---|---|---|---|---|"]
+    rows, passed = [], True
+    workdir = Path(tempfile.mkdtemp(prefix="hoist-stress-"))
+    if args.chaos:
+        ok, lines, row = chaos.run(server, s3, env_for(server.endpoint_url), workdir,
+                                   args.chaos, args.seed)
+        print("\n".join(lines), flush=True)
+        rows.append(row)
+        passed &= ok
+    if args.soak:
+        ok, lines, row = soak.run(server, s3, env_for(server.endpoint_url), workdir, args.soak,
+                                  args.outage_every, args.outage, args.seed)
+        print("\n".join(lines), flush=True)
+        rows.append(row)
+        passed &= ok
+    publish(header + rows, "stress.md")
+    return 0 if passed else 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--outage", type=float, default=30.0, help="seconds the network is down")
+    parser.add_argument("--chaos", type=int, metavar="N", help="kill -9 one upload at N random moments")
+    parser.add_argument("--soak", type=float, metavar="MINUTES", help="feed one window for MINUTES")
+    parser.add_argument("--outage-every", type=float, default=300.0,
+                        help="seconds between the soak's outages")
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     server = RecordingS3Server().start()
     s3 = boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1",
                       aws_access_key_id="bench", aws_secret_access_key="bench")
+    if args.chaos or args.soak:
+        try:
+            sys.exit(stress(args, server, s3))
+        finally:
+            server.stop()
     scenarios = [
         ("kill -9 before CreateMultipartUpload", kill_at("CreateMultipartUpload", False), args.runs),
         ("kill -9 after Create, before its id is recorded", kill_at("CreateMultipartUpload", True), args.runs),
@@ -162,10 +215,7 @@ def main() -> None:
             lines.append(line)
     finally:
         server.stop()
-    text = "\n".join(lines)
-    print("\n" + text)
-    (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
-    (ROOT / "bench" / "results" / "resilience.md").write_text(text + "\n")
+    publish(lines, "resilience.md")
 
 
 if __name__ == "__main__":
