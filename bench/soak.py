@@ -30,7 +30,7 @@ SAMPLE_EVERY = 10.0
 DRAIN = 180.0               # seconds after the last file for the queue to empty
 PART = 5 * MiB
 THRESHOLD = 8 * MiB
-_PROBE = re.compile(r"^(\S+ \S+) .*network unreachable.*probe \d+ in ([\d.]+) s")
+_BACK = re.compile(r"^(\S+ \S+) .*answers again after ([\d.]+) s without network")
 
 
 def sample(pid: int) -> dict:
@@ -50,13 +50,14 @@ def tasks(data: Path) -> dict:
 
 
 def waited_for_network(log: Path) -> float:
-    """Seconds some upload was waiting to probe the network: the union of the logged waits."""
+    """Seconds the endpoint was down, as the engine logged when it came back (the union of
+    the outages: several endpoints' waits at once count once)."""
     spans = []
     for name in sorted(log.parent.glob(log.name + "*")):
         for line in name.read_text(errors="replace").splitlines():
-            if m := _PROBE.match(line):
-                began = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
-                spans.append((began, began + float(m.group(2))))
+            if m := _BACK.match(line):
+                back = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+                spans.append((back - float(m.group(2)), back))
     total, end = 0.0, float("-inf")
     for a, b in sorted(spans):
         total += max(0.0, b - max(a, end))

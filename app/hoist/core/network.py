@@ -12,11 +12,13 @@ different: the link is up, so the fault is that request's own, and the caller
 counts it as a retry (:meth:`answered_since`). The clock is injected.
 """
 
+import logging
 import threading
 from typing import Callable
 
 from hoist.core.clock import Clock, SystemClock
 
+log = logging.getLogger("hoist.network")
 WAIT_SLICE = 0.1       # seconds: how often a waiter looks whether it should stop
 
 
@@ -58,6 +60,7 @@ class EndpointHealth:
                 self._down_since = self.clock.monotonic()
                 self._probes = 0
                 self.outages += 1
+                log.warning("no answer from the endpoint: waiting for the network")
 
     @property
     def is_down(self) -> bool:
@@ -65,6 +68,8 @@ class EndpointHealth:
             return self._down_since is not None
 
     def _back_up(self) -> None:
+        log.info("the endpoint answers again after %.1f s without network",
+                 self.clock.monotonic() - self._down_since)
         self._down_since = None
         self._probes = 0
         self.next_probe_at = None
