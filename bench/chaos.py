@@ -28,7 +28,7 @@ MiB = 1024 * 1024
 SIZE = 70 * MiB                 # 14 parts of 5 MiB
 PART = 5 * MiB
 CONCURRENCY = 3
-IN_FLIGHT = max(CONCURRENCY, TransferConfig().parts_per_file)   # upload's, or resume's default
+IN_FLIGHT = max(CONCURRENCY, TransferConfig().max_parts_in_flight)   # upload's, or resume's automatic cap
 BWLIMIT = "20MiB/s"             # the parts phase, not interpreter start-up, fills most of D
 
 
