@@ -20,6 +20,7 @@ import hashlib
 import os
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -119,6 +120,55 @@ def outage(seconds):
     return scenario
 
 
+def outage_that_resets(seconds):
+    """Resets every 9 MiB of part bodies, then an outage that accepts and resets connections."""
+    def scenario(run):
+        relay = FaultProxy(run.server.endpoint_url, seed=Run.count)
+        relay.reset_every(9 * MiB, match="UploadPart")
+        env = dict(run.env, AWS_ENDPOINT_URL=relay.endpoint_url)
+        try:
+            proc = start(env, *run.upload_args("--bwlimit", "10MiB/s"))
+            wait_for_parts(run.data, 2, proc)
+            relay.down(seconds, reset=True)
+            proc.communicate(timeout=seconds + 180)
+            return proc.returncode == 0 and relay.injected("reset_on_accept") > 0
+        finally:
+            relay.stop()
+    return scenario
+
+
+def silent_answers(run):
+    """Two part answers that never come: the read timeout (5 s here) must fire, and be waited out."""
+    relay = FaultProxy(run.server.endpoint_url, seed=Run.count)
+    stalls = relay.stall_answer(60, match="UploadPart", times=2)
+    env = dict(run.env, AWS_ENDPOINT_URL=relay.endpoint_url, HOIST_READ_TIMEOUT="5")
+    try:
+        ok = hoist(env, *run.upload_args(), timeout=300).returncode == 0
+        return ok and stalls.fired == 2
+    finally:
+        relay.stop()
+
+
+def full_data_disk(run):
+    """The data directory on a 1 MiB tmpfs, filled mid-upload: exit 130, then space, then resume."""
+    from support.tinydisk import fill
+    disk = run.dir / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(disk)],
+                   check=True)
+    env = dict(run.env, HOIST_DATA_DIR=str(disk))
+    try:
+        proc = start(env, *run.upload_args("--bwlimit", "10MiB/s"))
+        wait_for_parts(disk, 2, proc)
+        filler = fill(disk)
+        proc.communicate(timeout=60)
+        paused = proc.returncode == 130
+        filler.unlink()
+        return paused and hoist(env, "resume", "--quiet").returncode == 0
+    finally:
+        subprocess.run(["umount", "-l", str(disk)])
+
+
 def flaky(run):
     relay = FaultProxy(run.server.endpoint_url, seed=Run.count)
     relay.reset_mid_body(fraction=0.4, match={"UploadPart"}, share=0.10)
@@ -196,6 +246,11 @@ def main() -> None:
         ("Ctrl-C (SIGINT), then hoist resume", sigint_then_resume, args.runs),
         (f"network down for {args.outage:.0f} s mid-file", outage(args.outage), 1),
         ("10% of part uploads reset mid-body + SlowDown bursts", flaky, args.runs),
+        (f"resets every 9 MiB + {args.outage:.0f} s outage that accepts and resets connections",
+         outage_that_resets(args.outage), args.runs),
+        ("two part answers that stay silent (read timeout 5 s)", silent_answers, args.runs),
+        ("the data directory's disk fills mid-upload (exit 130), space freed, hoist resume",
+         full_data_disk, args.runs),
     ]
     lines = [f"{PARTS}-part files (5 MiB parts, 2 in flight) against moto on loopback.", "",
              "| scenario | runs | completed | identical | re-sent parts |", "|---|---|---|---|---|"]
