@@ -36,7 +36,13 @@ RETRYABLE_CODES = {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavai
 # codes that mean the credentials themselves are wrong or stale (the client is rebuilt after them)
 # operations some S3-compatible stores do not implement; a 405 or 501 to them is an answer,
 # not a passing server fault, so they are not retried
-OPTIONAL_OPERATIONS = {"ListParts", "AbortMultipartUpload", "GetObjectAttributes"}
+# refusals that repeating cannot change, even when they come with a 5xx status
+LASTING_CODES = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "EntityTooLarge",
+                 "MalformedXML", "InvalidArgument", "InvalidRequest", "AccessDenied",
+                 "NoSuchBucket", "KeyTooLongError"}
+
+OPTIONAL_OPERATIONS = {"ListParts", "AbortMultipartUpload", "GetObjectAttributes",
+                       "CreateMultipartUpload", "ListMultipartUploads"}
 
 CREDENTIAL_CODES = {"InvalidAccessKeyId", "InvalidToken", "SignatureDoesNotMatch", "ExpiredToken",
                     "TokenRefreshRequired", "NoCredentials", "NoSecret"}
@@ -198,7 +204,9 @@ def _classify_client_error(exc, operation, bucket, target, profile, endpoint_url
             "MethodNotAllowed", "NotImplemented")):
         return S3Error(ErrorKind.UNSUPPORTED, code,
                        f"{where} does not support {operation} ({code}).")
-    if code in RETRYABLE_CODES or status >= 500 or status == 429:
+    # A 5xx is the server's passing trouble unless it names a lasting refusal: botocore reports
+    # a 200 that carries <Error><Code>InvalidPart</Code> (as CompleteMultipartUpload may) as 500.
+    if code in RETRYABLE_CODES or status == 429 or (status >= 500 and code not in LASTING_CODES):
         label = {"SlowDown": "The server asked to slow down (SlowDown)",
                  "RequestTimeout": "The server timed out waiting for data"}.get(
             code, f"The server had a temporary problem ({code})")
@@ -227,6 +235,11 @@ def _classify_client_error(exc, operation, bucket, target, profile, endpoint_url
         return S3Error(ErrorKind.FATAL, code,
                        f"{bucket!r} is not a valid bucket name: use 3–63 lowercase letters, "
                        "digits, dots and hyphens.")
+    if code == "EntityTooSmall":
+        return S3Error(ErrorKind.FATAL, code,
+                       f"{where} refused a part of {target} as too small (EntityTooSmall): this "
+                       "store wants bigger parts than S3's 5 MiB; set a larger part size "
+                       "(--part-size, or Preferences) and retry.")
     if code == "EntityTooLarge":
         return S3Error(ErrorKind.FATAL, code, f"{target} is larger than the server accepts.")
     if code == "KeyTooLongError":

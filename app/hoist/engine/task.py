@@ -21,7 +21,7 @@ from hoist.core.config import TransferConfig
 from hoist.core.errors import ErrorKind, S3Error, endpoint_label
 from hoist.core.fingerprint import Fingerprint, fingerprint
 from hoist.core.network import EndpointHealth
-from hoist.core.planner import PartPlan, PlanError, choose_part_size, plan_parts
+from hoist.core.planner import MAX_PART_SIZE, PartPlan, PlanError, choose_part_size, plan_parts
 from hoist.core.retry import RetryPolicy
 from hoist.core.sources import InputError
 from hoist.core.stats import TransferStats
@@ -214,14 +214,33 @@ class UploadTask:
         part_size = choose_part_size(size, record.part_size or self.config.part_size)
         plan = plan_parts(size, part_size)
         # the algorithm is chosen per attempt: a store that refuses it is asked again without
-        upload_id = self._call(lambda: self.bucket.create_multipart(
-            record.key, record.checksum_algorithm if self.bucket.checksum_supported else ""),
-            report, "CreateMultipartUpload")
+        try:
+            upload_id = self._call(lambda: self.bucket.create_multipart(
+                record.key, record.checksum_algorithm if self.bucket.checksum_supported else ""),
+                report, "CreateMultipartUpload")
+        except S3Error as error:
+            if error.kind is not ErrorKind.UNSUPPORTED:
+                raise
+            return self._in_one_piece(record, size, error)
         self.store.begin_upload(self.id, upload_id, part_size, plan)
         log.info("task %s: started multipart upload of %s to s3://%s/%s: %d parts of %d bytes",
                  self.id, record.source_path, record.bucket, record.key, len(plan), part_size)
         self._set_progress_from_store()
         return plan
+
+    def _in_one_piece(self, record, size: int, error: S3Error) -> list[PartPlan]:
+        """A store that refuses multipart uploads altogether: one PutObject, if it can carry it."""
+        if size > MAX_PART_SIZE:
+            raise S3Error(ErrorKind.FATAL, "MultipartUnsupported",
+                          f"The store does not accept multipart uploads ({error.code}), and "
+                          f"{record.source_path} is over the 5 GiB one upload can carry: upload "
+                          "it to a store that supports multipart uploads.") from None
+        self.single = True
+        self.notice = ("This store does not accept multipart uploads: sent in one piece "
+                       "(an interruption starts this file over)")
+        self.store.set_state(self.id, self.state, message=self.notice)
+        log.warning("task %s: %s (%s)", self.id, self.notice, error.code)
+        return []
 
     def _adopt(self, record, size: int, report: Report) -> list[PartPlan] | None:
         """Continue an incomplete upload of this key already on the server, if its parts are ours.
@@ -230,8 +249,13 @@ class UploadTask:
         checked against the same range of the file); otherwise nothing is
         adopted and a fresh upload starts, with the reason in the row.
         """
-        uploads = [u for u in self._call(lambda: self.bucket.list_multipart_uploads(
-            prefix=record.key), report, "ListMultipartUploads") if u.key == record.key]
+        try:
+            uploads = [u for u in self._call(lambda: self.bucket.list_multipart_uploads(
+                prefix=record.key), report, "ListMultipartUploads") if u.key == record.key]
+        except S3Error as error:
+            if error.kind is not ErrorKind.UNSUPPORTED:
+                raise
+            uploads = []                 # the store cannot list them: nothing to adopt
         if not uploads:
             return None
         upload = uploads[-1]
@@ -290,12 +314,22 @@ class UploadTask:
         abort is logged.
         """
         ours = self.store.upload_ids(record.bucket, record.key)
-        uploads = self._call(lambda: self.bucket.list_multipart_uploads(prefix=record.key),
-                             report, "ListMultipartUploads")
+        try:
+            uploads = self._call(lambda: self.bucket.list_multipart_uploads(prefix=record.key),
+                                 report, "ListMultipartUploads")
+        except S3Error as error:
+            if error.kind is not ErrorKind.UNSUPPORTED:
+                raise
+            return          # a store that cannot list them cannot be cleaned of them either
         for upload in uploads:
             if upload.key == record.key and upload.upload_id not in ours:
-                self._call(lambda u=upload: self.bucket.abort(u.key, u.upload_id), report,
-                           "AbortMultipartUpload")
+                try:
+                    self._call(lambda u=upload: self.bucket.abort(u.key, u.upload_id), report,
+                               "AbortMultipartUpload")
+                except S3Error as error:
+                    if error.kind is not ErrorKind.UNSUPPORTED:
+                        raise
+                    continue
                 log.warning("task %s: aborted upload %s of s3://%s/%s that an interrupted run "
                             "started but never recorded", self.id, upload.upload_id,
                             record.bucket, record.key)
