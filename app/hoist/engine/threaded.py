@@ -1,0 +1,194 @@
+"""ThreadedManager: the window's front door to an UploadManager that runs on its own thread.
+
+The engine's scheduling, job hand-offs, SQLite commits and progress ticks then
+happen off the GUI thread (docs/architecture.md, option A). The proxy has the
+interface the window, model, intake and tray use: commands are posted to the
+engine's thread; the engine's signals are re-emitted here, on the thread the
+proxy lives on; and reads (``tasks()``, ``task(id)``) come from a copy kept up
+to date from those same signals, so the UI never touches the engine's state.
+The few rare reads the copy cannot answer (``upload_owners``, ``is_idle``) and
+the calls whose result the caller needs (``add``, ``restore``) wait for the
+engine's thread; each is one short slot there.
+"""
+
+import logging
+from dataclasses import replace
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+
+from hoist.core.states import TaskState
+
+log = logging.getLogger("hoist.engine.threaded")
+
+# Commands that need no answer: posted in order, the caller goes on at once.
+POSTED = ("register_destination", "pause", "resume", "retry", "cancel", "remove", "pause_all",
+          "resume_all", "set_limits", "set_bandwidth_limit", "set_config")
+
+
+class _Invoker(QObject):
+    """Runs callables on the thread it lives on: posted, or with the caller waiting."""
+
+    post = Signal(object)
+    send = Signal(object)
+
+    def __init__(self):
+        super().__init__()
+        self.post.connect(self._run, Qt.QueuedConnection)
+        self.send.connect(self._run, Qt.BlockingQueuedConnection)
+
+    @Slot(object)
+    def _run(self, call) -> None:
+        call()
+
+
+class ThreadedManager(QObject):
+    """Runs ``engine`` (an UploadManager) on a QThread of its own; see the module docstring."""
+
+    task_added = Signal(object)
+    task_removed = Signal(int)
+    task_state_changed = Signal(int, str)
+    tasks_updated = Signal(list)
+    task_finished = Signal(int, str)
+    idle = Signal()
+    store_full = Signal(str)
+
+    def __init__(self, engine, parent=None):
+        super().__init__(parent)
+        self.engine = engine
+        self._stopped = False
+        # The copy starts from what the engine holds now (restored tasks) and then follows
+        # its signals, which arrive here in the order the engine emitted them.
+        self._infos = {info.id: info for info in engine.tasks()}
+        engine.task_added.connect(self._on_added)
+        engine.task_removed.connect(self._on_removed)
+        engine.task_state_changed.connect(self._on_state)
+        engine.tasks_updated.connect(self._on_updated)
+        engine.task_finished.connect(self.task_finished)
+        engine.idle.connect(self.idle)
+        engine.store_full.connect(self.store_full)
+        self._thread = QThread()
+        self._thread.setObjectName("hoist-engine")
+        self._invoker = _Invoker()
+        self._invoker.moveToThread(self._thread)
+        engine.moveToThread(self._thread)      # its timer and thread pool are children: they go too
+        self._thread.start()
+
+    # -- reads: from the copy, on this thread -----------------------------------------
+    def tasks(self):
+        return list(self._infos.values())
+
+    def task(self, task_id: int):
+        info = self._infos.get(task_id)
+        if info is None:           # just added; its task_added is still on the way here
+            info = self._call(self.engine.task, task_id)
+        return info
+
+    @property
+    def config(self):
+        return self.engine.config      # replaced whole by the engine, never changed in place
+
+    @property
+    def full(self):
+        return self.engine.full        # likewise one reference, set or cleared by the engine
+
+    def upload_owners(self, bucket: str) -> dict[str, int]:
+        return self._call(self.engine.upload_owners, bucket)
+
+    def is_idle(self) -> bool:
+        return self._call(self.engine.is_idle)
+
+    # -- commands ---------------------------------------------------------------------
+    def add(self, path, destination, key_prefix: str = "", adopt: bool = False,
+            key: str | None = None) -> list[int]:
+        return self._call(self.engine.add, path, destination, key_prefix, adopt=adopt, key=key)
+
+    def restore(self):
+        infos = self._call(self.engine.restore)
+        for info in infos:
+            self._infos.setdefault(info.id, info)
+        return infos
+
+    def __getattr__(self, name):
+        if name in POSTED:
+            method = getattr(self.engine, name)
+            return lambda *args: self._post(method, *args)
+        raise AttributeError(name)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Pause and checkpoint on the engine's thread, then stop that thread (once)."""
+        if self._stopped:
+            return True
+        self._stopped = True
+        main = self.thread()
+
+        def stop():
+            done = self.engine.shutdown(timeout_ms)
+            # Jobs that ended during the shutdown report through queued signals: let them
+            # reach the engine (and the store) while the store is still open.
+            QCoreApplication.sendPostedEvents(None, 0)
+            self.engine.moveToThread(main)     # back home, so deleteLater works afterwards
+            return done
+        done = self._call(stop)
+        self._thread.quit()
+        self._thread.wait()
+        return done
+
+    @property
+    def running(self) -> bool:
+        return self._thread.isRunning()
+
+    # -- plumbing ---------------------------------------------------------------------
+    def _post(self, method, *args) -> None:
+        def call():
+            try:
+                method(*args)
+            except Exception:
+                log.exception("engine command %s failed", getattr(method, "__name__", method))
+        if self._stopped:
+            log.info("engine stopped; %s ignored", getattr(method, "__name__", method))
+            return
+        self._invoker.post.emit(call)
+
+    def _call(self, method, *args, **kwargs):
+        """Run ``method`` on the engine's thread and wait for its result (or its exception)."""
+        if self._stopped or QThread.currentThread() is self._thread:
+            return method(*args, **kwargs)
+        box = {}
+
+        def call():
+            try:
+                box["result"] = method(*args, **kwargs)
+            except BaseException as error:       # re-raised on the caller's thread
+                box["error"] = error
+        self._invoker.send.emit(call)
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    @Slot(object)
+    def _on_added(self, info) -> None:
+        if info.id in self._infos:       # restored before this proxy existed: already shown
+            return
+        self._infos[info.id] = info
+        self.task_added.emit(info)
+
+    @Slot(int)
+    def _on_removed(self, task_id: int) -> None:
+        self._infos.pop(task_id, None)
+        self.task_removed.emit(task_id)
+
+    @Slot(int, str)
+    def _on_state(self, task_id: int, state: str) -> None:
+        info = self._infos.get(task_id)
+        if info is not None:
+            new = TaskState(state)
+            self._infos[task_id] = replace(info, state=new,
+                                           speed=info.speed if new.is_active else 0.0)
+        self.task_state_changed.emit(task_id, state)
+
+    @Slot(list)
+    def _on_updated(self, infos: list) -> None:
+        for info in infos:
+            if info.id in self._infos:
+                self._infos[info.id] = info
+        self.tasks_updated.emit(infos)
