@@ -22,7 +22,7 @@ log = logging.getLogger("hoist.engine.threaded")
 
 # Commands that need no answer: posted in order, the caller goes on at once.
 POSTED = ("register_destination", "pause", "resume", "retry", "cancel", "remove", "pause_all",
-          "resume_all", "set_limits", "set_bandwidth_limit", "set_config")
+          "resume_all")
 
 
 class _Invoker(QObject):
@@ -51,17 +51,22 @@ class ThreadedManager(QObject):
     task_finished = Signal(int, str)
     idle = Signal()
     store_full = Signal(str)
+    _state_info = Signal(int, str, object)     # engine thread -> here: a state and a fresh row
 
     def __init__(self, engine, parent=None):
         super().__init__(parent)
         self.engine = engine
         self._stopped = False
+        self._config = engine.config     # as the engine has it, then as this side last set it
         # The copy starts from what the engine holds now (restored tasks) and then follows
         # its signals, which arrive here in the order the engine emitted them.
         self._infos = {info.id: info for info in engine.tasks()}
         engine.task_added.connect(self._on_added)
         engine.task_removed.connect(self._on_removed)
-        engine.task_state_changed.connect(self._on_state)
+        # Run on the engine's thread as it emits: the row as it is at that moment travels
+        # with the state, as a direct call of engine.task() would have given it.
+        engine.task_state_changed.connect(self._snapshot_state, Qt.DirectConnection)
+        self._state_info.connect(self._on_state, Qt.QueuedConnection)
         engine.tasks_updated.connect(self._on_updated)
         engine.task_finished.connect(self.task_finished)
         engine.idle.connect(self.idle)
@@ -85,7 +90,7 @@ class ThreadedManager(QObject):
 
     @property
     def config(self):
-        return self.engine.config      # replaced whole by the engine, never changed in place
+        return self._config
 
     @property
     def full(self):
@@ -101,6 +106,27 @@ class ThreadedManager(QObject):
     def add(self, path, destination, key_prefix: str = "", adopt: bool = False,
             key: str | None = None) -> list[int]:
         return self._call(self.engine.add, path, destination, key_prefix, adopt=adopt, key=key)
+
+    # The window reads its own changes back at once (the bandwidth label, the preferences):
+    # the copy changes as the engine's will, and the engine follows when the call arrives.
+    def set_limits(self, files_at_once: int, parts_per_file: int, parts_total: int,
+                   bandwidth_limit: int) -> None:
+        self._config = replace(self._config, files_at_once=files_at_once,
+                               parts_per_file=parts_per_file, parts_total=parts_total,
+                               bandwidth_limit=bandwidth_limit).clamped()
+        self._post(self.engine.set_limits, files_at_once, parts_per_file, parts_total,
+                   bandwidth_limit)
+
+    def set_bandwidth_limit(self, bytes_per_second: int) -> None:
+        self._config = replace(self._config, bandwidth_limit=max(0, bytes_per_second))
+        self._post(self.engine.set_bandwidth_limit, bytes_per_second)
+
+    def set_config(self, config) -> None:
+        self._config = replace(config.clamped(), files_at_once=config.files_at_once,
+                               parts_per_file=config.parts_per_file,
+                               parts_total=config.parts_total,
+                               bandwidth_limit=config.bandwidth_limit).clamped()
+        self._post(self.engine.set_config, config)
 
     def restore(self):
         infos = self._call(self.engine.restore)
@@ -118,7 +144,6 @@ class ThreadedManager(QObject):
         """Pause and checkpoint on the engine's thread, then stop that thread (once)."""
         if self._stopped:
             return True
-        self._stopped = True
         main = self.thread()
 
         def stop():
@@ -129,6 +154,7 @@ class ThreadedManager(QObject):
             self.engine.moveToThread(main)     # back home, so deleteLater works afterwards
             return done
         done = self._call(stop)
+        self._stopped = True            # from here on, calls run directly on this thread
         self._thread.quit()
         self._thread.wait()
         return done
@@ -177,13 +203,17 @@ class ThreadedManager(QObject):
         self._infos.pop(task_id, None)
         self.task_removed.emit(task_id)
 
-    @Slot(int, str)
-    def _on_state(self, task_id: int, state: str) -> None:
-        info = self._infos.get(task_id)
-        if info is not None:
-            new = TaskState(state)
-            self._infos[task_id] = replace(info, state=new,
-                                           speed=info.speed if new.is_active else 0.0)
+    def _snapshot_state(self, task_id: int, state: str) -> None:
+        self._state_info.emit(task_id, state, self.engine.task(task_id))
+
+    @Slot(int, str, object)
+    def _on_state(self, task_id: int, state: str, fresh) -> None:
+        if task_id in self._infos:
+            if fresh is None or fresh.state is not TaskState(state):
+                info = self._infos[task_id]       # gone or moved on since: keep what we know
+                new = TaskState(state)
+                fresh = replace(info, state=new, speed=info.speed if new.is_active else 0.0)
+            self._infos[task_id] = fresh
         self.task_state_changed.emit(task_id, state)
 
     @Slot(list)
