@@ -100,8 +100,6 @@ def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None
     from PySide6.QtWidgets import QApplication, QTableView
 
     app = QApplication([sys.argv[0]])
-    if os.environ.get("HOIST_BENCH_SWITCH_MS"):      # experiment: a shorter GIL switch interval
-        sys.setswitchinterval(float(os.environ["HOIST_BENCH_SWITCH_MS"]) / 1000)
     from hoist.ui import main as ui_main
     imported = time.monotonic()
 

@@ -59,10 +59,10 @@ class Session:
             # Restored tasks must reach their account's endpoint with its credentials.
             for acc in list(self.book.accounts) + extra:
                 self.engine.register_destination(acc.destination())
-            self.engine.restore()
+            restored = self.engine.restore()
             # Transfers off the GUI thread: the engine runs on its own QThread behind a proxy
             # (docs/architecture.md). ``threaded=False`` keeps it here, for comparison.
-            self.manager = ThreadedManager(self.engine) if threaded else self.engine
+            self.manager = ThreadedManager(self.engine, restored) if threaded else self.engine
             self.window = MainWindow(self.manager, self.clients, book=self.book,
                                      secrets=self.secrets, prefs=self.prefs,
                                      prefs_path=self.prefs_path, extra_accounts=extra,
