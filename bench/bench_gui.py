@@ -129,7 +129,8 @@ def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None
         result = {"rows": rows, "import_s": imported - spawned_at,
                   "startup_s": painted.at - spawned_at}
     else:
-        result = stalls(app, ui_main.Session(directory), FirstPaint, seconds)
+        threaded = os.environ.get("HOIST_BENCH_ENGINE", "threaded") == "threaded"
+        result = stalls(app, ui_main.Session(directory, threaded=threaded), FirstPaint, seconds)
     print(json.dumps(result), flush=True)
 
 
@@ -171,16 +172,30 @@ def stalls(app, session, FirstPaint, seconds: float) -> dict:
     probe.timeout.connect(tick)
     states: dict[int, str] = {}
     manager.task_state_changed.connect(lambda task_id, state: states.__setitem__(task_id, state))
-    manager.set_limits(UPLOADING, 2, 64, 0)
-    started = time.perf_counter()
-    manager.resume_all()            # what the toolbar's Resume all does
-    resume_all_ms = (time.perf_counter() - started) * 1000
-    deadline = time.monotonic() + 120
-    while sum(s == "uploading" for s in states.values()) < UPLOADING:
-        if time.monotonic() > deadline:
-            raise SystemExit("the 50 uploads did not start within two minutes")
-        run_for(50)
-    run_for(1000)                   # past the first parts' start-up
+    outside = None
+    if os.environ.get("HOIST_BENCH_ENGINE") == "external":
+        # The lower bound of uploading in a worker process: the same 50 uploads run in a
+        # `hoist upload` process of their own, and this window only shows its queue.
+        sources = sorted(str(p) for p in (session.directory / "sources").glob("big-*.bin"))
+        outside = subprocess.Popen(
+            [sys.executable, "-m", "hoist", "upload", *sources, "--bucket", BUCKET, "--quiet",
+             "--endpoint-url", os.environ["HOIST_BENCH_ENDPOINT"], "--part-size", "8MiB",
+             "--concurrency", "64", "--files", str(UPLOADING)],
+            env=dict(os.environ, HOIST_DATA_DIR=str(session.directory / "outside")),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        resume_all_ms = 0.0
+        run_for(4000)               # its 50 uploads under way (no rows here to wait on)
+    else:
+        manager.set_limits(UPLOADING, 2, 64, 0)
+        started = time.perf_counter()
+        manager.resume_all()            # what the toolbar's Resume all does
+        resume_all_ms = (time.perf_counter() - started) * 1000
+        deadline = time.monotonic() + 120
+        while sum(s == "uploading" for s in states.values()) < UPLOADING:
+            if time.monotonic() > deadline:
+                raise SystemExit("the 50 uploads did not start within two minutes")
+            run_for(50)
+        run_for(1000)                   # past the first parts' start-up
     painted_before = paints.count
     last[0] = time.perf_counter()
     probe.start()
@@ -202,6 +217,9 @@ def stalls(app, session, FirstPaint, seconds: float) -> dict:
         stall_p50_ms=statistics.median(lateness),
         stall_p99_ms=statistics.quantiles(lateness, n=100)[98],
         stall_max_ms=max(lateness))
+    if outside is not None:
+        outside.terminate()
+        outside.wait()
     session.close()
     return result
 
@@ -225,8 +243,11 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each stall probe")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--engine", choices=("threaded", "direct", "external"), default="threaded",
+                        help="the engine on its own thread (as the app runs), on the GUI thread, "
+                        "or uploads in a separate `hoist upload` process (option B's bound)")
     args = parser.parse_args()
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", AWS_ACCESS_KEY_ID="bench",
+    env = dict(os.environ, HOIST_BENCH_ENGINE=args.engine, QT_QPA_PLATFORM="offscreen", AWS_ACCESS_KEY_ID="bench",
                AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
                PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
 
@@ -253,7 +274,8 @@ def main() -> None:
         for run in range(args.runs):
             busy = WORK / "busy"
             prepare(busy, args.tasks, endpoint=url, big=UPLOADING)
-            r = spawn("stalls", busy, args.seconds, dict(env, HOIST_DATA_DIR=str(busy)))
+            r = spawn("stalls", busy, args.seconds,
+                      dict(env, HOIST_DATA_DIR=str(busy), HOIST_BENCH_ENDPOINT=url))
             stalls.append(r)
             print(f"stalls {run + 1}: {r['uploading']} uploading, {r['queued']:,} queued; "
                   f"GUI-thread stall p50 {r['stall_p50_ms']:.1f} ms, p99 "

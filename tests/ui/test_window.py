@@ -245,7 +245,8 @@ def test_pause_stops_parts_and_resume_finishes(harness, make_file, s3_server, bu
     harness.qtbot.waitUntil(lambda: harness.info("slow.bin").parts_done >= 1, timeout=30_000)
     harness.select("slow.bin")
     harness.press(Qt.Key_Space)
-    assert harness.info("slow.bin").state is TaskState.PAUSED
+    # the engine runs on its own thread: the pause reaches the row when it has been done there
+    harness.qtbot.waitUntil(lambda: harness.info("slow.bin").state is TaskState.PAUSED)
     assert {"resume", "cancel", "remove"} <= enabled(harness.window.queue_actions)
     assert "pause" not in enabled(harness.window.queue_actions)
     harness.qtbot.waitUntil(harness.manager.is_idle, timeout=10_000)
@@ -315,6 +316,7 @@ def test_actions_are_enabled_only_where_they_apply(harness, make_file, s3_server
     assert {"pause", "cancel", "remove", "pause_all"} <= enabled(actions)
     assert not {"resume", "retry", "resume_all"} & enabled(actions)
     actions.pause.trigger()
+    harness.qtbot.waitUntil(lambda: harness.info("held.bin").state is TaskState.PAUSED)
     harness.window.view.clearSelection()
     assert enabled(actions) == {"resume_all", "clear_completed"}
     cases = {"done.txt": {"remove", "copy_uri", "show_in_folder"},

@@ -47,7 +47,7 @@ def test_rows_and_status_bar_say_the_disk_is_full_and_resume_all_finishes(
 
         _max_pages(h.session.store, 1 << 30)        # space again
         h.window.queue_actions.resume_all.trigger()
-        assert bar.currentMessage() == ""
+        qtbot.waitUntil(lambda: bar.currentMessage() == "")     # once the engine has resumed
         qtbot.waitUntil(lambda: [i.state for i in h.model.infos()] == [TaskState.COMPLETED] * 3,
                         timeout=60_000)
         for path in files:

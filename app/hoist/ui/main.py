@@ -27,13 +27,15 @@ POOL_CONNECTIONS = 64     # connections open lazily; enough for the highest caps
 class Session:
     """The store, engine and window over one data directory; ``close()`` checkpoints and closes."""
 
-    def __init__(self, directory: Path, *, demo: bool = False, config=None):
+    def __init__(self, directory: Path, *, demo: bool = False, config=None,
+                 threaded: bool = True):
         from hoist.core.accounts import AccountBook
         from hoist.core.preferences import Preferences
         from hoist.core.s3 import S3Clients
         from hoist.core.secrets import SecretStore
         from hoist.core.store import CheckpointStore
         from hoist.engine.manager import UploadManager
+        from hoist.engine.threaded import ThreadedManager
         from hoist.ui.window import MainWindow
 
         self.directory = Path(directory)
@@ -52,17 +54,23 @@ class Session:
                 self.secrets = self.demo.secrets(self.secrets)
                 extra, select = [account], account.name
             self.clients = S3Clients(max_pool_connections=POOL_CONNECTIONS, secrets=self.secrets)
-            self.manager = UploadManager(self.store, self.clients,
-                                         config or self.prefs.transfer_config())
+            self.engine = UploadManager(self.store, self.clients,
+                                        config or self.prefs.transfer_config())
             # Restored tasks must reach their account's endpoint with its credentials.
             for acc in list(self.book.accounts) + extra:
-                self.manager.register_destination(acc.destination())
-            self.manager.restore()
+                self.engine.register_destination(acc.destination())
+            restored = self.engine.restore()
+            # Transfers off the GUI thread: the engine runs on its own QThread behind a proxy
+            # (docs/architecture.md). ``threaded=False`` keeps it here, for comparison.
+            self.manager = ThreadedManager(self.engine, restored) if threaded else self.engine
             self.window = MainWindow(self.manager, self.clients, book=self.book,
                                      secrets=self.secrets, prefs=self.prefs,
                                      prefs_path=self.prefs_path, extra_accounts=extra,
                                      select_account=select)
         except BaseException:
+            manager = getattr(self, "manager", None)
+            if manager is not None and manager is not getattr(self, "engine", None):
+                manager.shutdown(0)
             self.store.close()
             if self.demo:
                 self.demo.stop()
@@ -79,7 +87,10 @@ class Session:
         # the engine (and the store) before the store closes.
         QCoreApplication.sendPostedEvents(None, 0)
         self.window.deleteLater()
-        self.manager.deleteLater()
+        if self.manager is not self.engine:
+            self.manager.shutdown()       # once only: the window's shutdown already stopped it
+            self.manager.deleteLater()
+        self.engine.deleteLater()
         self.store.close()
         if self.demo is not None:
             self.demo.stop()
