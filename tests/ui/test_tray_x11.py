@@ -34,6 +34,8 @@ def test_tray_icon_follows_the_upload_and_announces_the_batch(x_display, s3_serv
                         region="us-east-1", path_style=True, bucket=bucket, prefix="",
                         profile=None, access_key_id=None, verify_tls=True))
     book.save()
+    from hoist.core.preferences import Preferences
+    Preferences(bandwidth_limit=200_000).save(data_dir / "preferences.json")  # ~1 s to watch
     path = make_file("tray.bin", 200_000)
     env = dict(os.environ, DISPLAY=x_display.display, QT_QPA_PLATFORM="xcb",
                HOIST_DATA_DIR=str(data_dir))
