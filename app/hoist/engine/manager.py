@@ -8,7 +8,6 @@ that created it (the GUI thread or the CLI's event loop); blocking steps run as
 
 import logging
 import os
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from hoist.core.s3 import Destination
 from hoist.core.states import TaskState
 from hoist.core.stats import TransferStats
 from hoist.core.store import DISK_FULL, StoreFull
+from hoist.engine.full_disk import FullDiskHandling
 from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
@@ -38,7 +38,7 @@ MAX_RESTARTS = 3          # a file that keeps changing under us fails instead of
 TICK_MS = 250             # progress goes out at most four times a second
 
 
-class UploadManager(QObject):
+class UploadManager(QObject, FullDiskHandling):
     task_added = Signal(object)            # TaskInfo
     task_removed = Signal(int)             # task id
     task_state_changed = Signal(int, str)  # task id, TaskState value
@@ -458,61 +458,6 @@ class UploadManager(QObject):
         self._live.discard(task.id)
         self._queued.discard(task.id)
         self.task_removed.emit(task.id)
-
-    # -- a full disk under the store --------------------------------------------------
-    def _on_store_full(self, error: StoreFull) -> None:
-        """Pause every queued and running upload with one message; fail none of them."""
-        first = self.full is None
-        self.full = error
-        paused = [t.id for t in list(self._tasks.values())
-                  if self._pause(t, notice=DISK_FULL, persist=False)]
-        if paused:      # later, outside whatever batch met the full disk
-            QTimer.singleShot(0, self, lambda: self._save_pauses(paused))
-        if first and not self._shut_down:
-            log.error("%s Every upload is paused.", error)
-            self.store_full.emit(DISK_FULL)
-
-    def _save_pauses(self, task_ids: list[int]) -> None:
-        """Record the pauses if the store can take them; if not, it keeps what it had,
-        and a task it still thinks is under way is restored as paused at the next start."""
-        if self._shut_down:
-            return
-        try:
-            with self.store.batch():
-                for task in (self._tasks.get(i) for i in task_ids):
-                    if task is not None and task.state is TaskState.PAUSED:
-                        self.store.set_state(task.id, TaskState.PAUSED, message=task.notice)
-        except StoreFull:
-            log.info("the pauses of %d tasks were not recorded: the disk is still full",
-                     len(task_ids))
-
-    def _clear_full(self) -> None:
-        """A person asked to go on: try the store again (it says so if it is still full)."""
-        if self.full is not None:
-            self.full = None
-            self.store_full.emit("")
-
-    def _write(self, write, *args) -> bool:
-        """One store write from this thread; False (and everything paused) if the disk is full."""
-        try:
-            write(*args)
-        except StoreFull as error:
-            self._on_store_full(error)
-            return False
-        return True
-
-    @contextmanager
-    def _writes(self):
-        """A batch of writes from this thread; a full disk pauses everything instead of raising."""
-        began = False
-        try:
-            with self.store.batch():
-                began = True
-                yield
-        except StoreFull as error:
-            self._on_store_full(error)
-            if not began:       # the batch could not even begin: each write then fends for itself
-                yield
 
     # -- state and progress -----------------------------------------------------------
     def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
