@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate the window's screenshots: empty.png, uploading.png, failed.png, speed-graph.png.
+"""Regenerate the window's screenshots: empty.png, uploading.png, failed.png, speed-graph.png, details.png.
 
     .venv/bin/python docs/screenshots/make_screenshots.py [--out docs/screenshots]
 
@@ -114,6 +114,10 @@ def main() -> int:
         window.view.selectRow(model.row_of(victim.id))
         settle(window)
         window.grab().save(str(args.out / "failed.png"))
+        window.details_dock.raise_()
+        settle(window)
+        window.details_dock.grab().save(str(args.out / "details.png"))
+        window.speed_dock.raise_()
 
         # The speed graph after some seconds more of samples, one uploading row selected.
         busy = next(i for i in model.infos() if i.state is TaskState.UPLOADING)
@@ -123,7 +127,7 @@ def main() -> int:
     finally:
         session.manager.pause_all()
         session.close()
-    for name in ("empty.png", "uploading.png", "speed-graph.png", "failed.png"):
+    for name in ("empty.png", "uploading.png", "speed-graph.png", "failed.png", "details.png"):
         print(args.out / name)
     return 0
 

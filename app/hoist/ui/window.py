@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog,
                                QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox,
                                QSizePolicy, QStackedWidget, QTableView, QToolBar, QToolButton,
-                               QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget, QScrollArea, QFrame)
 
 from hoist.ui.actions import PAUSABLE, QueueActions
 from hoist.ui.details import DetailsPane
@@ -130,10 +130,13 @@ class MainWindow(QMainWindow):
         self.details = DetailsPane(self.view, self.model, self)
         details = QDockWidget("Details", self, objectName="detailsDock")
         details.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable)
-        details.setWidget(self.details)
+        scroll = QScrollArea(details, widgetResizable=True, frameShape=QFrame.NoFrame)
+        scroll.setWidget(self.details)       # its rows never make the dock taller than the graph
+        details.setWidget(scroll)
         self.addDockWidget(Qt.BottomDockWidgetArea, details)
         self.tabifyDockWidget(dock, details)        # one tab each under the queue
         dock.raise_()
+        self.resizeDocks([dock], [170], Qt.Vertical)   # the queue keeps most of the height
         self.details_dock = details
         self.view.doubleClicked.connect(lambda _index: (details.show(), details.raise_()))
         self.speed_action = dock.toggleViewAction()
