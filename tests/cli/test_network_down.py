@@ -31,25 +31,36 @@ def test_a_silent_answer_times_out_and_is_waited_out(cli_env, s3_server, bucket,
     assert download_sha256(bucket, "stall.bin") == sha256_file(path)
 
 
+def upload_while(proxy, cli_env, data_dir, path, bucket, fault, **env):
+    """Start an upload through ``proxy``, call ``fault()`` once a part is in, wait for the end."""
+    env = dict(cli_env, AWS_ENDPOINT_URL=proxy.endpoint_url, **env)
+    proc = start(env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "2", "--verbose")
+    try:
+        wait_for_parts(data_dir, 1, proc, timeout=60)
+        fault()
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, err
+
+
 def test_half_open_connections_after_a_sleep_are_noticed_and_replaced(
         cli_env, data_dir, s3_server, bucket, make_file, sha256_file, download_sha256):
     path = make_file("sleep.bin", 30 * MiB)
+    silenced = []
     with FaultProxy(s3_server.endpoint_url, seed=4) as proxy:
         slow = proxy.drip(2 * MiB, direction="up", match="UploadPart")   # keep parts in flight
-        env = dict(cli_env, AWS_ENDPOINT_URL=proxy.endpoint_url, HOIST_READ_TIMEOUT="2")
-        proc = start(env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
-                     "--concurrency", "2", "--verbose")
-        try:
-            wait_for_parts(data_dir, 1, proc, timeout=60)
-            silenced = proxy.half_open()                   # the laptop slept: peers forgot us
+
+        def sleep():                     # the laptop slept: the peers forgot our connections
+            silenced.append(proxy.half_open())
             slow.cancel()
-            out, err = proc.communicate(timeout=120)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-    assert proc.returncode == 0, err[-3000:]
-    assert silenced >= 1
+        status, err = upload_while(proxy, cli_env, data_dir, path, bucket, sleep,
+                                   HOIST_READ_TIMEOUT="2")
+    assert status == 0, err[-3000:]
+    assert silenced[0] >= 1
     assert download_sha256(bucket, "sleep.bin") == sha256_file(path)
 
 
@@ -58,17 +69,8 @@ def test_an_outage_that_refuses_is_waited_out_too(cli_env, data_dir, s3_server, 
     path = make_file("refused.bin", 20 * MiB)
     with FaultProxy(s3_server.endpoint_url, seed=5) as proxy:
         proxy.drip(4 * MiB, direction="up", match="UploadPart")
-        env = dict(cli_env, AWS_ENDPOINT_URL=proxy.endpoint_url)
-        proc = start(env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
-                     "--concurrency", "2", "--verbose")
-        try:
-            wait_for_parts(data_dir, 1, proc, timeout=60)
-            proxy.down(8)                                   # refused for 8 s
-            out, err = proc.communicate(timeout=120)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-    assert proc.returncode == 0, err[-3000:]
+        status, err = upload_while(proxy, cli_env, data_dir, path, bucket,
+                                   lambda: proxy.down(8))          # refused for 8 s
+    assert status == 0, err[-3000:]
     assert "waiting for the network" in err and "gave up" not in err
     assert download_sha256(bucket, "refused.bin") == sha256_file(path)

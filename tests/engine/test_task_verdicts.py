@@ -9,14 +9,7 @@ import pytest
 
 from hoist.core.planner import MiB
 from hoist.core.states import TaskState
-from test_manager import Engine, small_config
-
-
-@pytest.fixture
-def engine(qtbot, data_dir):
-    eng = Engine(qtbot, data_dir, small_config())
-    yield eng
-    eng.stop()
+from test_manager import Engine, engine, small_config  # noqa: F401 -- engine is a fixture
 
 
 @pytest.fixture
