@@ -210,3 +210,20 @@ def test_adopt_refuses_parts_that_do_not_match_and_starts_fresh(
     assert download_sha256(bucket, "mismatch.bin") == sha256_file(path)
     left = [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
     assert left == [foreign]              # the other tool's upload is not ours to abort
+
+
+def test_kill_9_then_the_same_upload_again_continues_it(cli_env, data_dir, bucket, make_file,
+                                                        s3_server, download_sha256, sha256_file):
+    # the same command again, not `hoist resume`: the task a dead process left "uploading"
+    # must be taken up, not waited for forever
+    path = make_file("again.bin", 30 * MiB)
+    args = ("upload", path, "--bucket", bucket, "--part-size", "5MiB", "--concurrency", "2",
+            "--quiet")
+    proc = start(cli_env, *args, "--bwlimit", "8MiB/s")
+    wait_for_parts(data_dir, 2, proc)
+    proc.kill()
+    proc.wait()
+    result = hoist(cli_env, *args, timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert download_sha256(bucket, "again.bin") == sha256_file(path)
+    assert s3_server.count("CreateMultipartUpload", bucket=bucket) == 1

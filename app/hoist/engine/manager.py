@@ -168,6 +168,10 @@ class UploadManager(QObject, FullDiskHandling):
                                          destination.bucket, key)
         if live is not None:
             if live.id not in self._tasks:
+                if live.state in ACTIVE:
+                    # under way in a process that died (this one holds the store's lock):
+                    # it is paused, as start-up's restore would have made it
+                    live = replace(live, state=TaskState.PAUSED)
                 self._announce(self._new_task(live))
             self._resume(self._tasks[live.id])
             return live.id
