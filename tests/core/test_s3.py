@@ -219,9 +219,11 @@ def test_no_checksum_means_no_checksum_header(remote, s3_server, bucket):
 
 def test_put_object_and_head(remote, s3_server, bucket):
     body = b"small file"
-    etag = remote.put_object("small.txt", body, len(body), part_checksum(body, "CRC32"),
+    sent = remote.put_object("small.txt", body, len(body), part_checksum(body, "CRC32"),
                              md5_b64(body))
+    etag = sent.etag
     assert etag == f'"{hashlib.md5(body).hexdigest()}"'
+    assert sent.size == len(body)       # moto echoes no checksum in the PUT's answer; S3 does
     put = s3_server.of("PutObject", bucket)[-1]
     assert put.headers["content-md5"] == md5_b64(body)
     assert put.headers["x-amz-checksum-crc32"] == part_checksum(body, "CRC32")

@@ -85,3 +85,31 @@ def test_resume_without_list_parts_says_so_once(engine, server, dest, make_file,
     said = [r for r in caplog.records if "does not support ListParts" in r.getMessage()]
     assert len(said) == 1
     assert server.count("ListParts", bucket=dest.bucket) == 2     # asked once per task, no loop
+
+
+def test_a_small_file_is_proven_by_its_put_alone(engine, server, dest, make_file):
+    """The PUT's ETag is the MD5 of what was sent: no HeadObject, one request per small file."""
+    path = make_file("small.jpg", 100 * 1024)
+    [task_id] = engine.manager.add(path, dest)
+    engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.COMPLETED and "verified (MD5)" in info.message
+    assert server.count("PutObject", bucket=dest.bucket) == 1
+    assert server.count("HeadObject", bucket=dest.bucket) == 0
+
+
+def test_a_put_answer_that_proves_nothing_is_checked_by_head(engine, server, dest, make_file):
+    """An opaque ETag in the PUT's answer (a gateway, encryption): the object is asked for."""
+    def opaque(status, headers, body):
+        return status, [(k, '"gateway-7f3a"' if k.lower() == "etag" else v)
+                        for k, v in headers], body
+    server.rewrite("PutObject", opaque)
+    try:
+        path = make_file("small2.jpg", 100 * 1024)
+        [task_id] = engine.manager.add(path, dest)
+        engine.wait_idle()
+    finally:
+        server.rewrite("PutObject", None)
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.COMPLETED and "verified (MD5)" in info.message
+    assert server.count("HeadObject", bucket=dest.bucket) == 1

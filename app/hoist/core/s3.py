@@ -260,18 +260,16 @@ class Bucket:
             if error.kind is ErrorKind.NOT_FOUND:
                 return None
             raise
-        name = next((k for k in reply if k.startswith("Checksum") and k != "ChecksumType"), "")
-        opaque = (reply.get("ServerSideEncryption") == "aws:kms"
-                  or bool(reply.get("SSECustomerAlgorithm")))
-        return RemoteObject(reply["ContentLength"], reply.get("ETag", ""), reply.get(name),
-                            reply.get("LastModified"), name[len("Checksum"):],
-                            reply.get("ChecksumType", ""), opaque)
+        return _remote_object(reply, reply["ContentLength"])
 
     def put_object(self, key: str, body, size: int, checksum: str | None,
-                   content_md5: str | None, algorithm: str = "CRC32") -> str:
+                   content_md5: str | None, algorithm: str = "CRC32") -> RemoteObject:
+        """Send a whole object; the answer's ETag and checksum describe what was stored
+        (its size is the one sent: the answer gives none, and the ETag or checksum is
+        what proves it)."""
         params = {"Key": key, "Body": body, "ContentLength": size}
         _add_integrity(params, checksum, content_md5, algorithm)
-        return self._call("PutObject", key, **params).get("ETag", "")
+        return _remote_object(self._call("PutObject", key, **params), size)
 
     def list_multipart_uploads(self, prefix: str | None = None) -> list[RemoteUpload]:
         uploads, params = [], {"Prefix": prefix} if prefix else {}
@@ -283,6 +281,15 @@ class Bucket:
                 return uploads
             params.update(KeyMarker=reply["NextKeyMarker"],
                           UploadIdMarker=reply["NextUploadIdMarker"])
+
+
+def _remote_object(reply: dict, size: int) -> RemoteObject:
+    """A HeadObject or PutObject answer as a RemoteObject."""
+    name = next((k for k in reply if k.startswith("Checksum") and k != "ChecksumType"), "")
+    opaque = (reply.get("ServerSideEncryption") == "aws:kms"
+              or bool(reply.get("SSECustomerAlgorithm")))
+    return RemoteObject(size, reply.get("ETag", ""), reply.get(name), reply.get("LastModified"),
+                        name[len("Checksum"):], reply.get("ChecksumType", ""), opaque)
 
 
 _METHODS = {"HeadBucket": "head_bucket", "ListObjectsV2": "list_objects_v2", "CreateMultipartUpload": "create_multipart_upload",

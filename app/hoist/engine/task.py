@@ -493,15 +493,21 @@ class UploadTask:
             return self.bucket.put_object(record.key, body, record.size, sums["checksum"],
                                           sums["md5"], algorithm=record.checksum_algorithm or "CRC32")
 
-        self._call(self._send(0, 0, record.size, request), report, "PutObject")
+        stored = self._call(self._send(0, 0, record.size, request), report, "PutObject")
         self.stats.sent(record.size)
         with self._lock:
             self._inflight_bytes.clear()
             self._done_bytes = record.size
-        report("Verifying…")
-        head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
         sent = [(record.size, base64.b64decode(sums["md5"]).hex(), sums["checksum"])]
-        self._finish_verified(record, self._verdict(record, head, sent, False))
+        # The PUT's own answer carries the stored object's ETag and checksum: when they match
+        # what was sent, that is the proof, and a small file costs one request, not two.
+        # Anything less (an opaque ETag, no checksum, a mismatch) is asked of HeadObject.
+        verdict = self._verdict(record, stored, sent, False)
+        if not verdict.ok or verdict.method == SIZE_ONLY:
+            report("Verifying…")
+            head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
+            verdict = self._verdict(record, head, sent, False)
+        self._finish_verified(record, verdict)
 
     def _verdict(self, record, head, parts, multipart: bool) -> Verdict:
         """What the server's answer proves about the object (see core.verify for the order)."""
