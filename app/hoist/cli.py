@@ -249,7 +249,8 @@ def _engine(store, config):
     from hoist.core.s3 import S3Clients
     from hoist.engine.manager import UploadManager
     app = QCoreApplication.instance() or QCoreApplication(["hoist"])
-    clients = S3Clients(max_pool_connections=config.max_parts_in_flight + config.files_at_once + 2)
+    clients = S3Clients(max_pool_connections=config.max_parts_in_flight + config.files_at_once
+                        + config.small_files_at_once + 2)
     return app, clients, UploadManager(store, clients, config)
 
 

@@ -75,3 +75,38 @@ def test_explicit_part_size_and_concurrency_are_obeyed_exactly(
     assert gate.parts() == [6 * MiB] * 6 + [4 * MiB]
     assert gate.peak == concurrency              # never more, though the server waited for more
     assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+
+
+def _upload_all(qtbot, manager, paths, dest) -> None:
+    ids = [manager.add(p, dest)[0] for p in paths]
+    qtbot.waitUntil(manager.is_idle, timeout=60_000)
+    assert all(manager.task(i).state is TaskState.COMPLETED for i in ids)
+
+
+@pytest.mark.parametrize("config, at_once", [
+    (TransferConfig(), 16),                                  # automatic: 16, not 3 files at once
+    (TransferConfig(files_at_once=1, parts_total=4), 4),     # the user's cap on requests wins
+])
+def test_small_files_go_like_parts_not_files(qtbot, start_manager, dest, s3_server, make_file,
+                                             download_sha256, sha256_file, config, at_once):
+    """A photo folder is latency-bound: its one-request uploads run as many at once as parts."""
+    manager = start_manager(config)
+    paths = [make_file(f"IMG_{i:03d}.jpg", 100 * 1024 + i) for i in range(at_once + 4)]
+    with PartGate(s3_server, want=at_once + 1, hold=3, whole=True) as gate:
+        _upload_all(qtbot, manager, paths, dest)
+    assert gate.peak == at_once                 # never more, though the server waited for more
+    assert download_sha256(dest.bucket, paths[-1].name) == sha256_file(paths[-1])
+
+
+def test_big_files_keep_to_files_at_once_beside_small_ones(qtbot, start_manager, dest, s3_server,
+                                                           make_file):
+    manager = start_manager(TransferConfig(files_at_once=1, part_size=5 * MiB, parts_total=2))
+    big = [make_file(f"big{i}.bin", 11 * MiB) for i in range(3)]
+    small = [make_file(f"s{i}.txt", 1000) for i in range(6)]
+    s3_server.reset()
+    _upload_all(qtbot, manager, big + small, dest)
+    steps = [r.op for r in s3_server.requests if r.bucket == dest.bucket
+             and r.op in ("CreateMultipartUpload", "CompleteMultipartUpload")]
+    # one multipart upload at a time: each is completed before the next is created
+    assert steps == ["CreateMultipartUpload", "CompleteMultipartUpload"] * 3
+    assert s3_server.count("PutObject", bucket=dest.bucket) == 6

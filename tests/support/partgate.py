@@ -1,4 +1,5 @@
-"""Watch UploadPart requests at moto's server: their sizes and how many run at once.
+"""Watch UploadPart (or whole-file PutObject) requests at moto's server: their sizes and
+how many run at once.
 
     with PartGate(s3_server, want=4) as gate:
         ... upload ...
@@ -15,8 +16,9 @@ from urllib.parse import parse_qs
 
 
 class PartGate:
-    def __init__(self, server, want: int, hold: float = 10.0):
+    def __init__(self, server, want: int, hold: float = 10.0, whole: bool = False):
         self.server, self.want, self.hold = server, want, hold
+        self.whole = whole           # watch PutObject of whole files instead of UploadPart
         self.current = self.peak = 0
         self.sizes: dict[str, list[tuple[int, int]]] = {}   # upload id -> [(part number, bytes)]
         self._open = False
@@ -36,7 +38,9 @@ class PartGate:
 
     def __call__(self, environ, start_response):
         query = parse_qs(environ.get("QUERY_STRING", ""))
-        if environ["REQUEST_METHOD"] != "PUT" or "partNumber" not in query:
+        is_part = "partNumber" in query
+        whole = not is_part and environ.get("PATH_INFO", "").strip("/").count("/") >= 1
+        if environ["REQUEST_METHOD"] != "PUT" or not (whole if self.whole else is_part):
             return self._inner(environ, start_response)
         # with flexible checksums the body is aws-chunked: the part's own size is this header
         size = int(environ.get("HTTP_X_AMZ_DECODED_CONTENT_LENGTH")
@@ -44,8 +48,9 @@ class PartGate:
         with self._cond:
             self.current += 1
             self.peak = max(self.peak, self.current)
-            self.sizes.setdefault(query["uploadId"][0], []).append(
-                (int(query["partNumber"][0]), size))
+            if is_part:
+                self.sizes.setdefault(query["uploadId"][0], []).append(
+                    (int(query["partNumber"][0]), size))
             self._cond.notify_all()
             if not self._open:
                 self._cond.wait_for(lambda: self.current >= self.want, self.hold)

@@ -7,6 +7,7 @@ from hoist.core.planner import MAX_PART_SIZE, MIN_PART_SIZE, MiB
 MAX_FILES_AT_ONCE = 64
 MAX_PARTS_IN_FLIGHT = 256
 AUTO_PARTS_IN_FLIGHT = 32      # the most parts in flight the automatic mode uses, in total
+AUTO_SMALL_FILES_AT_ONCE = 16  # files sent in one request at once, where parts_total is automatic
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,9 @@ class TransferConfig:
                             None (default): automatic, chosen per new upload from the
                             file size and the endpoint's measured throughput (core/adaptive)
     multipart_threshold  -- files smaller than this go as one PutObject
-    files_at_once        -- tasks preparing/uploading/completing at the same time
+    files_at_once        -- multipart uploads preparing/uploading/completing at the same
+                            time. A file under the threshold goes in one request, like a
+                            part: up to ``small_files_at_once`` of those run besides
     parts_per_file       -- parts of one file in flight at once; None (default): no cap
                             per file, the endpoint's automatic limit shares them out
     parts_total          -- parts in flight across all files; None (default): automatic,
@@ -56,6 +59,16 @@ class TransferConfig:
             max_attempts=max(self.max_attempts, 1),
             retry_window=max(self.retry_window, 0.0),
         )
+
+    @property
+    def small_files_at_once(self) -> int:
+        """Files sent whole (one PutObject each) at once: the parts cap, or 16 if automatic.
+
+        A small file's upload is one request, so it is paced like a part: a folder of
+        photos goes many at a time (a link's latency, not its bandwidth, limits it),
+        not ``files_at_once`` at a time.
+        """
+        return self.parts_total or AUTO_SMALL_FILES_AT_ONCE
 
     @property
     def max_parts_in_flight(self) -> int:

@@ -30,6 +30,7 @@ from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
 from hoist.core.sources import InputError, expand_sources
 from hoist.engine.task import SourceChanged, UploadTask, VerifyError
+from hoist.engine.waiting import WaitingLine
 
 log = logging.getLogger("hoist.manager")
 
@@ -61,7 +62,7 @@ class UploadManager(QObject, FullDiskHandling):
         self._tasks: dict[int, UploadTask] = {}
         # The scheduler looks only at these two small sets, never at all 10,000 rows:
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
-        self._queued: set[int] = set()    # tasks waiting for a free slot
+        self._queued = WaitingLine()      # tasks waiting for a free slot, small files apart
         self._touched: set[int] = set()   # and, for the next tick, tasks changed outside a job
         self._jobs: set[TaskJob] = set()
         self._parts_in_flight = 0
@@ -301,16 +302,19 @@ class UploadManager(QObject, FullDiskHandling):
 
     # -- scheduling -------------------------------------------------------------------
     def _schedule(self) -> None:
-        busy = sum(1 for i in self._live if self._tasks[i].state in ACTIVE
-                   or self._tasks[i].state is TaskState.QUEUED)   # queued: still winding down
-        if busy < self.config.files_at_once and self._queued:
-            for task_id in sorted(self._queued):        # oldest first
-                if busy >= self.config.files_at_once:
+        busy = {True: 0, False: 0}      # small files, big files under way
+        for i in self._live:
+            task = self._tasks[i]
+            if task.state in ACTIVE or task.state is TaskState.QUEUED:   # queued: winding down
+                busy[self._is_small(task)] += 1
+        caps = {True: self.config.small_files_at_once, False: self.config.files_at_once}
+        for small in (False, True):     # oldest first in each line
+            while busy[small] < caps[small] and self._queued.waiting(small):
+                task_id = self._queued.take(small, self._may_start)
+                if task_id is None:
                     break
-                task = self._tasks[task_id]
-                if task.state is TaskState.QUEUED and not task.jobs:   # a full disk pauses all
-                    self._start_prepare(task)
-                    busy += 1
+                self._start_prepare(self._tasks[task_id])
+                busy[small] += 1
         live = [self._tasks[i] for i in self._live]
         while self._parts_in_flight < self.config.max_parts_in_flight:
             ready = [t for t in live if t.state is TaskState.UPLOADING and t.pending
@@ -326,6 +330,14 @@ class UploadManager(QObject, FullDiskHandling):
         if idle and not self._was_idle:
             self.idle.emit()
         self._was_idle = idle
+
+    def _may_start(self, task_id: int) -> bool:
+        task = self._tasks[task_id]
+        return task.state is TaskState.QUEUED and not task.jobs     # not still winding down
+
+    def _is_small(self, task: UploadTask) -> bool:
+        """Sent in one PutObject: such files go many at a time, like parts (config.py)."""
+        return not task.record.upload_id and task.record.size < self.config.multipart_threshold
 
     def _start_prepare(self, task: UploadTask) -> None:
         task.clear_stop()
@@ -567,13 +579,14 @@ class UploadManager(QObject, FullDiskHandling):
         else:
             self._live.discard(task.id)
         if task.state is TaskState.QUEUED:
-            self._queued.add(task.id)
+            self._queued.add(task.id, self._is_small(task))
         else:
             self._queued.discard(task.id)
 
     def _size_pool(self) -> None:
         # part jobs plus one prepare/complete/abort job per active file, and spare for aborts
-        self._pool.setMaxThreadCount(self.config.max_parts_in_flight + self.config.files_at_once + 2)
+        self._pool.setMaxThreadCount(self.config.max_parts_in_flight + self.config.files_at_once
+                                     + self.config.small_files_at_once + 2)
 
 
 def failure_message(error: BaseException | None) -> str:
