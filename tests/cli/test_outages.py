@@ -23,15 +23,16 @@ RUNS = 5
 def test_uploads_survive_resets_and_an_accept_then_reset_outage_five_times(
         cli_env, tmp_path, s3_server, s3, bucket, make_file, sha256_file, download_sha256):
     runs = []
+    paths = [make_file(f"outage-{run}.bin", SIZE, seed=run) for run in range(1, RUNS + 1)]
     try:
-        for run in range(1, RUNS + 1):
-            path = make_file(f"outage-{run}.bin", SIZE, seed=run)
+        for run, path in enumerate(paths, 1):
             proxy = FaultProxy(s3_server.endpoint_url, seed=run).start()
             resets = proxy.reset_every(9 * MiB, match="UploadPart")
             data = tmp_path / f"data-{run}"
             env = dict(cli_env, AWS_ENDPOINT_URL=proxy.endpoint_url, HOIST_DATA_DIR=str(data))
             proc = start(env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
-                         "--concurrency", "3", "--quiet")
+                         "--concurrency", "3", "--quiet",
+                         "--bwlimit", "8MiB/s")     # still uploading when its turn to wait comes
             runs.append((run, path, proxy, resets, data, proc))
         for _run, _path, proxy, _resets, data, proc in runs:
             wait_for_parts(data, 3, proc, timeout=120)     # mid-upload: 3 of 13 parts in

@@ -113,3 +113,23 @@ def test_a_put_answer_that_proves_nothing_is_checked_by_head(engine, server, des
     info = engine.manager.task(task_id)
     assert info.state is TaskState.COMPLETED and "verified (MD5)" in info.message
     assert server.count("HeadObject", bucket=dest.bucket) == 1
+
+
+def test_a_plain_md5_store_is_hashed_while_sending_after_the_first_upload(
+        engine, server, dest, make_file, caplog):
+    """The first multipart upload to a plain-MD5 store reads the file again; later ones hash it
+    as the parts go up, and a wrong MD5 still fails."""
+    caplog.set_level(logging.INFO, logger="hoist")
+    first, second, third = (make_file(f"m{i}.bin", 12 * MiB) for i in range(3))
+    ids = []
+    for path, md5 in ((first, hashlib.md5(first.read_bytes()).hexdigest()),
+                      (second, hashlib.md5(second.read_bytes()).hexdigest()),
+                      (third, "0" * 32)):
+        _plain_md5(server, md5)
+        ids += engine.manager.add(path, dest)
+        engine.wait_idle()
+    assert [r.getMessage() for r in caplog.records if "again for its MD5" in r.getMessage()] == [
+        f"task {ids[0]}: reading {first} again for its MD5"]
+    assert "verified (MD5)" in engine.manager.task(ids[1]).message
+    failed = engine.manager.task(ids[2])
+    assert failed.state is TaskState.FAILED and "does not match what was sent" in failed.message

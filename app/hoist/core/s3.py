@@ -149,6 +149,11 @@ class S3Clients:
     def refuse_checksums(self, endpoint_url: str | None) -> None:
         self._no_checksums.add(endpoint_url)
 
+    def noted(self, endpoint_url: str | None, remark: str) -> bool:
+        """Has ``remark`` been made of this endpoint (by :meth:`first_time`)?"""
+        with self._lock:
+            return (endpoint_url, remark) in self._noted
+
     def first_time(self, endpoint_url: str | None, remark: str) -> bool:
         """True once per endpoint and remark: a store's limits are logged once, not per task."""
         with self._lock:
@@ -177,6 +182,9 @@ class Bucket:
 
     def first_time(self, remark: str) -> bool:
         return self._clients.first_time(self.dest.endpoint_url, remark)
+
+    def noted(self, remark: str) -> bool:
+        return self._clients.noted(self.dest.endpoint_url, remark)
 
     def _call(self, operation: str, key: str | None, **params):
         try:

@@ -29,7 +29,8 @@ from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
 from hoist.core.sources import InputError, expand_sources
-from hoist.engine.task import SourceChanged, UploadTask, VerifyError
+from hoist.engine.task import SourceChanged, UploadTask
+from hoist.engine.verification import VerifyError
 from hoist.engine.waiting import WaitingLine
 
 log = logging.getLogger("hoist.manager")

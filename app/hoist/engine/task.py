@@ -26,10 +26,10 @@ from hoist.core.retry import RetryPolicy
 from hoist.core.sources import InputError
 from hoist.core.stats import TransferStats
 from hoist.core.states import PartState, TaskState
-from hoist.core.verify import SIZE_ONLY, Verdict, file_md5_hex, label, verify_object
-from hoist.core.units import format_duration
+from hoist.core.verify import SIZE_ONLY
 from hoist.engine.progress import Interrupted, ProgressBody, SourceShrank, SpeedMeter
 from hoist.engine.requests import run_request
+from hoist.engine.verification import Verification, recorded
 
 log = logging.getLogger("hoist.task")
 
@@ -38,10 +38,6 @@ Report = Callable[[str], None]
 
 class SourceChanged(Exception):
     """The source no longer matches its fingerprint; old parts must not be reused."""
-
-
-class VerifyError(Exception):
-    """The object on the server is not what we uploaded."""
 
 
 def read_source_fingerprint(path: str) -> Fingerprint:
@@ -61,7 +57,7 @@ def read_source_fingerprint(path: str) -> Fingerprint:
         raise InputError(f"{path} cannot be read ({e.strerror}).") from None
 
 
-class UploadTask:
+class UploadTask(Verification):
     """A file's transfer: the parts still to send, those in flight, and how far it got."""
 
     def __init__(self, record, bucket, store, config: TransferConfig, policy: RetryPolicy,
@@ -138,6 +134,7 @@ class UploadTask:
         if self.stop_reason is None or reason == "cancel":
             self.stop_reason = reason
         self._stop.set()
+        self._stop_hashing()
 
     def clear_stop(self) -> None:
         self.stop_reason = None
@@ -169,6 +166,12 @@ class UploadTask:
         Returns the parts still to send ([] for a single PutObject), or None when
         the server shows the upload was already completed by an earlier run.
         """
+        plan = self._prepare(report)
+        if plan and not self.single:
+            self._hash_while_sending(self.record)     # only where the store will need it
+        return plan
+
+    def _prepare(self, report: Report) -> list[PartPlan] | None:
         record = self.store.get_task(self.id)
         current = read_source_fingerprint(record.source_path)
         why = record.fingerprint.difference(current) if record.fingerprint else None
@@ -365,25 +368,6 @@ class UploadTask:
         log.info("task %s: reconciled with server: %d parts to send", self.id, len(pending))
         return pending
 
-    def _completed_on_server(self, record) -> bool:
-        """After a crash between Complete and the store's record of it, the object tells.
-
-        Only a checksum or an MD5 counts as proof here: an object of the same size
-        may be an older one, so "size only" starts the upload again instead.
-        """
-        parts = self.store.parts(self.id)
-        if not parts or any(p.state is not PartState.DONE for p in parts):
-            return False
-        head = self.bucket.head(record.key)
-        if head is None:
-            return False
-        verdict = self._verdict(record, head, _recorded(parts), True)
-        if not verdict.ok or verdict.method == SIZE_ONLY:
-            return False
-        self._finish(record, f"{label(verdict.method)} on the server after an interrupted "
-                             "completion", verdict.method)
-        return True
-
     def _forget_upload(self, record, notice: str, abort: bool = True) -> None:
         if abort and record.upload_id:
             try:
@@ -482,7 +466,7 @@ class UploadTask:
             raise
         report("Verifying…")
         head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
-        self._finish_verified(record, self._verdict(record, head, _recorded(parts), True))
+        self._finish_verified(record, self._verdict(record, head, recorded(parts), True))
 
     def _put_whole(self, record, report: Report) -> None:
         sums = {}
@@ -509,38 +493,6 @@ class UploadTask:
             verdict = self._verdict(record, head, sent, False)
         self._finish_verified(record, verdict)
 
-    def _verdict(self, record, head, parts, multipart: bool) -> Verdict:
-        """What the server's answer proves about the object (see core.verify for the order)."""
-        if head is None:
-            raise VerifyError(f"s3://{record.bucket}/{record.key} is missing after the upload.")
-
-        def whole_md5() -> str:
-            log.info("task %s: the store gives the whole object's MD5; reading %s again to "
-                     "compare", self.id, record.source_path)
-            return file_md5_hex(record.source_path, record.size)
-
-        return verify_object(head, record.size, record.checksum_algorithm or "CRC32", parts,
-                             multipart, whole_md5)
-
-    def _finish_verified(self, record, verdict: Verdict) -> None:
-        if not verdict.ok:
-            raise VerifyError(f"s3://{record.bucket}/{record.key} does not match what was sent "
-                              f"({verdict.detail}): retry to upload again.")
-        self._finish(record, label(verdict.method), verdict.method)
-
-    def _finish(self, record, how: str, verified: str = "") -> None:
-        took = time.monotonic() - self.started_at if self.started_at else None
-        message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
-        self.store.mark_completed(self.id, message, verified)
-        self.notice = message
-        with self._lock:
-            self._done_bytes = record.size
-            self._inflight_bytes.clear()
-            self._parts_done = self._parts_total
-        self.dirty = True
-        log.info("task %s: completed s3://%s/%s (%d bytes, %s; %s)", self.id, record.bucket,
-                 record.key, record.size, how, self.stats.describe())
-
     def abort(self) -> None:
         """Cancel: abort the multipart upload on the server so it stops costing storage.
 
@@ -556,11 +508,6 @@ class UploadTask:
                 if error.kind is not ErrorKind.NO_SUCH_UPLOAD:   # already gone is what we want
                     raise
             log.info("task %s: aborted multipart upload %s", self.id, record.upload_id)
-
-
-def _recorded(parts) -> list[tuple[int, str | None, str | None]]:
-    """(size, ETag, checksum) of each recorded part, as core.verify takes them."""
-    return [(p.size, p.etag, p.checksum) for p in parts]
 
 
 def _looks_like_md5_etag(etag: str | None) -> bool:
