@@ -217,6 +217,18 @@ class Bucket:
         HeadBucket, its errors carry a code, so a bad key is told from a missing bucket.)"""
         self._call("ListObjectsV2", None, MaxKeys=1)
 
+    def list_keys(self, prefix: str, start_after: str = "",
+                  page: int = 1000) -> tuple[list[str], str | None]:
+        """One page (up to ``page`` keys) of the keys under ``prefix`` after ``start_after``,
+        in order, and where the next page starts (None after the last)."""
+        params = {"Prefix": prefix, "MaxKeys": page}
+        if start_after:
+            params["StartAfter"] = start_after
+        reply = self._call("ListObjectsV2", prefix or None, **params)
+        keys = [item["Key"] for item in reply.get("Contents", [])]
+        more = reply.get("IsTruncated") and keys
+        return keys, keys[-1] if more else None
+
     def create_multipart(self, key: str, checksum_algorithm: str) -> str:
         params = {"Key": key}
         if checksum_algorithm:
