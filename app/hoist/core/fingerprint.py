@@ -14,7 +14,7 @@ SAMPLE_BLOCK = 64 * 1024
 SAMPLE_COUNT = 8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fingerprint:
     size: int
     mtime_ns: int

@@ -68,9 +68,10 @@ class BackgroundMD5:
 
 
 class Verification:
-    """Mixin for UploadTask: verdicts, the background MD5, and the record of completion."""
+    """Mixin for UploadTask: verdicts, the background MD5 (``self._md5``), and the record
+    of completion."""
 
-    _md5: BackgroundMD5 | None = None
+    __slots__ = ()
 
     def _hash_while_sending(self, record) -> None:
         """Start the background MD5 where this endpoint is known to need it."""
