@@ -47,23 +47,37 @@ def expand_sources(path: Path, prefix: str = "") -> list[tuple[Path, str, int]]:
         raise InputError(f"The folder {path} cannot be read (permission denied): "
                          "fix its permissions, or choose another folder.")
 
-    def refuse(error: OSError):
-        raise InputError(f"The folder {error.filename} cannot be read ({error.strerror}): "
-                         "fix its permissions, or leave it out.")
-
-    found = []
-    for root, dirs, files in os.walk(path, onerror=refuse):
-        dirs.sort()
-        for name in sorted(files):
-            source = Path(root, name)
-            try:
-                st = source.stat()
-            except OSError as e:
-                log.warning("skipped %s: %s", source, e.strerror)
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                log.warning("skipped %s: not a regular file", source)
-                continue
-            key = prefix + source.relative_to(path.parent).as_posix()
-            found.append((source, _check_key(key, source), st.st_size))
+    # Strings and os.scandir, not pathlib: a folder of 100,000 photos is listed in a
+    # fraction of the time (a Path per file is made once, at the end).
+    found: list[tuple[Path, str, int]] = []
+    base = len(str(path.parent).rstrip("/")) + 1        # what the key leaves out
+    _walk(str(path), prefix, base, found)
     return found
+
+
+def _walk(folder: str, prefix: str, base: int, found: list) -> None:
+    """Files of ``folder`` (sorted), then each sub-folder's (sorted, depth first)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as error:
+        raise InputError(f"The folder {folder} cannot be read ({error.strerror}): "
+                         "fix its permissions, or leave it out.") from None
+    folders = []
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):    # a link to a folder: not followed
+                folders.append(entry.path)
+                continue
+            st = entry.stat(follow_symlinks=True)
+        except OSError as e:
+            log.warning("skipped %s: %s", entry.path, e.strerror)
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            log.warning("skipped %s: not a regular file", entry.path)
+            continue
+        source = entry.path
+        key = prefix + (source[base:] if os.sep == "/" else source[base:].replace(os.sep, "/"))
+        found.append((Path(source), _check_key(key, source), st.st_size))
+    for sub in folders:
+        _walk(sub, prefix, base, found)
