@@ -118,32 +118,49 @@ def test_set_fingerprint_updates_size(store):
     assert (got.fingerprint, got.size) == (changed, 7)
 
 
-def test_find_live_task_ignores_finished_tasks(store):
-    assert store.find_live_task("/src/a.bin", None, "bkt", "a.bin") is None
+def live(store, source, endpoint, bucket, key):
+    return store.find_live_tasks(bucket, [key]).get((str(source), endpoint, key))
+
+
+def test_find_live_tasks_ignores_finished_tasks(store):
+    assert live(store, "/src/a.bin", None, "bkt", "a.bin") is None
     done = add(store, "a.bin")
     store.mark_completed(done.id, "Uploaded")
     cancelled = add(store, "a.bin")
     store.set_state(cancelled.id, TaskState.CANCELLED)
-    assert store.find_live_task("/src/a.bin", None, "bkt", "a.bin") is None
+    assert live(store, "/src/a.bin", None, "bkt", "a.bin") is None
 
-    live = add(store, "a.bin", state=TaskState.FAILED)
-    assert store.find_live_task("/src/a.bin", None, "bkt", "a.bin").id == live.id
-    assert store.find_live_task(Path("/src/a.bin"), None, "bkt", "a.bin").id == live.id
+    failed = add(store, "a.bin", state=TaskState.FAILED)
+    assert live(store, "/src/a.bin", None, "bkt", "a.bin").id == failed.id
+    assert live(store, Path("/src/a.bin"), None, "bkt", "a.bin").id == failed.id
+    add(store, "a.bin")                                  # a younger one: the oldest is found
+    assert live(store, "/src/a.bin", None, "bkt", "a.bin").id == failed.id
     # another endpoint, bucket, key or source is another task
-    assert store.find_live_task("/src/a.bin", "http://minio:9000", "bkt", "a.bin") is None
-    assert store.find_live_task("/src/a.bin", None, "other", "a.bin") is None
-    assert store.find_live_task("/src/a.bin", None, "bkt", "b.bin") is None
-    assert store.find_live_task("/src/b.bin", None, "bkt", "a.bin") is None
+    assert live(store, "/src/a.bin", "http://minio:9000", "bkt", "a.bin") is None
+    assert live(store, "/src/a.bin", None, "other", "a.bin") is None
+    assert live(store, "/src/a.bin", None, "bkt", "b.bin") is None
+    assert live(store, "/src/b.bin", None, "bkt", "a.bin") is None
     elsewhere = add(store, "a.bin", endpoint_url="http://minio:9000")
-    assert store.find_live_task("/src/a.bin", "http://minio:9000", "bkt", "a.bin").id == \
-        elsewhere.id
+    assert live(store, "/src/a.bin", "http://minio:9000", "bkt", "a.bin").id == elsewhere.id
 
 
-def test_find_live_task_uses_an_index(store, db_path):
+def test_find_live_tasks_answers_a_whole_batch_in_one_query(store):
+    tasks = [add(store, f"f{i}.bin") for i in range(3000)]
+    found = store.find_live_tasks("bkt", [t.key for t in tasks[::3]] + ["absent.bin"])
+    assert sorted(r.id for r in found.values()) == [t.id for t in tasks[::3]]
+
+
+def test_find_live_tasks_uses_an_index(store, db_path):
     plan = " ".join(row[3] for row in raw(db_path).execute(
-        "EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE bucket = ? AND key = ? AND source_path = ?",
-        ("b", "k", "/s")))
+        "EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE bucket = ? AND key IN "
+        "(SELECT value FROM json_each(?))", ("b", "[]")))
     assert "tasks_destination" in plan
+
+
+def test_a_new_task_is_recorded_as_it_will_be_read_back(store):
+    """add_task builds its record without reading the row back: it must be the same."""
+    task = add(store, "new.bin")
+    assert task == store.get_task(task.id)
 
 
 # -- parts ---------------------------------------------------------------------------------

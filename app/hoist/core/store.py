@@ -12,6 +12,7 @@ A write that fails because the disk is full raises :class:`StoreFull`: nothing
 committed is lost, and the same store takes writes again once space is freed.
 """
 
+import json
 import os
 import sqlite3
 import threading
@@ -32,7 +33,7 @@ _ACTIVE = tuple(s.value for s in TaskState if s.is_active)
 _INTERRUPTED = "Interrupted — resume to continue"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)     # one per task: 100,000 rows, no __dict__ each
 class TaskRecord:
     id: int
     source_path: str
@@ -59,7 +60,7 @@ class TaskRecord:
     parts_total: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartRecord:
     task_id: int
     number: int
@@ -203,7 +204,11 @@ class CheckpointStore:
             (str(source_path), fingerprint.to_json() if fingerprint else None, account,
              endpoint_url, region, profile, bucket, key, size, part_size, checksum_algorithm,
              TaskState(state).value, now, now))
-        return self.get_task(cursor.lastrowid)
+        # The row as get_task would read it back, without reading it: a 100,000-file drop
+        # adds that many, and a new task has no parts, no upload and the columns' defaults.
+        return TaskRecord(cursor.lastrowid, str(source_path), fingerprint, account, endpoint_url,
+                          region, profile, bucket, key, size, part_size, None, checksum_algorithm,
+                          TaskState(state), "", "", now, now, None, "", 0, 0, 0)
 
     def set_state(self, task_id, state, message=None, error_code=None) -> None:
         """Move a task to ``state``; a None message or error code is left as it was."""
@@ -305,15 +310,19 @@ class CheckpointStore:
             rows = self._tuples(sql + " ORDER BY t.id", params).fetchall()
         return [_task(r) for r in rows]
 
-    def find_live_task(self, source_path, endpoint_url, bucket, key) -> TaskRecord | None:
-        """The unfinished task sending this file to this key, if there is one."""
+    def find_live_tasks(self, bucket: str, keys) -> dict[tuple, TaskRecord]:
+        """The unfinished tasks sending any of ``keys`` of one bucket, in one query:
+        (source_path, endpoint_url, key) -> the oldest task sending that file there."""
+        found: dict[tuple, TaskRecord] = {}
         with self._lock:
-            row = self._tuples(
-                self._task_query + " WHERE t.bucket = ? AND t.key = ? AND t.source_path = ?"
-                " AND t.endpoint_url IS ? AND t.state NOT IN ('completed', 'cancelled')"
-                " ORDER BY t.id LIMIT 1",
-                (bucket, key, str(source_path), endpoint_url)).fetchone()
-        return _task(row) if row else None
+            rows = self._tuples(
+                self._task_query + " WHERE t.bucket = ? AND t.key IN (SELECT value FROM"
+                " json_each(?)) AND t.state NOT IN ('completed', 'cancelled') ORDER BY t.id",
+                (bucket, json.dumps(list(keys)))).fetchall()
+        for row in rows:
+            record = _task(row)
+            found.setdefault((record.source_path, record.endpoint_url, record.key), record)
+        return found
 
     def upload_ids(self, bucket: str | None = None, key: str | None = None) -> set[str]:
         """The multipart upload ids our tasks hold (of one bucket, or one key in it)."""

@@ -44,7 +44,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
             updated_at REAL NOT NULL,
             finished_at REAL
         )""",
-        "CREATE INDEX tasks_destination ON tasks (bucket, key, source_path)",   # find_live_task
+        "CREATE INDEX tasks_destination ON tasks (bucket, key, source_path)",   # find_live_tasks
         f"""CREATE TABLE parts (
             task_id INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
             number INTEGER NOT NULL CHECK (number BETWEEN 1 AND 10000),

@@ -42,6 +42,7 @@ TICK_MS = 250             # progress goes out at most four times a second
 
 class UploadManager(QObject, FullDiskHandling):
     task_added = Signal(object)            # TaskInfo
+    tasks_added = Signal(list)             # [TaskInfo]: the new rows of one add_sources batch
     task_removed = Signal(int)             # task id
     task_state_changed = Signal(int, str)  # task id, TaskState value
     tasks_updated = Signal(list)           # [TaskInfo] changed since the last tick
@@ -69,8 +70,10 @@ class UploadManager(QObject, FullDiskHandling):
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
         self._health: dict[str | None, EndpointHealth] = {}   # one network state per endpoint
+        self._buckets: dict[tuple, object] = {}       # Bucket per account and bucket, shared
         self._was_idle = True
         self._shut_down = False
+        self._announced: list | None = None   # inside add_sources: new rows, sent as one list
         self.full: StoreFull | None = None   # the store's disk filled up; cleared by Resume
         self._pool = QThreadPool(self)
         self._size_pool()
@@ -142,39 +145,64 @@ class UploadManager(QObject, FullDiskHandling):
         queued to the same key is the same task: its id is returned, and it
         is resumed if it was paused or failed.
         """
-        self._destinations.setdefault(destination.account, destination)
-        ids = []
         sources = expand_sources(Path(path), key_prefix)
         if key is not None:                   # a single file under a name of the caller's
             if len(sources) != 1 or Path(path).is_dir():
                 raise InputError(f"{path}: a key can be given for a single file only.")
             sources = [(sources[0][0], key, sources[0][2])]
+        return self.add_sources(sources, destination, adopt)
+
+    def add_sources(self, sources, destination: Destination, adopt: bool = False) -> list[int]:
+        """Queue files already listed as (path, key, size), in one store transaction.
+
+        The new rows go out as one ``tasks_added`` list, not a signal per file: the
+        window takes a 100,000-file drop in chunks through here (ui/intake.py).
+        """
+        self._destinations.setdefault(destination.account, destination)
+        ids: list[int] = []
         self._clear_full()
         known = set(self._tasks)
+        self._announced = []
         try:
             with self.store.batch():            # a folder of thousands of files: one commit
+                # one query for the whole batch: which of these files are queued already?
+                live = self.store.find_live_tasks(destination.bucket, [k for _s, k, _n in sources])
                 for source, key, size in sources:
-                    ids.append(self._add_file(source, key, size, destination, adopt))
+                    found = live.get((str(source), destination.endpoint_url, key))
+                    ids.append(self._add_file(source, key, size, destination, adopt, found))
         except StoreFull as error:
             # The batch was rolled back: the new rows exist nowhere but here. Take them away.
+            self._announced = None
             for task_id in [i for i in ids if i not in known and i in self._tasks]:
                 self._forget(self._tasks[task_id])
             ids = [i for i in ids if i in known]
             self._on_store_full(error)
+        announced, self._announced = self._announced, None
+        if len(announced or ()) > 1:
+            log.info("tasks %s–%s: queued %d files → s3://%s/%s … %s", announced[0].id,
+                     announced[-1].id, len(announced), destination.bucket, announced[0].key,
+                     announced[-1].key)
+        if announced:
+            self.tasks_added.emit(announced)
         self._schedule()
         return ids
 
+    def add_sources_async(self, sources, destination: Destination, done) -> None:
+        """add_sources, with ``done(ids)`` called from the event loop: the caller's loop turns
+        between chunks, as with ThreadedManager's, so a window stays answerable."""
+        ids = self.add_sources(sources, destination)
+        QTimer.singleShot(0, self, lambda: done(ids))
+
     def _add_file(self, source: Path, key: str, size: int, destination: Destination,
-                  adopt: bool) -> int:
-        live = self.store.find_live_task(str(source), destination.endpoint_url,
-                                         destination.bucket, key)
+                  adopt: bool, live) -> int:
+        """Queue one file, or take up ``live``, the unfinished task already sending it there."""
         if live is not None:
             if live.id not in self._tasks:
                 if live.state in ACTIVE:
                     # under way in a process that died (this one holds the store's lock):
                     # it is paused, as start-up's restore would have made it
                     live = replace(live, state=TaskState.PAUSED)
-                self._announce(self._new_task(live))
+                self._announce(self._new_task(live), batched=False)     # resumed just below
             self._resume(self._tasks[live.id])
             return live.id
         record = self.store.add_task(
@@ -184,8 +212,11 @@ class UploadManager(QObject, FullDiskHandling):
             part_size=self.config.part_size or 0, checksum_algorithm=self.config.checksum_algorithm)
         task = self._new_task(record)
         task.adopt = adopt
-        log.info("task %s: queued %s → s3://%s/%s (%d bytes)",
-                 record.id, source, destination.bucket, key, size)
+        # one line per file, but a big drop's files are summed up per batch (add_sources):
+        # 100,000 log lines would cost more than queueing them
+        log.log(logging.DEBUG if self._announced else logging.INFO,
+                "task %s: queued %s → s3://%s/%s (%d bytes)",
+                record.id, source, destination.bucket, key, size)
         self._announce(task)
         return record.id
 
@@ -386,7 +417,7 @@ class UploadManager(QObject, FullDiskHandling):
             task.in_flight.discard(job.part.number)
             self._parts_in_flight -= 1
             if outcome != OK:
-                task.pending.appendleft(job.part)
+                task.requeue(job.part)
         if job.kind == "abort":
             self._finish_cancel(task, result if outcome == FAILED else None)
         elif outcome == OK:
@@ -405,8 +436,7 @@ class UploadManager(QObject, FullDiskHandling):
         if task.stopping() or task.state is TaskState.PAUSED:
             return
         if kind == "prepare":
-            task.pending.clear()
-            task.pending.extend(result)
+            task.set_pending(result)
             task.message = ""
             if task.single or not task.pending:
                 self._start_complete(task)
@@ -431,7 +461,7 @@ class UploadManager(QObject, FullDiskHandling):
         """Every job of a stopping task has returned: land it in its next state."""
         reason = task.stop_reason
         task.clear_stop()
-        task.pending.clear()
+        task.set_pending(())
         task.message = ""
         if task.cancelling:
             self._start_abort(task)
@@ -552,26 +582,46 @@ class UploadManager(QObject, FullDiskHandling):
             message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
                                 len(task.in_flight)))
 
-    def _announce(self, task: UploadTask) -> TaskInfo:
-        """Tell the UI about a new row; ticks then send only what changes after this."""
+    def _announce(self, task: UploadTask, batched: bool = True) -> TaskInfo:
+        """Tell the UI about a new row; ticks then send only what changes after this.
+
+        Inside add_sources the row waits for the batch's list, unless ``batched`` is
+        False: a row whose state changes at once must be known before that change.
+        """
         info = self._info(task)
         task.dirty = False
-        self.task_added.emit(info)
+        if batched and self._announced is not None:
+            self._announced.append(info)
+        else:
+            self.task_added.emit(info)
         return info
 
     def _new_task(self, record) -> UploadTask:
-        template = self._destinations.get(record.account)
-        destination = (replace(template, bucket=record.bucket) if template else Destination(
-            bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
-            profile=record.profile, account=record.account))
-        health = self._health.get(destination.endpoint_url)
-        if health is None:
-            health = self._health[destination.endpoint_url] = EndpointHealth(self.policy, self.clock)
-        task = UploadTask(record, self.clients.bucket(destination), self.store, self.config,
-                          self.policy, self.limiter, self.clock, health)
+        task = UploadTask(record, self._bucket_for(record), self.store, self.config,
+                          self.policy, self.limiter, self.clock,
+                          self._health_of(record.endpoint_url))
         self._tasks[record.id] = task
         self._reindex(task)
         return task
+
+    def _bucket_for(self, record):
+        """The Bucket of a task's account and bucket: one object shared by all their tasks."""
+        template = self._destinations.get(record.account)
+        ident = (record.account, record.bucket, template, record.endpoint_url, record.region,
+                 record.profile)
+        bucket = self._buckets.get(ident)
+        if bucket is None:
+            destination = (replace(template, bucket=record.bucket) if template else Destination(
+                bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
+                profile=record.profile, account=record.account))
+            bucket = self._buckets[ident] = self.clients.bucket(destination)
+        return bucket
+
+    def _health_of(self, endpoint_url: str | None) -> EndpointHealth:
+        health = self._health.get(endpoint_url)
+        if health is None:
+            health = self._health[endpoint_url] = EndpointHealth(self.policy, self.clock)
+        return health
 
     def _reindex(self, task: UploadTask) -> None:
         """Keep the scheduler's sets in step with a task's state and jobs."""

@@ -45,6 +45,7 @@ class ThreadedManager(QObject):
     """Runs ``engine`` (an UploadManager) on a QThread of its own; see the module docstring."""
 
     task_added = Signal(object)
+    tasks_added = Signal(list)
     task_removed = Signal(int)
     task_state_changed = Signal(int, str)
     tasks_updated = Signal(list)
@@ -52,6 +53,7 @@ class ThreadedManager(QObject):
     idle = Signal()
     store_full = Signal(str)
     _state_info = Signal(int, str, object)     # engine thread -> here: a state and a fresh row
+    _answer = Signal(object, object)           # engine thread -> here: a callback and its result
 
     def __init__(self, engine, tasks=None, parent=None):
         super().__init__(parent)
@@ -63,6 +65,8 @@ class ThreadedManager(QObject):
         # and then follows its signals, which arrive here in the order they were emitted.
         self._infos = {info.id: info for info in (engine.tasks() if tasks is None else tasks)}
         engine.task_added.connect(self._on_added)
+        engine.tasks_added.connect(self._on_added_many)
+        self._answer.connect(self._deliver, Qt.QueuedConnection)
         engine.task_removed.connect(self._on_removed)
         # Run on the engine's thread as it emits: the row as it is at that moment travels
         # with the state, as a direct call of engine.task() would have given it.
@@ -107,6 +111,21 @@ class ThreadedManager(QObject):
     def add(self, path, destination, key_prefix: str = "", adopt: bool = False,
             key: str | None = None) -> list[int]:
         return self._call(self.engine.add, path, destination, key_prefix, adopt=adopt, key=key)
+
+    def add_sources(self, sources, destination, adopt: bool = False) -> list[int]:
+        return self._call(self.engine.add_sources, sources, destination, adopt)
+
+    def add_sources_async(self, sources, destination, done) -> None:
+        """Queue listed files without waiting: ``done(ids)`` runs here once they are queued,
+        after their rows (``tasks_added``) have arrived."""
+        def call():
+            try:
+                ids = self.engine.add_sources(sources, destination)
+            except Exception:       # the caller still hears back, or its drop would hang
+                log.exception("adding %d files failed", len(sources))
+                ids = []
+            self._answer.emit(done, ids)
+        self._post(call)
 
     # The window reads its own changes back at once (the bandwidth label, the preferences):
     # the copy changes as the engine's will, and the engine follows when the call arrives.
@@ -198,6 +217,17 @@ class ThreadedManager(QObject):
             return
         self._infos[info.id] = info
         self.task_added.emit(info)
+
+    @Slot(object, object)
+    def _deliver(self, done, result) -> None:
+        done(result)
+
+    @Slot(list)
+    def _on_added_many(self, infos: list) -> None:
+        fresh = [info for info in infos if info.id not in self._infos]
+        self._infos.update((info.id, info) for info in fresh)
+        if fresh:
+            self.tasks_added.emit(fresh)
 
     @Slot(int)
     def _on_removed(self, task_id: int) -> None:

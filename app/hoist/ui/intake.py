@@ -1,25 +1,26 @@
 """Intake: from dropped or chosen paths to queued tasks.
 
-List the files (off the GUI thread), HEAD their target keys to find objects
-that already exist, ask the user what to do with those (overwrite, skip, keep
+List the files (off the GUI thread), find which target keys already exist
+(core/existing.py: by listing the folder's prefix, or HEAD for a few keys), ask the user what to do with those (overwrite, skip, keep
 both), then hand every file to the engine. The GUI thread never calls boto3:
-the listing and the HEAD requests run on a QThreadPool job that reports back
+the listing and the existence check run on a QThreadPool job that reports back
 through its own signals.
 """
 
-import inspect
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from hoist.core.existing import existing_keys
 from hoist.core.sources import InputError, expand_sources
+from hoist.ui.longlived import pause_collector, resume_collector
 
 log = logging.getLogger("hoist.ui.intake")
 
-HEAD_CONCURRENCY = 8
+CHUNK = 2000        # files per engine call: one store transaction, one list of new rows
 
 
 @dataclass
@@ -60,19 +61,6 @@ class _Job(QRunnable):
             log.info("intake of %s dropped: the window closed", self.batch.paths)
 
 
-def _head_all(bucket, keys) -> set[str]:
-    """The keys that exist; a key whose HEAD fails counts as absent (the upload will say why)."""
-    def exists(key):
-        try:
-            return bucket.head(key) is not None
-        except Exception as error:  # noqa: BLE001 -- e.g. S3Error: access denied, no network
-            log.info("HEAD %s: %s; assuming it does not exist", key, getattr(error, "message", error))
-            return False
-    keys = list(keys)
-    with ThreadPoolExecutor(max_workers=min(HEAD_CONCURRENCY, max(len(keys), 1))) as pool:
-        return {key for key, found in zip(keys, pool.map(exists, keys)) if found}
-
-
 class Intake(QObject):
     """Turns paths into tasks for one destination; ``ask`` decides about existing objects."""
 
@@ -87,9 +75,10 @@ class Intake(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         self._jobs: set[_Job] = set()
+        self._adding = 0            # drops whose files are still going to the engine
 
     def busy(self) -> bool:
-        return bool(self._jobs)
+        return bool(self._jobs) or self._adding > 0
 
     def warm_up(self, destination) -> None:
         """Build the account's S3 client ahead of the first drop (loading botocore's model
@@ -104,6 +93,7 @@ class Intake(QObject):
         batch.skip_keys = {i.key for i in self.model.infos()
                            if i.bucket == destination.bucket and not i.state.is_terminal}
         self.checking.emit(f"Checking {len(batch.paths)} item(s) at s3://{destination.bucket}…")
+        pause_collector()       # until its files are queued (ui/longlived.py)
         self._start(batch, self._list_and_head, self._on_checked)
 
     def _start(self, batch, step, then) -> None:
@@ -114,6 +104,7 @@ class Intake(QObject):
 
     # -- pool steps -------------------------------------------------------------------
     def _list_and_head(self, batch: Batch) -> None:
+        started = time.monotonic()
         for path in batch.paths:
             try:
                 batch.files[path] = expand_sources(Path(path), batch.prefix)
@@ -121,9 +112,13 @@ class Intake(QObject):
                 batch.errors.append(str(error))
         keys = [key for files in batch.files.values() for _s, key, _n in files
                 if key not in batch.skip_keys]
+        listed = time.monotonic()
         if keys:
             bucket = self.clients.bucket(batch.destination)
-            batch.existing = sorted(_head_all(bucket, keys))
+            batch.existing = sorted(existing_keys(bucket, keys))
+        log.info("drop of %s: %d files listed in %.2f s; %d already on the server (checked in "
+                 "%.2f s)", ", ".join(batch.paths)[:200], len(keys), listed - started,
+                 len(batch.existing), time.monotonic() - listed)
 
     def _rename(self, batch: Batch) -> None:
         from hoist.core.naming import keep_both_key
@@ -156,38 +151,35 @@ class Intake(QObject):
             self._add(batch)
 
     def _add(self, batch: Batch) -> None:
-        self.checking.emit("")
+        """Hand the files to the engine in chunks; each chunk's rows appear as it is queued,
+        and the window keeps answering between chunks (a drop can be 100,000 files)."""
+        sources = []
+        for path in batch.paths:
+            for source, key, size in batch.files.get(path, ()):
+                choice = batch.choices.get(key, "overwrite")
+                if choice != "skip":
+                    sources.append((source, batch.renamed.get(key, key), size))
         before = {i.id for i in self.model.infos()}
         ids: list[int] = []
-        with self.model.batch():
-            for path in batch.paths:
-                files = batch.files.get(path)
-                if not files:
-                    continue
-                if not any(key in batch.choices for _s, key, _n in files):
-                    ids += self._engine_add(path, batch.destination, batch.prefix)
-                    continue
-                for source, key, _size in files:      # decide file by file
-                    choice = batch.choices.get(key, "overwrite")
-                    if choice == "skip":
-                        continue
-                    ids += self._engine_add(source, batch.destination,
-                                            key=batch.renamed.get(key, key))
-        ids = list(dict.fromkeys(ids))
-        self.added.emit([i for i in ids if i not in before], [i for i in ids if i in before])
+        total, started = len(sources), time.monotonic()
+        self._adding += 1               # busy() until the last chunk is queued
 
-    def _engine_add(self, path, destination, prefix: str = "", key: str | None = None) -> list[int]:
-        try:
-            if key is None:
-                return self.manager.add(str(path), destination, prefix)
-            name = Path(path).name
-            if key.endswith("/" + name) or key == name:      # a key the prefix can express
-                return self.manager.add(str(path), destination, key[:len(key) - len(name)])
-            if "key" in inspect.signature(self.manager.add).parameters:
-                return self.manager.add(str(path), destination, "", key=key)
-            self.problem.emit(f"{path} was not added: this version of the engine cannot "
-                              f"upload it under another name ({key}).")
-            return []
-        except InputError as error:
-            self.problem.emit(str(error))
-            return []
+        def next_chunk(queued=None):
+            if queued is not None:
+                ids.extend(queued)
+            if sources:
+                chunk = sources[:CHUNK]
+                del sources[:CHUNK]
+                if total > CHUNK:
+                    self.checking.emit(f"Queued {total - len(sources) - len(chunk):,} of "
+                                       f"{total:,} files…")
+                self.manager.add_sources_async(chunk, batch.destination, next_chunk)
+                return
+            self._adding -= 1
+            resume_collector()
+            log.info("drop: %d files queued in %.2f s", total, time.monotonic() - started)
+            self.checking.emit("")
+            unique = list(dict.fromkeys(ids))
+            self.added.emit([i for i in unique if i not in before],
+                            [i for i in unique if i in before])
+        next_chunk()

@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
+from hoist.ui.longlived import freeze_long_lived
 
 log = logging.getLogger("hoist.ui.main")
 
@@ -67,6 +68,7 @@ class Session:
                                      secrets=self.secrets, prefs=self.prefs,
                                      prefs_path=self.prefs_path, extra_accounts=extra,
                                      select_account=select)
+            freeze_long_lived()       # the restored rows: out of the collector's way
         except BaseException:
             manager = getattr(self, "manager", None)
             if manager is not None and manager is not getattr(self, "engine", None):

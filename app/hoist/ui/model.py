@@ -188,6 +188,7 @@ class UploadTableModel(QAbstractTableModel):
         """Follow an UploadManager's signals (the window and the benchmark use this)."""
         self._lookup = manager.task
         manager.task_added.connect(self.add_task)
+        manager.tasks_added.connect(self.add_tasks)         # a chunk of a big drop at once
         manager.task_removed.connect(self.remove_task)
         manager.task_state_changed.connect(self.set_state)
         manager.tasks_updated.connect(self.update_tasks)

@@ -1,0 +1,54 @@
+"""A folder of thousands of files dropped on the window: listed, checked by listing, and queued
+in chunks whose rows appear one after another while the window keeps answering."""
+
+import gc
+
+from PySide6.QtCore import QTimer
+
+from hoist.ui import intake
+from test_window import Harness, account, harness, small_config  # noqa: F401 -- fixtures
+
+FILES = 2 * intake.CHUNK + 500           # three chunks
+
+
+def make_folder(tmp_path, count):
+    folder = tmp_path / "photos"
+    for n in range(count):
+        sub = folder / f"album-{n // 1000}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"IMG_{n:05}.jpg").write_bytes(b"x" * 10)
+    return folder
+
+
+def test_a_big_drop_is_queued_in_chunks_while_the_window_answers(harness, tmp_path, s3, bucket,
+                                                                 s3_server):
+    folder = make_folder(tmp_path, FILES)
+    there = ["photos/album-0/IMG_00007.jpg", "photos/album-3/IMG_03999.jpg"]
+    for key in there:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"old")
+    asked = []
+
+    def ask(key, remaining):
+        asked.append(key)
+        return "skip", False
+    harness.window.ask_existing = ask
+    inserts, ticks = [], []
+    harness.model.rowsInserted.connect(lambda _parent, first, last: inserts.append(
+        (first, last, len(ticks))))
+    beat = QTimer(interval=0)                # runs each time the event loop turns
+    beat.timeout.connect(lambda: ticks.append(1))
+    beat.start()
+    s3_server.reset()
+    harness.drop_and_wait(folder, rows=FILES - len(there))
+    beat.stop()
+    assert asked == there                                     # exactly the keys on the server
+    assert s3_server.count("HeadObject", bucket=bucket) == 0  # found by listing the folder
+    assert s3_server.count("ListObjects", bucket=bucket) == 1
+    # the rows came in chunks, and the event loop turned between them
+    assert [last - first + 1 for first, last, _t in inserts] == [
+        intake.CHUNK, intake.CHUNK, FILES - len(there) - 2 * intake.CHUNK]
+    assert inserts[-1][2] > inserts[0][2]
+    keys = {i.key for i in harness.model.infos()}
+    assert len(keys) == FILES - len(there) and not keys & set(there)
+    assert gc.isenabled()           # held off during the drop (ui/longlived.py), then back on
+
