@@ -131,8 +131,6 @@ def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None
             self.at = time.monotonic()
             self.then()
 
-    if os.environ.get("HOIST_SWITCH"):
-        sys.setswitchinterval(float(os.environ["HOIST_SWITCH"]))
     if mode == "drop":
         from hoist.core.datadir import setup_logging
         setup_logging(directory)            # the intake logs its phases: listing, check, queueing
@@ -250,8 +248,6 @@ def drop(app, session, folder: Path) -> dict:
 
     window = session.window
     expected = int(os.environ["HOIST_BENCH_DROP_FILES"])
-    if os.environ.get("HOIST_BENCH_TRACE"):
-        _trace_gui_handlers(session)
     window.show()
     lateness: list[float] = []
     last = [time.perf_counter()]
@@ -282,30 +278,6 @@ def drop(app, session, folder: Path) -> dict:
                 stall_p99_ms=statistics.quantiles(lateness, n=100)[98] if len(lateness) > 1 else 0.0,
                 rss_before=rss_before,
                 rss_peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-
-
-def _trace_gui_handlers(session) -> None:
-    """Print the GUI-thread handlers that run longer than 20 ms (for finding a stall)."""
-    import functools
-
-    def wrap(owner, name):
-        original = getattr(owner, name)
-
-        @functools.wraps(original)
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                took = (time.perf_counter() - started) * 1000
-                if took > 20:
-                    print(f"# {name}: {took:.0f} ms", file=sys.stderr, flush=True)
-        setattr(owner, name, timed)
-    window = session.window
-    for owner, name in ((window.model, "add_tasks"), (window.model, "update_tasks"),
-                        (window.intake, "_on_checked"), (window.intake, "_add"),
-                        (window, "_show_page"), (window.model, "set_state")):
-        wrap(owner, name)
 
 
 def drop_tree(count: int) -> Path:
