@@ -493,12 +493,14 @@ class UploadTask(Verification):
     def complete(self, report: Report) -> None:
         """Finish the upload (or send the small file whole), then verify the object."""
         record = self.store.get_task(self.id)
+        if self.single:
+            # fingerprinted by prepare a moment ago; the bytes are checksummed as they are sent
+            self._put_whole(record, report)
+            return
+        # the parts went up over minutes or days: the file must still be the one they came from
         why = record.fingerprint.difference(read_source_fingerprint(record.source_path))
         if why:
             raise SourceChanged(why)
-        if self.single:
-            self._put_whole(record, report)
-            return
         parts = self.store.parts(self.id)
         listing = [(p.number, p.etag, p.checksum if record.checksum_algorithm else None)
                    for p in parts]
