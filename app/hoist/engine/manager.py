@@ -9,7 +9,6 @@ that created it (the GUI thread or the CLI's event loop); blocking steps run as
 import logging
 import os
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
@@ -21,26 +20,26 @@ from hoist.core.planner import PlanError
 from hoist.core.ratelimit import TokenBucket
 from hoist.core.retry import RetryPolicy
 from hoist.core.s3 import Destination
+from hoist.core.sources import InputError
 from hoist.core.states import TaskState
 from hoist.core.stats import TransferStats
-from hoist.core.store import DISK_FULL, StoreFull
+from hoist.core.store import StoreFull
+from hoist.engine.adding import ACTIVE, TaskIntake
 from hoist.engine.full_disk import FullDiskHandling
 from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
-from hoist.core.sources import InputError, expand_sources
 from hoist.engine.task import SourceChanged, UploadTask
 from hoist.engine.verification import VerifyError
 from hoist.engine.waiting import WaitingLine
 
 log = logging.getLogger("hoist.manager")
 
-ACTIVE = (TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
 MAX_RESTARTS = 3          # a file that keeps changing under us fails instead of looping
 TICK_MS = 250             # progress goes out at most four times a second
 
 
-class UploadManager(QObject, FullDiskHandling):
+class UploadManager(QObject, FullDiskHandling, TaskIntake):
     task_added = Signal(object)            # TaskInfo
     tasks_added = Signal(list)             # [TaskInfo]: the new rows of one add_sources batch
     task_removed = Signal(int)             # task id
@@ -103,122 +102,6 @@ class UploadManager(QObject, FullDiskHandling):
     def register_destination(self, destination: Destination) -> None:
         """Tell the engine how to reach an account (endpoint, credentials, TLS)."""
         self._destinations[destination.account] = destination
-
-    def restore(self) -> list[TaskInfo]:
-        """Load every unfinished task from the store: paused, or queued with auto-resume."""
-        unfinished = (TaskState.QUEUED, TaskState.PAUSED, TaskState.FAILED)
-        try:
-            recovered = self.store.recover_interrupted()
-        except StoreFull as error:
-            # The store keeps what it had; what was under way is paused here, in memory only.
-            full, recovered = error, 0
-            unfinished += ACTIVE
-        else:
-            full = None
-        if recovered:
-            log.info("restored %d interrupted tasks as paused", recovered)
-        infos = []
-        with self._writes():
-            for record in self.store.tasks(unfinished):
-                if record.id in self._tasks:
-                    continue
-                if full and (record.state in ACTIVE or record.state is TaskState.QUEUED):
-                    record = replace(record, state=TaskState.PAUSED, message=DISK_FULL)
-                task = self._new_task(record)
-                if self.config.auto_resume and task.state is TaskState.PAUSED and not full:
-                    self._set_state(task, TaskState.QUEUED)
-                infos.append(self._announce(task))
-        if full:
-            self._on_store_full(full)
-        self._schedule()
-        return infos
-
-    @Slot(str, object, str)
-    def add(self, path, destination: Destination, key_prefix: str = "",
-            adopt: bool = False, key: str | None = None) -> list[int]:
-        """Queue a file, or every file below a directory; returns the task ids.
-
-        ``key`` replaces the computed key of a single file (the window's "keep
-        both" gives the copy a free name). With ``adopt``, a matching incomplete upload of the same key found on the
-        server is continued instead of starting another (see UploadTask._adopt).
-        Raises InputError for a path that cannot be uploaded. A file already
-        queued to the same key is the same task: its id is returned, and it
-        is resumed if it was paused or failed.
-        """
-        sources = expand_sources(Path(path), key_prefix)
-        if key is not None:                   # a single file under a name of the caller's
-            if len(sources) != 1 or Path(path).is_dir():
-                raise InputError(f"{path}: a key can be given for a single file only.")
-            sources = [(sources[0][0], key, sources[0][2])]
-        return self.add_sources(sources, destination, adopt)
-
-    def add_sources(self, sources, destination: Destination, adopt: bool = False) -> list[int]:
-        """Queue files already listed as (path, key, size), in one store transaction.
-
-        The new rows go out as one ``tasks_added`` list, not a signal per file: the
-        window takes a 100,000-file drop in chunks through here (ui/intake.py).
-        """
-        self._destinations.setdefault(destination.account, destination)
-        ids: list[int] = []
-        self._clear_full()
-        known = set(self._tasks)
-        self._announced = []
-        try:
-            with self.store.batch():            # a folder of thousands of files: one commit
-                # one query for the whole batch: which of these files are queued already?
-                live = self.store.find_live_tasks(destination.bucket, [k for _s, k, _n in sources])
-                for source, key, size in sources:
-                    found = live.get((str(source), destination.endpoint_url, key))
-                    ids.append(self._add_file(source, key, size, destination, adopt, found))
-        except StoreFull as error:
-            # The batch was rolled back: the new rows exist nowhere but here. Take them away.
-            self._announced = None
-            for task_id in [i for i in ids if i not in known and i in self._tasks]:
-                self._forget(self._tasks[task_id])
-            ids = [i for i in ids if i in known]
-            self._on_store_full(error)
-        announced, self._announced = self._announced, None
-        if len(announced or ()) > 1:
-            log.info("tasks %s–%s: queued %d files → s3://%s/%s … %s", announced[0].id,
-                     announced[-1].id, len(announced), destination.bucket, announced[0].key,
-                     announced[-1].key)
-        if announced:
-            self.tasks_added.emit(announced)
-        self._schedule()
-        return ids
-
-    def add_sources_async(self, sources, destination: Destination, done) -> None:
-        """add_sources, with ``done(ids)`` called from the event loop: the caller's loop turns
-        between chunks, as with ThreadedManager's, so a window stays answerable."""
-        ids = self.add_sources(sources, destination)
-        QTimer.singleShot(0, self, lambda: done(ids))
-
-    def _add_file(self, source: Path, key: str, size: int, destination: Destination,
-                  adopt: bool, live) -> int:
-        """Queue one file, or take up ``live``, the unfinished task already sending it there."""
-        if live is not None:
-            if live.id not in self._tasks:
-                if live.state in ACTIVE:
-                    # under way in a process that died (this one holds the store's lock):
-                    # it is paused, as start-up's restore would have made it
-                    live = replace(live, state=TaskState.PAUSED)
-                self._announce(self._new_task(live), batched=False)     # resumed just below
-            self._resume(self._tasks[live.id])
-            return live.id
-        record = self.store.add_task(
-            source_path=str(source), fingerprint=None, account=destination.account,
-            endpoint_url=destination.endpoint_url, region=destination.region,
-            profile=destination.profile, bucket=destination.bucket, key=key, size=size,
-            part_size=self.config.part_size or 0, checksum_algorithm=self.config.checksum_algorithm)
-        task = self._new_task(record)
-        task.adopt = adopt
-        # one line per file, but a big drop's files are summed up per batch (add_sources):
-        # 100,000 log lines would cost more than queueing them
-        log.log(logging.DEBUG if self._announced else logging.INFO,
-                "task %s: queued %s → s3://%s/%s (%d bytes)",
-                record.id, source, destination.bucket, key, size)
-        self._announce(task)
-        return record.id
 
     @Slot(int)
     def pause(self, task_id: int) -> None:
@@ -581,47 +464,6 @@ class UploadManager(QObject, FullDiskHandling):
             stats=task.stats.describe(),
             message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
                                 len(task.in_flight)))
-
-    def _announce(self, task: UploadTask, batched: bool = True) -> TaskInfo:
-        """Tell the UI about a new row; ticks then send only what changes after this.
-
-        Inside add_sources the row waits for the batch's list, unless ``batched`` is
-        False: a row whose state changes at once must be known before that change.
-        """
-        info = self._info(task)
-        task.dirty = False
-        if batched and self._announced is not None:
-            self._announced.append(info)
-        else:
-            self.task_added.emit(info)
-        return info
-
-    def _new_task(self, record) -> UploadTask:
-        task = UploadTask(record, self._bucket_for(record), self.store, self.config,
-                          self.policy, self.limiter, self.clock,
-                          self._health_of(record.endpoint_url))
-        self._tasks[record.id] = task
-        self._reindex(task)
-        return task
-
-    def _bucket_for(self, record):
-        """The Bucket of a task's account and bucket: one object shared by all their tasks."""
-        template = self._destinations.get(record.account)
-        ident = (record.account, record.bucket, template, record.endpoint_url, record.region,
-                 record.profile)
-        bucket = self._buckets.get(ident)
-        if bucket is None:
-            destination = (replace(template, bucket=record.bucket) if template else Destination(
-                bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
-                profile=record.profile, account=record.account))
-            bucket = self._buckets[ident] = self.clients.bucket(destination)
-        return bucket
-
-    def _health_of(self, endpoint_url: str | None) -> EndpointHealth:
-        health = self._health.get(endpoint_url)
-        if health is None:
-            health = self._health[endpoint_url] = EndpointHealth(self.policy, self.clock)
-        return health
 
     def _reindex(self, task: UploadTask) -> None:
         """Keep the scheduler's sets in step with a task's state and jobs."""
