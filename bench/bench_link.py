@@ -30,6 +30,7 @@ shared and noisy, and the shaper models latency and a rate cap, not loss.
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -74,7 +75,9 @@ class Server:
         binary = weed_binary()
         if binary:
             self._weed = SeaweedS3Server(binary).start()
-            self.url, self.name = self._weed.endpoint_url, f"SeaweedFS {self._weed.version.split()[-1]}"
+            found = re.search(r"\b\d+\.\d+(\.\d+)?\b", self._weed.version)
+            self.url = self._weed.endpoint_url
+            self.name = f"SeaweedFS {found.group(0) if found else ''}".strip()
             self._moto = None
         else:
             self._moto, self.url = start_server()
@@ -258,7 +261,10 @@ def main() -> None:
                 shaper.stop()
     finally:
         server.stop()
-    publish("link-quick.md" if args.quick else "link.md", table(results, args, server.name))
+    name = "link-quick" if args.quick else "link"
+    if (args.links, args.workloads) != ("office,home", "big,small"):
+        name += f"-{args.links}-{args.workloads}".replace(",", "+")
+    publish(name + ".md", table(results, args, server.name))
 
 
 if __name__ == "__main__":

@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--concurrency", type=_positive(int),
                     help="parts in flight in total; default: automatic, grown while the "
                          "measured throughput rises")
-    up.add_argument("--files", type=_positive(int), help="files uploading at once")
+    up.add_argument("--files", type=_positive(int), help="big files (multipart uploads) at once; files smaller than a part go "
+                    "in one request each, up to --concurrency (16 if automatic) at once")
     up.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
     _preset_option(up)
     up.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",

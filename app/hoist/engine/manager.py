@@ -461,7 +461,7 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake):
             account=record.account, bucket=record.bucket, key=record.key, size=size,
             bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
             state=task.state, speed=speed, eta=eta, error_code=task.error_code,
-            stats=task.stats.describe(),
+            stats=task.stats_text(),
             message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
                                 len(task.in_flight)))
 

@@ -58,6 +58,7 @@ def read_source_fingerprint(path: str) -> Fingerprint:
         raise InputError(f"{path} cannot be read ({e.strerror}).") from None
 
 
+NO_STATS = TransferStats()      # what a task that has not run has cost: nothing
 NO_PARTS = ()     # a queued task's parts to send: a deque costs 600 bytes, times 100,000 rows
 
 
@@ -85,7 +86,7 @@ class UploadTask(Verification, Adoption):
 
     # Slots, not a __dict__: a 100,000-file drop makes 100,000 tasks (bench_gui.py --drop).
     __slots__ = ("id", "record", "bucket", "store", "config", "policy", "limiter", "clock",
-                 "health", "stats", "stats_base", "active_since", "state", "message", "notice",
+                 "health", "_stats", "stats_base", "active_since", "state", "message", "notice",
                  "single", "pending", "in_flight", "restarts", "adopt", "started_at",
                  "finished_at", "_speed", "dirty", "stop_reason", "jobs", "cancelling",
                  "remove_after", "failure", "restart_reason", "error_code", "_stop", "_md5",
@@ -102,7 +103,7 @@ class UploadTask(Verification, Adoption):
         self.limiter = limiter
         self.clock = clock
         self.health = health or EndpointHealth(policy, clock)   # shared by its endpoint's tasks
-        self.stats = TransferStats()  # this run's; the store holds earlier runs' (stats_base)
+        self._stats: TransferStats | None = None   # this run's (the store has earlier runs')
         self.stats_base: TransferStats | None = None
         self.active_since: float | None = None
         self.state: TaskState = record.state
@@ -142,6 +143,17 @@ class UploadTask(Verification, Adoption):
         if not self.pending:
             self.pending = deque()
         self.pending.appendleft(part)
+
+    @property
+    def stats(self) -> TransferStats:
+        if self._stats is None:
+            self._stats = TransferStats()
+        return self._stats
+
+    def stats_text(self) -> str:
+        """This run's costs for the row ("no retries", …), without making stats for a task
+        that has not run."""
+        return (self._stats or NO_STATS).describe()
 
     @property
     def speed(self) -> SpeedMeter:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
-from hoist.ui.longlived import freeze_long_lived
+from hoist.ui.longlived import pause_collector, resume_collector
 
 log = logging.getLogger("hoist.ui.main")
 
@@ -60,15 +60,21 @@ class Session:
             # Restored tasks must reach their account's endpoint with its credentials.
             for acc in list(self.book.accounts) + extra:
                 self.engine.register_destination(acc.destination())
-            restored = self.engine.restore()
-            # Transfers off the GUI thread: the engine runs on its own QThread behind a proxy
-            # (docs/architecture.md). ``threaded=False`` keeps it here, for comparison.
-            self.manager = ThreadedManager(self.engine, restored) if threaded else self.engine
-            self.window = MainWindow(self.manager, self.clients, book=self.book,
-                                     secrets=self.secrets, prefs=self.prefs,
-                                     prefs_path=self.prefs_path, extra_accounts=extra,
-                                     select_account=select)
-            freeze_long_lived()       # the restored rows: out of the collector's way
+            # 100,000 restored rows are made for keeps: no collections while they are built,
+            # then they are frozen out of the collector's way (ui/longlived.py)
+            pause_collector()
+            try:
+                restored = self.engine.restore()
+                # Transfers off the GUI thread: the engine runs on its own QThread behind a
+                # proxy (docs/architecture.md). ``threaded=False`` keeps it here, for comparison.
+                self.manager = (ThreadedManager(self.engine, restored) if threaded
+                                else self.engine)
+                self.window = MainWindow(self.manager, self.clients, book=self.book,
+                                         secrets=self.secrets, prefs=self.prefs,
+                                         prefs_path=self.prefs_path, extra_accounts=extra,
+                                         select_account=select)
+            finally:
+                resume_collector()
         except BaseException:
             manager = getattr(self, "manager", None)
             if manager is not None and manager is not getattr(self, "engine", None):

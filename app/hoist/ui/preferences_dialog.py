@@ -60,6 +60,8 @@ class PreferencesDialog(QDialog):
         self.preset_text.setStyleSheet("color: palette(placeholder-text);")
         self.files = _spin(1, MAX_FILES_AT_ONCE, prefs.files_at_once, " files")
         _plural(self.files, " file", " files")
+        self.files.setToolTip("Big files (multipart uploads) sending at once. Files smaller than "
+                              "one part go in a single request each, many at a time, like parts.")
         self.parts = _spin(0, MAX_PARTS_IN_FLIGHT, prefs.parts_per_file or 0, " parts", AUTOMATIC)
         _plural(self.parts, " part", " parts")
         self.parts.setToolTip("Automatic: more parts in flight while that raises the measured "
