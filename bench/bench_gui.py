@@ -104,6 +104,31 @@ def prepare(directory: Path, tasks: int, endpoint: str | None, big: int = 0) -> 
 
 
 # -- the child: one window, measured from inside ------------------------------------------
+class StallProbe:
+    """A 5 ms timer on the GUI thread; ``lateness`` is how late each tick fired (ms): the
+    time the GUI thread could not have answered a click."""
+
+    def __init__(self):
+        from PySide6.QtCore import Qt, QTimer
+        self.lateness: list[float] = []
+        self._last = time.perf_counter()
+        self._timer = QTimer(interval=PROBE_MS, timerType=Qt.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.lateness.append(max(0.0, (now - self._last) * 1000 - PROBE_MS))
+        self._last = now
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+
 def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None:
     """Run in a fresh process; prints one JSON object with the measures."""
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -152,7 +177,7 @@ def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None
 
 def stalls(app, session, FirstPaint, seconds: float) -> dict:
     """Resume everything, wait for 50 uploads to run, then probe the GUI thread's lateness."""
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 
     window, manager = session.window, session.manager
 
@@ -176,16 +201,7 @@ def stalls(app, session, FirstPaint, seconds: float) -> dict:
     while not first.at:
         run_for(10)
 
-    lateness: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick():
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - last[0]) * 1000 - PROBE_MS))
-        last[0] = now
-
-    probe = QTimer(interval=PROBE_MS, timerType=Qt.PreciseTimer)
-    probe.timeout.connect(tick)
+    probe = StallProbe()
     states: dict[int, str] = {}
     manager.task_state_changed.connect(lambda task_id, state: states.__setitem__(task_id, state))
     outside = None
@@ -213,7 +229,6 @@ def stalls(app, session, FirstPaint, seconds: float) -> dict:
             run_for(50)
         run_for(1000)                   # past the first parts' start-up
     painted_before = paints.count
-    last[0] = time.perf_counter()
     probe.start()
     run_for(int(seconds * 1000))
     probe.stop()
@@ -229,10 +244,10 @@ def stalls(app, session, FirstPaint, seconds: float) -> dict:
         uploading=sum(s == "uploading" for s in states.values()),
         queued=sum(s == "queued" for s in states.values()),
         paints_per_s=(paints.count - painted_before) / seconds,
-        ticks=len(lateness),
-        stall_p50_ms=statistics.median(lateness),
-        stall_p99_ms=statistics.quantiles(lateness, n=100)[98],
-        stall_max_ms=max(lateness))
+        ticks=len(probe.lateness),
+        stall_p50_ms=statistics.median(probe.lateness),
+        stall_p99_ms=statistics.quantiles(probe.lateness, n=100)[98],
+        stall_max_ms=max(probe.lateness))
     if outside is not None:
         outside.terminate()
         outside.wait()
@@ -244,28 +259,18 @@ def drop(app, session, folder: Path) -> dict:
     """Drop ``folder`` on the window; time until every file has its row, probing the GUI."""
     import resource
 
-    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
     window = session.window
     expected = int(os.environ["HOIST_BENCH_DROP_FILES"])
     window.show()
-    lateness: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick():
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - last[0]) * 1000 - PROBE_MS))
-        last[0] = now
-
-    probe = QTimer(interval=PROBE_MS, timerType=Qt.PreciseTimer)
-    probe.timeout.connect(tick)
+    probe = StallProbe()
     loop = QEventLoop()
     watch = QTimer(interval=5)
     watch.timeout.connect(lambda: window.model.rowCount() >= expected and loop.quit())
     QTimer.singleShot(180_000, loop.quit)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     started = time.perf_counter()
-    last[0] = started
     probe.start()
     watch.start()
     window.add_paths([str(folder)])
@@ -274,6 +279,7 @@ def drop(app, session, folder: Path) -> dict:
     probe.stop()
     rows = window.model.rowCount()
     session.close()
+    lateness = probe.lateness
     return dict(rows=rows, drop_s=took, stall_max_ms=max(lateness, default=0.0),
                 stall_p99_ms=statistics.quantiles(lateness, n=100)[98] if len(lateness) > 1 else 0.0,
                 rss_before=rss_before,
