@@ -223,8 +223,9 @@ class UploadTask(Verification, Adoption):
     def prepare(self, report: Report) -> list[PartPlan] | None:
         """Check the source, then start or reconcile the multipart upload.
 
-        Returns the parts still to send ([] for a single PutObject), or None when
-        the server shows the upload was already completed by an earlier run.
+        Returns the parts still to send ([] for a file the store makes us send whole),
+        or None when the object is on the server: a small file is sent here and now, and
+        an earlier run may have completed the upload already.
         """
         plan = self._prepare(report)
         if plan and not self.single:
@@ -242,9 +243,12 @@ class UploadTask(Verification, Adoption):
         self.started_at = self.started_at or time.monotonic()
 
         if not record.upload_id and current.size < self.config.multipart_threshold:
+            # A small file goes whole in this same job: a thread hop, a state change and a
+            # read of the store fewer per file, which a folder of photos makes thousands of.
             self.single = True
             self._set_progress_from_store()
-            return []
+            self._put_whole(self.record, report)
+            return None
         if record.upload_id:
             try:
                 remote = self._call(lambda: self.bucket.list_parts(record.key, record.upload_id),
