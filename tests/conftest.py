@@ -38,6 +38,14 @@ def s3_server():
     server.stop()
 
 
+@pytest.fixture
+def altered_s3_server(s3_server):
+    """s3_server for a test that rewrites its answers or injects failures: undone afterwards."""
+    yield s3_server
+    s3_server.clear_rewrites()
+    s3_server.clear_failures()
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch, tmp_path):
     """Credentials that work only against the test server; no real AWS config; fresh data dir."""

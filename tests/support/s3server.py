@@ -136,6 +136,10 @@ class RecordingS3Server:
             else:
                 self._rewrites[op] = fn
 
+    def clear_rewrites(self) -> None:
+        with self._lock:
+            self._rewrites.clear()
+
     def stall_next(self, op: str, after_server: bool = False) -> threading.Event:
         """Hold the next ``op`` request until the returned event is set.
 
