@@ -247,6 +247,7 @@ class UploadTask(Verification, Adoption):
             # read of the store fewer per file, which a folder of photos makes thousands of.
             self.single = True
             self._set_progress_from_store()
+            report("Uploading…")          # the row's state is still "preparing"
             self._put_whole(self.record, report)
             return None
         if record.upload_id:

@@ -168,11 +168,10 @@ class Intake(QObject):
             if queued is not None:
                 ids.extend(queued)
             if sources:
+                if total > CHUNK:
+                    self.checking.emit(f"Queued {total - len(sources):,} of {total:,} files…")
                 chunk = sources[:CHUNK]
                 del sources[:CHUNK]
-                if total > CHUNK:
-                    self.checking.emit(f"Queued {total - len(sources) - len(chunk):,} of "
-                                       f"{total:,} files…")
                 self.manager.add_sources_async(chunk, batch.destination, next_chunk)
                 return
             self._adding -= 1
