@@ -73,7 +73,7 @@ def test_reads_follow_the_engine(qtbot, threaded, dest, make_file):
     qtbot.waitUntil(lambda: threaded.proxy.task(ids[0]) is None, timeout=10_000)
     # after the engine's next tick the copy the window reads is what it holds, field for field
     def same():
-        engine_side = threaded.proxy._call(threaded.engine.tasks)    # on the engine's thread
+        engine_side = threaded.proxy._call("tasks")    # on the engine's thread
         return sorted(threaded.proxy.tasks(), key=id_of) == sorted(engine_side, key=id_of)
     qtbot.waitUntil(same, timeout=10_000)
 

@@ -103,6 +103,10 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake):
         """Tell the engine how to reach an account (endpoint, credentials, TLS)."""
         self._destinations[destination.account] = destination
 
+    def forget_clients(self) -> None:
+        """Read credentials and endpoints afresh on the next request (an account changed)."""
+        self.clients.forget()
+
     @Slot(int)
     def pause(self, task_id: int) -> None:
         task = self._tasks.get(task_id)

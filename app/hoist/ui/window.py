@@ -265,7 +265,8 @@ class MainWindow(QMainWindow):
     def edit_accounts(self) -> None:
         from hoist.ui.account_dialog import AccountDialog
         AccountDialog(self.book, self.secrets, self).exec()
-        self.clients.forget()            # a changed secret or endpoint takes effect at once
+        self.clients.forget()            # a changed secret or endpoint takes effect at once,
+        self.manager.forget_clients()    # here and in the engine (which may be another process)
         self.reload_accounts()
 
     def show_incomplete(self) -> None:
