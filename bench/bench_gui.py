@@ -170,8 +170,9 @@ def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None
         result = {"rows": rows, "import_s": imported - spawned_at,
                   "startup_s": painted.at - spawned_at}
     else:
-        threaded = os.environ.get("HOIST_BENCH_ENGINE", "threaded") == "threaded"
-        result = stalls(app, ui_main.Session(directory, threaded=threaded), FirstPaint, seconds)
+        engine = os.environ.get("HOIST_BENCH_ENGINE", "process")
+        result = stalls(app, ui_main.Session(directory, engine={"external": "direct"}.get(
+            engine, engine)), FirstPaint, seconds)
     print(json.dumps(result), flush=True)
 
 
@@ -278,12 +279,25 @@ def drop(app, session, folder: Path) -> dict:
     took = time.perf_counter() - started
     probe.stop()
     rows = window.model.rowCount()
+    engine_peak = engine_peak_rss(session.manager)
     session.close()
     lateness = probe.lateness
     return dict(rows=rows, drop_s=took, stall_max_ms=max(lateness, default=0.0),
                 stall_p99_ms=statistics.quantiles(lateness, n=100)[98] if len(lateness) > 1 else 0.0,
                 rss_before=rss_before,
-                rss_peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+                rss_peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                rss_engine_peak=engine_peak)
+
+
+def engine_peak_rss(manager) -> int:
+    """The engine process's peak RSS in bytes (0 when the engine runs in the window's process)."""
+    pid = getattr(manager, "pid", None)
+    if pid is None:
+        return 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def drop_tree(count: int) -> Path:
@@ -330,16 +344,18 @@ def run_drop(args, env) -> None:
             results.append(r)
             print(f"drop {run + 1}: {r['rows']:,} rows in {r['drop_s']:.2f} s; GUI stall max "
                   f"{r['stall_max_ms']:.0f} ms, p99 {r['stall_p99_ms']:.1f} ms; peak RSS "
-                  f"{r['rss_peak'] / MiB:.0f} MiB", flush=True)
+                  f"{r['rss_peak'] / MiB:.0f} MiB window + {r['rss_engine_peak'] / MiB:.0f} MiB "
+                  "engine", flush=True)
             for phase in r["phases"]:
                 print("   ", phase, flush=True)
     finally:
         server.terminate()
         server.wait()
     med = {k: statistics.median(r[k] for r in results)
-           for k in ("drop_s", "stall_max_ms", "stall_p99_ms", "rss_peak")}
+           for k in ("drop_s", "stall_max_ms", "stall_p99_ms", "rss_peak", "rss_engine_peak")}
+    both = med["rss_peak"] + med["rss_engine_peak"]      # the app is both processes
     ok = {"time": med["drop_s"] < DROP_TARGET_S, "stall": med["stall_max_ms"] < DROP_STALL_MS,
-          "memory": med["rss_peak"] / MiB < DROP_RSS_MIB}
+          "memory": both / MiB < DROP_RSS_MIB}
     lines = [f"A folder of {args.drop:,} files of 1 KiB dropped on the window (offscreen), account "
              f"on moto's server on loopback; medians of {args.runs} run(s), each in a fresh process.",
              "", "| measure | result | target |", "|---|---|---|",
@@ -348,8 +364,10 @@ def run_drop(args, env) -> None:
              f"| GUI-thread stall during the drop, longest | {med['stall_max_ms']:.0f} ms "
              f"| < {DROP_STALL_MS:.0f} ms |",
              f"| GUI-thread stall during the drop, 99th percentile | {med['stall_p99_ms']:.1f} ms | |",
-             f"| Peak RSS of the window's process | {med['rss_peak'] / MiB:.0f} MiB "
+             f"| Peak RSS, window + engine processes | {both / MiB:.0f} MiB "
              f"| < {DROP_RSS_MIB} MiB |",
+             f"| — the window's process | {med['rss_peak'] / MiB:.0f} MiB | |",
+             f"| — the engine's process | {med['rss_engine_peak'] / MiB:.0f} MiB | |",
              "", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in ok.items())]
     publish(f"gui-drop-{args.drop}.md", lines)
 
@@ -373,9 +391,11 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each stall probe")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--engine", choices=("threaded", "direct", "external"), default="threaded",
-                        help="the engine on its own thread (as the app runs), on the GUI thread, "
-                        "or uploads in a separate `hoist upload` process (option B's bound)")
+    parser.add_argument("--engine", choices=("process", "thread", "direct", "external"),
+                        default="process",
+                        help="the engine in a worker process (as the app runs), on a thread of "
+                        "the window's process, on the GUI thread, or uploads in a separate "
+                        "`hoist upload` process while the window only shows its queue")
     parser.add_argument("--startup-only", action="store_true",
                         help="measure start-up only (no uploads): for --tasks 100000")
     parser.add_argument("--drop", type=int, default=0, metavar="N",

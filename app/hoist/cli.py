@@ -191,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["_engine"]:       # the window's engine process, in the desktop bundle
+        from hoist.engine.worker import main as engine_main
+        return engine_main(argv[1:])
     paths = [a for a in argv if not a.startswith("-")]
     if paths and paths[0] not in (*COMMANDS, "completion") and os.path.exists(paths[0]):   # `hoist FILE...`
         argv = [a for a in argv if a.startswith("-")]

@@ -51,9 +51,9 @@ class Harness:
         self.session = None
         self.questions = []       # (title, text) of every confirmation asked
 
-    def open(self, config=None):
+    def open(self, config=None, engine="process"):
         from hoist.ui.main import Session
-        self.session = Session(self.data_dir, config=config or small_config())
+        self.session = Session(self.data_dir, config=config or small_config(), engine=engine)
         self.window.confirm = self._confirm
         self.window.show()
         self.qtbot.waitExposed(self.window)

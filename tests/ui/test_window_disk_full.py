@@ -29,8 +29,11 @@ def test_rows_and_status_bar_say_the_disk_is_full_and_resume_all_finishes(
     db.execute("PRAGMA journal_mode = WAL")
     db.close()
     h = Harness(qtbot, data_dir)
+    # The engine on a thread of this process: the full disk is made through the store's own
+    # connection. A full store's message crossing to the window from the engine's process
+    # is tested in tests/engine/test_process.py.
     h.open(small_config(files_at_once=3, parts_per_file=1, parts_total=3,
-                        bandwidth_limit=30 * MiB))
+                        bandwidth_limit=30 * MiB), engine="thread")
     try:
         files = [make_file(f"full/{n}.bin", 30 * MiB - n) for n in range(3)]
         h.drop_and_wait(*files, rows=3)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 STORE_NAME = "checkpoints.sqlite3"
 LOG_NAME = "hoist.log"
+ENGINE_LOG_NAME = "hoist-engine.log"    # the window's engine process (engine/worker.py)
 
 
 def data_dir() -> Path:
@@ -33,7 +34,7 @@ class _LogFile(logging.handlers.RotatingFileHandler):
             super().handleError(record)
 
 
-def setup_logging(directory: Path, verbose: bool = False) -> Path | None:
+def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME) -> Path | None:
     """Log task events and retries to a rotated file; ``verbose`` mirrors it to stderr.
 
     boto's own loggers stay at WARNING: at DEBUG they print request headers,
@@ -46,7 +47,7 @@ def setup_logging(directory: Path, verbose: bool = False) -> Path | None:
         root.removeHandler(handler)
         handler.close()
     fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    path = directory / LOG_NAME
+    path = directory / name
     try:
         directory.mkdir(parents=True, exist_ok=True)
         file_handler = _LogFile(
@@ -60,6 +61,6 @@ def setup_logging(directory: Path, verbose: bool = False) -> Path | None:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(fmt)
         root.addHandler(stream)
-    for name in ("boto3", "botocore", "s3transfer", "urllib3"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for noisy in ("boto3", "botocore", "s3transfer", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return path

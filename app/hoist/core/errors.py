@@ -56,6 +56,9 @@ class S3Error(Exception):
         self.message = message
         self.retry_after = retry_after
 
+    def __reduce__(self):      # pickled whole: the window hears it from the engine's process
+        return (type(self), (self.kind, self.code, self.message, self.retry_after))
+
     def __repr__(self) -> str:
         return f"S3Error({self.kind.name}, {self.code!r}, {self.message!r})"
 

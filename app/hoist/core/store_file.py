@@ -100,6 +100,9 @@ class StoreFull(StoreError):
         super().__init__(f"The disk holding Hoist's checkpoints ({self.directory}) is full: "
                          "free space, then resume.")
 
+    def __reduce__(self):      # pickled whole: the window hears it from the engine's process
+        return (type(self), (self.directory,))
+
     def command_line(self) -> str:
         """The one line `hoist` prints before it exits as interrupted."""
         return (f"The disk holding Hoist's checkpoints ({self.directory}) is full: free space, "

@@ -26,22 +26,30 @@ POOL_CONNECTIONS = 64     # connections open lazily; enough for the highest caps
 
 
 class Session:
-    """The store, engine and window over one data directory; ``close()`` checkpoints and closes."""
+    """The engine and window over one data directory; ``close()`` checkpoints and closes.
+
+    ``engine`` says where the uploads run (docs/architecture.md): ``"process"``, the app's
+    way, in a worker process that holds the store; ``"thread"``, on a QThread of this
+    process; ``"direct"``, on the GUI thread itself. The last two open the store here.
+    """
 
     def __init__(self, directory: Path, *, demo: bool = False, config=None,
-                 threaded: bool = True):
+                 engine: str = "process", verbose: bool = False):
         from hoist.core.accounts import AccountBook
         from hoist.core.preferences import Preferences
         from hoist.core.s3 import S3Clients
         from hoist.core.secrets import SecretStore
         from hoist.core.store import CheckpointStore
-        from hoist.engine.manager import UploadManager
         from hoist.engine.threaded import ThreadedManager
         from hoist.ui.window import MainWindow
 
+        if engine not in ("process", "thread", "direct"):
+            raise ValueError(f"unknown engine {engine!r}")
         self.directory = Path(directory)
         self.demo = None
-        self.store = CheckpointStore.open(self.directory / STORE_NAME)   # StoreError: caller says so
+        self.store = self.engine = self.manager = None
+        if engine != "process":        # StoreError: the caller says so
+            self.store = CheckpointStore.open(self.directory / STORE_NAME)
         try:
             self.secrets = SecretStore()
             self.book = AccountBook.load(self.directory / ACCOUNTS_NAME)
@@ -55,20 +63,28 @@ class Session:
                 self.secrets = self.demo.secrets(self.secrets)
                 extra, select = [account], account.name
             self.clients = S3Clients(max_pool_connections=POOL_CONNECTIONS, secrets=self.secrets)
-            self.engine = UploadManager(self.store, self.clients,
-                                        config or self.prefs.transfer_config())
+            config = config or self.prefs.transfer_config()
             # Restored tasks must reach their account's endpoint with its credentials.
-            for acc in list(self.book.accounts) + extra:
-                self.engine.register_destination(acc.destination())
+            destinations = [acc.destination() for acc in list(self.book.accounts) + extra]
+            if engine == "process":      # StoreLocked, StoreError, OSError: the caller says so
+                from hoist.engine.process import ProcessManager
+                self.manager = ProcessManager(self.directory, config, self.secrets,
+                                              POOL_CONNECTIONS, destinations, verbose)
+            else:
+                from hoist.engine.manager import UploadManager
+                self.engine = UploadManager(self.store, self.clients, config)
+                for destination in destinations:
+                    self.engine.register_destination(destination)
             # 100,000 restored rows are made for keeps: no collections while they are built,
             # then they are frozen out of the collector's way (ui/longlived.py)
             pause_collector()
             try:
-                restored = self.engine.restore()
-                # Transfers off the GUI thread: the engine runs on its own QThread behind a
-                # proxy (docs/architecture.md). ``threaded=False`` keeps it here, for comparison.
-                self.manager = (ThreadedManager(self.engine, restored) if threaded
-                                else self.engine)
+                if engine == "process":
+                    restored = self.manager.restore()
+                else:
+                    restored = self.engine.restore()
+                    self.manager = (ThreadedManager(self.engine, restored)
+                                    if engine == "thread" else self.engine)
                 self.window = MainWindow(self.manager, self.clients, book=self.book,
                                          secrets=self.secrets, prefs=self.prefs,
                                          prefs_path=self.prefs_path, extra_accounts=extra,
@@ -76,17 +92,18 @@ class Session:
             finally:
                 resume_collector()
         except BaseException:
-            manager = getattr(self, "manager", None)
-            if manager is not None and manager is not getattr(self, "engine", None):
-                manager.shutdown(0)
-            self.store.close()
+            if self.manager is not None and self.manager is not self.engine:
+                self.manager.shutdown(0)
+            if self.store is not None:
+                self.store.close()
             if self.demo:
                 self.demo.stop()
             raise
 
     @property
     def recovered_from(self):
-        return getattr(self.store, "recovered_from", None)
+        holder = self.store if self.store is not None else self.manager
+        return getattr(holder, "recovered_from", None)
 
     def close(self) -> None:
         """Pause and checkpoint every upload, then let go of the store (and the demo server)."""
@@ -98,8 +115,10 @@ class Session:
         if self.manager is not self.engine:
             self.manager.shutdown()       # once only: the window's shutdown already stopped it
             self.manager.deleteLater()
-        self.engine.deleteLater()
-        self.store.close()
+        if self.engine is not None:
+            self.engine.deleteLater()
+        if self.store is not None:
+            self.store.close()
         if self.demo is not None:
             self.demo.stop()
 
@@ -128,7 +147,7 @@ def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
         log.info("handed %d path(s) to the running window", len(paths))
         return 0
     try:
-        session = Session(directory, demo=demo)
+        session = Session(directory, demo=demo, verbose=verbose)
     except StoreLocked as e:
         return _fail("Hoist is already running", f"{e}\n\nClose the other Hoist (or wait for "
                      "its upload to finish), then start Hoist again.")

@@ -1,0 +1,282 @@
+"""ProcessManager: the window's engine in a worker process, behind a socket (docs/architecture.md, B).
+
+The window's process then runs no transfer at all: its GUI thread paints, handles
+input and decodes the engine's messages, and never waits for the GIL behind the
+part threads. The interface and the copy of the rows are
+:class:`hoist.engine.proxy.EngineProxy`'s; this class starts
+``hoist.engine.worker`` with one end of a socketpair, reads the other end with a
+:class:`QSocketNotifier` on this thread, and:
+
+- posts commands as messages, in order, without waiting;
+- for the calls that need an answer, sends and reads until the answer arrives;
+  messages read meanwhile are kept and handled afterwards, from the event loop,
+  as queued signals would be (and a secret the engine asks for is answered at once);
+- answers the engine's requests for secrets from the window's secret store, so
+  the keyring is read in one place only;
+- says so if the engine dies: its rows show as paused (every finished part is
+  checkpointed by the engine as it goes) and ``engine_lost`` says what happened.
+
+The engine process holds the checkpoint store's lock; the window never opens the store.
+"""
+
+import itertools
+import logging
+import select
+import socket
+import subprocess
+import sys
+from collections import deque
+from dataclasses import replace
+
+from PySide6.QtCore import QSocketNotifier, QTimer, Signal
+
+from hoist.core.states import TaskState
+from hoist.engine.proxy import EngineProxy
+from hoist.engine.wire import EngineGone, Reader, encode
+
+log = logging.getLogger("hoist.engine.process")
+
+START_TIMEOUT = 60.0        # seconds for the engine to open the store and say it is ready
+LOST = ("The upload engine stopped unexpectedly ({why}). Finished parts are kept: "
+        "quit and reopen Hoist to continue.")
+
+
+def worker_command(fd: int, directory, verbose: bool) -> list[str]:
+    """How to start the engine: ``python -m hoist.engine.worker``, or the bundle's own executable."""
+    args = ["--fd", str(fd), "--dir", str(directory)] + (["--verbose"] if verbose else [])
+    if getattr(sys, "frozen", False):        # the PyInstaller bundle: hoist_entry → cli.main
+        return [sys.executable, "_engine", *args]
+    return [sys.executable, "-m", "hoist.engine.worker", *args]
+
+
+class ProcessManager(EngineProxy):
+    """Starts the engine process over ``directory`` and stands in for it; see the module docstring.
+
+    Raises what the engine met opening the store (StoreLocked, StoreError, OSError),
+    after the process has exited.
+    """
+
+    engine_lost = Signal(str)      # the engine process died; the text says what to do
+
+    def __init__(self, directory, config, secrets, pool_connections: int = 64,
+                 destinations=(), verbose: bool = False, parent=None):
+        super().__init__(config, [], parent)
+        self.secrets = secrets
+        self._ids = itertools.count(1)
+        self._answers: dict[int, tuple] = {}
+        self._callbacks: dict[int, object] = {}   # add_sources_async: id -> done
+        self._inbox: deque = deque()              # messages read, waiting to be handled here
+        self._draining = False
+        self._reader = Reader()
+        self._sock, theirs = socket.socketpair()
+        try:
+            self._process = subprocess.Popen(
+                worker_command(theirs.fileno(), directory, verbose), pass_fds=[theirs.fileno()])
+        finally:
+            theirs.close()
+        self._send(("start", config, pool_connections))
+        for destination in destinations:
+            self._post("register_destination", destination)
+        try:
+            ready = self._wait_for(lambda: self._inbox and self._inbox[0][0] in ("ready", "failed"),
+                                   START_TIMEOUT)
+        except EngineGone:
+            self._close(kill=True)
+            raise
+        first = self._inbox.popleft()
+        if first[0] == "failed" or not ready:
+            self._close(kill=True)
+            raise first[1] if first[0] == "failed" else EngineGone("the engine did not start")
+        _, self.recovered_from, self._config = first
+        self._notifier = QSocketNotifier(self._sock.fileno(), QSocketNotifier.Read, self)
+        self._notifier.activated.connect(self._readable)
+        log.info("engine process %d started", self._process.pid)
+
+    # -- the EngineProxy transport ------------------------------------------------------
+    def _post(self, name: str, *args) -> None:
+        if self._stopped:
+            log.info("engine stopped; %s ignored", name)
+            return
+        self._send(("post", name, args))
+
+    def _call(self, name: str, *args, **kwargs):
+        if self._stopped:
+            raise EngineGone("the upload engine is not running")
+        number = next(self._ids)
+        self._send(("call", number, name, args, kwargs))
+        ok, result = self._answer(number)
+        if not ok:
+            raise result
+        return result
+
+    def add_sources_async(self, sources, destination, done) -> None:
+        """Queue listed files without waiting: ``done(ids)`` runs here once they are queued,
+        after their rows (``tasks_added``) have arrived."""
+        if self._stopped:
+            return
+        number = next(self._ids)
+        self._callbacks[number] = done
+        self._send(("call", number, "add_sources", (sources, destination), {}))
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Pause and checkpoint in the engine, let it close the store and exit (once)."""
+        if self._stopped:
+            return True
+        number = next(self._ids)
+        done = False
+        try:
+            self._send(("shutdown", number, timeout_ms))
+            done = self._answer(number, timeout_ms / 1000 + 30)[1]
+        except EngineGone:
+            log.warning("the engine process was gone before its shutdown")
+        self._stopped = True
+        self._notifier.setEnabled(False)
+        self._close(kill=False)
+        self._drain()           # the last state changes: every row shows as paused
+        return done
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def running(self) -> bool:
+        return not self._stopped and self._process.poll() is None
+
+    # -- reading ----------------------------------------------------------------------
+    def _send(self, message) -> None:
+        try:
+            self._sock.sendall(encode(message))
+        except OSError as error:
+            raise EngineGone(f"the engine process is gone ({error.strerror})") from None
+
+    def _receive(self, timeout: float) -> bool:
+        """Read what has arrived (waiting up to ``timeout``); False if nothing came."""
+        ready, _, _ = select.select([self._sock], [], [], timeout)
+        if not ready:
+            return False
+        data = self._sock.recv(1 << 20)
+        if not data:
+            raise EngineGone(self._why())
+        for message in self._reader.feed(data):
+            self._take(message)
+        return True
+
+    def _take(self, message) -> None:
+        kind = message[0]
+        if kind == "answer":
+            _, number, ok, result = message
+            done = self._callbacks.pop(number, None)
+            if done is None:
+                self._answers[number] = (ok, result)
+            else:                  # an add_sources_async: after the rows sent before it
+                if not ok:
+                    log.error("adding files failed: %s", result)
+                self._inbox.append(("deliver", done, result if ok else []))
+        elif kind == "secret?":
+            _, number, account, key_id = message
+            secret = self.secrets.get(account, key_id) if self.secrets else None
+            self._send(("secret", number, secret))
+        else:
+            self._inbox.append(message)
+
+    def _wait_for(self, condition, timeout: float) -> bool:
+        waited = 0.0
+        while not condition():
+            if waited >= timeout:
+                return False
+            if not self._receive(0.5):
+                waited += 0.5
+                if self._process.poll() is not None:
+                    raise EngineGone(self._why())
+        return True
+
+    def _answer(self, number: int, timeout: float = 600.0) -> tuple:
+        try:
+            if not self._wait_for(lambda: number in self._answers, timeout):
+                raise EngineGone(f"the engine did not answer in {timeout:.0f} s")
+        finally:
+            if self._inbox:           # handled from the event loop, as queued signals are
+                QTimer.singleShot(0, self._drain)
+        return self._answers.pop(number)
+
+    def _readable(self) -> None:
+        try:
+            while self._receive(0):
+                pass
+        except EngineGone as gone:
+            self._lost(str(gone))
+        self._drain()
+
+    def _drain(self) -> None:
+        if self._draining:            # a slot ran a nested event loop: the outer drain goes on
+            return
+        self._draining = True
+        try:
+            while self._inbox:
+                self._handle(self._inbox.popleft())
+        finally:
+            self._draining = False
+
+    def _handle(self, message) -> None:
+        kind = message[0]
+        if kind == "signal":
+            _, name, args = message
+            getattr(self, _SLOTS[name])(*args)
+        elif kind == "state":
+            self._on_state(*message[1:])
+        elif kind == "full":
+            self._on_full(*message[1:])
+        elif kind == "deliver":
+            message[1](message[2])
+
+    def _on_finished(self, task_id: int, state: str) -> None:
+        self.task_finished.emit(task_id, state)
+
+    def _on_idle(self) -> None:
+        self.idle.emit()
+
+    # -- the end ----------------------------------------------------------------------
+    def _why(self) -> str:
+        try:                 # its end of the socket closes a moment before it can be reaped
+            code = self._process.wait(2)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is None:
+            return "its connection closed"
+        if code < 0:
+            return f"killed by signal {-code}"
+        return f"exit status {code}"
+
+    def _lost(self, why: str) -> None:
+        """The engine died under us: rows that were moving now say so, as paused."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._notifier.setEnabled(False)
+        log.error("the engine process stopped: %s", why)
+        self._close(kill=True)
+        text = LOST.format(why=why)
+        moving = [i for i in self._infos.values()
+                  if i.state is TaskState.QUEUED or i.state.is_active]
+        for info in moving:
+            self._infos[info.id] = replace(info, state=TaskState.PAUSED, message=text, speed=0.0,
+                                           eta=None)
+            self.task_state_changed.emit(info.id, TaskState.PAUSED.value)
+        self.engine_lost.emit(text)
+
+    def _close(self, kill: bool) -> None:
+        try:
+            self._sock.close()
+        finally:
+            try:
+                self._process.wait(0 if kill else 30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+# The engine's signals, by the name it sends, to the slot that takes them here.
+_SLOTS = {"task_added": "_on_added", "tasks_added": "_on_added_many",
+          "task_removed": "_on_removed", "tasks_updated": "_on_updated",
+          "task_finished": "_on_finished", "idle": "_on_idle"}

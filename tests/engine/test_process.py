@@ -1,0 +1,234 @@
+"""ProcessManager: the window's engine in a worker process, over a socket, against moto.
+
+Each test starts the real worker (``python -m hoist.engine.worker``) over the test's
+data directory; the engine in it talks S3 over HTTP to moto's server, and this side
+sees only what crosses the socket. Killing the worker, or closing the window's end
+of the socket as a dying window would, is done for real.
+"""
+
+import os
+import pickle
+import signal
+import sqlite3
+
+import pytest
+
+from hoist.core.datadir import ENGINE_LOG_NAME, STORE_NAME
+from hoist.core.errors import ErrorKind, S3Error
+from hoist.core.planner import MiB
+from hoist.core.s3 import Destination
+from hoist.core.sources import InputError
+from hoist.core.states import TaskState
+from hoist.core.store import DISK_FULL, CheckpointStore, StoreFull, StoreLocked
+from hoist.engine.process import ProcessManager
+from hoist.engine.wire import Reader, encode, portable_error
+from support.tinydisk import fill, tiny_disk  # noqa: F401 -- a fixture
+
+from test_manager import small_config
+
+SLOW = 256 * 1024       # bytes per second: slow enough to catch an upload running
+
+
+class Secrets:
+    """The window's secret store as the engine sees it: only ``get``; counts what was asked."""
+
+    def __init__(self, known=None):
+        self.known, self.asked = dict(known or {}), []
+
+    def get(self, account, key_id):
+        self.asked.append((account, key_id))
+        return self.known.get((account, key_id))
+
+
+@pytest.fixture
+def dest(s3_server, bucket):
+    return Destination(bucket=bucket, endpoint_url=s3_server.endpoint_url, region="us-east-1",
+                       path_style=True)
+
+
+@pytest.fixture
+def start(qtbot, data_dir):
+    """start(config=None, secrets=None, directory=data_dir) -> a running ProcessManager."""
+    started = []
+
+    def make(config=None, secrets=None, directory=None):
+        manager = ProcessManager(directory or data_dir, config or small_config(), secrets, 16)
+        started.append(manager)
+        return manager
+    yield make
+    for manager in started:
+        manager.shutdown(10_000)
+
+
+def stored(data_dir, task_id):
+    store = CheckpointStore.open(data_dir / STORE_NAME, readonly=True)
+    try:
+        return store.get_task(task_id)
+    finally:
+        store.close()
+
+
+def test_an_upload_runs_in_the_engine_process_and_its_rows_arrive_here(
+        qtbot, start, dest, make_file, download_sha256, sha256_file):
+    manager = start()
+    assert manager._process.pid != os.getpid()
+    path = make_file("a.bin", 12 * MiB)
+    states = []
+    manager.task_state_changed.connect(lambda i, s: states.append(s))
+    with qtbot.waitSignal(manager.task_finished, timeout=30_000) as finished:
+        [task_id] = manager.add(path, dest)
+    assert finished.args == [task_id, "completed"]
+    assert "uploading" in states and states[-1] == "completed"
+    assert manager.task(task_id).state is TaskState.COMPLETED
+    assert manager.task(task_id).bytes_done == 12 * MiB
+    assert download_sha256(dest.bucket, "a.bin") == sha256_file(path)
+    qtbot.waitUntil(manager.is_idle, timeout=10_000)
+
+
+def test_the_copy_here_follows_the_engine_field_for_field(qtbot, start, dest, make_file):
+    manager = start()
+    ids = [manager.add(make_file(f"r{i}.bin", 1000 + i), dest)[0] for i in range(5)]
+    assert manager.task(ids[0]).id == ids[0]       # at once, even before task_added arrives
+    qtbot.waitUntil(lambda: all(manager.task(i).state is TaskState.COMPLETED for i in ids),
+                    timeout=30_000)
+    manager.remove(ids[0])
+    qtbot.waitUntil(lambda: manager.task(ids[0]) is None, timeout=10_000)
+
+    def same():
+        return (sorted(manager.tasks(), key=lambda i: i.id)
+                == sorted(manager._call("tasks"), key=lambda i: i.id))
+    qtbot.waitUntil(same, timeout=10_000)
+
+
+def test_errors_of_waited_calls_reach_the_caller(start, dest, tmp_path):
+    manager = start()
+    with pytest.raises(InputError, match="missing.bin"):
+        manager.add(tmp_path / "missing.bin", dest)
+    assert manager.tasks() == [] and manager.running      # and the engine goes on
+
+
+def test_shutdown_checkpoints_and_the_process_exits(qtbot, start, data_dir, dest, make_file):
+    manager = start(small_config(bandwidth_limit=SLOW))
+    [task_id] = manager.add(make_file("big.bin", 12 * MiB), dest)
+    qtbot.waitUntil(lambda: manager.task(task_id).state.is_active, timeout=30_000)
+    assert manager.shutdown(10_000)
+    assert manager._process.returncode == 0 and not manager.running
+    assert manager.task(task_id).state is TaskState.PAUSED     # the last state crossed over
+    assert stored(data_dir, task_id).state is TaskState.PAUSED
+    assert manager.shutdown() is True          # a second shutdown does nothing
+    manager.pause_all()                        # and later commands are ignored
+
+    again = start(small_config(auto_resume=False))
+    [restored] = again.restore()
+    assert (restored.id, restored.state) == (task_id, TaskState.PAUSED)
+
+
+def test_a_second_engine_over_the_same_store_is_refused_clearly(qtbot, start, dest, make_file):
+    first = start()
+    with pytest.raises(StoreLocked, match="(?i)another"):
+        start()
+    with qtbot.waitSignal(first.task_finished, timeout=30_000):   # the first is untouched
+        first.add(make_file("still.bin", 1000), dest)
+
+
+def test_a_killed_engine_leaves_rows_paused_and_a_restart_sends_only_missing_parts(
+        qtbot, start, data_dir, dest, make_file, s3_server, download_sha256, sha256_file):
+    manager = start(small_config(parts_per_file=1, parts_total=1, bandwidth_limit=5 * MiB))
+    path = make_file("big.bin", 30 * MiB)                       # 6 parts of 5 MiB
+    [task_id] = manager.add(path, dest)
+    qtbot.waitUntil(lambda: manager.task(task_id).parts_done >= 2, timeout=30_000)
+    with qtbot.waitSignal(manager.engine_lost, timeout=10_000) as lost:
+        os.kill(manager._process.pid, signal.SIGKILL)
+    assert "killed by signal 9" in lost.args[0] and "reopen Hoist" in lost.args[0]
+    row = manager.task(task_id)
+    assert row.state is TaskState.PAUSED and row.message == lost.args[0] and row.speed == 0
+    assert not manager.running
+    manager.resume_all()                       # a dead engine ignores commands, quietly
+
+    done_before = stored(data_dir, task_id)
+    before = s3_server.count("UploadPart", bucket=dest.bucket)
+    again = start(small_config())
+    [restored] = again.restore()
+    assert restored.bytes_done == done_before.bytes_done > 0
+    with qtbot.waitSignal(again.task_finished, timeout=60_000):
+        again.resume_all()
+    resent = s3_server.count("UploadPart", bucket=dest.bucket) - before
+    assert resent == 6 - done_before.parts_done
+    assert download_sha256(dest.bucket, "big.bin") == sha256_file(path)
+
+
+def test_an_engine_whose_window_dies_checkpoints_and_exits(qtbot, start, data_dir, dest,
+                                                           make_file):
+    manager = start(small_config(bandwidth_limit=SLOW))
+    [task_id] = manager.add(make_file("orphan.bin", 12 * MiB), dest)
+    qtbot.waitUntil(lambda: manager.task(task_id).state.is_active, timeout=30_000)
+    manager._notifier.setEnabled(False)
+    manager._sock.close()                      # what the OS does when the window dies
+    assert manager._process.wait(30) == 0
+    assert stored(data_dir, task_id).state is TaskState.PAUSED
+    manager._stopped = True                    # this side was "dead"; nothing to shut down
+
+
+def test_secrets_are_asked_of_the_window_and_never_written_down(
+        qtbot, start, data_dir, dest, make_file):
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    keyed = Destination(**{**dest.__dict__, "account": "Office", "access_key_id": "AKIAEXAMPLE"})
+    secrets = Secrets({("Office", "AKIAEXAMPLE"): secret})
+    manager = start(secrets=secrets)
+    manager.register_destination(keyed)
+    with qtbot.waitSignal(manager.task_finished, timeout=30_000) as finished:
+        manager.add(make_file("keyed.bin", 1000), keyed)
+    assert finished.args[1] == "completed"
+    assert secrets.asked == [("Office", "AKIAEXAMPLE")]        # once: the client is kept
+    manager.shutdown(10_000)
+    for name in (ENGINE_LOG_NAME, STORE_NAME):
+        assert secret.encode() not in (data_dir / name).read_bytes()
+
+
+def test_a_secret_the_window_does_not_have_fails_the_row_clearly(qtbot, start, dest, make_file):
+    keyed = Destination(**{**dest.__dict__, "account": "Office", "access_key_id": "AKIAMISSING"})
+    manager = start(secrets=Secrets())
+    with qtbot.waitSignal(manager.task_finished, timeout=30_000) as finished:
+        [task_id] = manager.add(make_file("nokey.bin", 1000), keyed)
+    assert finished.args == [task_id, "failed"]
+    assert "not in the keyring" in manager.task(task_id).message
+
+
+def test_a_full_disk_under_the_store_reaches_the_window(qtbot, start, tiny_disk, dest, make_file):
+    data = tiny_disk / "data"
+    manager = start(small_config(parts_per_file=1, parts_total=1, bandwidth_limit=5 * MiB),
+                    directory=data)
+    [task_id] = manager.add(make_file("full.bin", 30 * MiB), dest)
+    qtbot.waitUntil(lambda: manager.task(task_id).parts_done >= 1, timeout=30_000)
+    with qtbot.waitSignal(manager.store_full, timeout=30_000) as said:
+        filler = fill(tiny_disk)
+    assert said.args == [DISK_FULL]
+    assert isinstance(manager.full, StoreFull) and manager.full.directory == data
+    qtbot.waitUntil(lambda: manager.task(task_id).state is TaskState.PAUSED, timeout=30_000)
+    filler.unlink()
+    with qtbot.waitSignal(manager.task_finished, timeout=60_000) as finished:
+        manager.resume(task_id)
+    assert finished.args == [task_id, "completed"] and manager.full is None
+    assert sqlite3.connect(data / STORE_NAME).execute("PRAGMA quick_check").fetchone() == ("ok",)
+
+
+# -- the wire ---------------------------------------------------------------------------
+def test_messages_arriving_a_byte_at_a_time_come_out_whole_and_in_order():
+    data = encode(("a", 1)) + encode(("b", [2] * 1000)) + encode(("c",))
+    reader, out = Reader(), []
+    for i in range(len(data)):
+        out.extend(reader.feed(data[i:i + 1]))
+    assert out == [("a", 1), ("b", [2] * 1000), ("c",)]
+
+
+def test_errors_cross_whole_or_as_their_message():
+    s3 = pickle.loads(pickle.dumps(S3Error(ErrorKind.FATAL, "NoSuchBucket", "no bucket x")))
+    assert (s3.kind, s3.code, str(s3)) == (ErrorKind.FATAL, "NoSuchBucket", "no bucket x")
+    full = pickle.loads(pickle.dumps(StoreFull("/data")))
+    assert str(full.directory) == "/data" and "is full" in str(full)
+
+    class Odd(Exception):
+        def __init__(self, a, b):
+            super().__init__(f"{a} and {b}")
+    odd = portable_error(Odd(1, 2))
+    assert type(odd) is RuntimeError and str(odd) == "1 and 2"
