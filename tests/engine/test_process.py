@@ -125,36 +125,55 @@ def test_shutdown_checkpoints_and_the_process_exits(qtbot, start, data_dir, dest
 
 def test_a_second_engine_over_the_same_store_is_refused_clearly(qtbot, start, dest, make_file):
     first = start()
+    first.ready()
+    second = start()                           # it starts; its first answer is the refusal
     with pytest.raises(StoreLocked, match="(?i)another"):
-        start()
+        second.restore()
+    assert not second.running and second._process.returncode is not None
+    assert second.shutdown() is True
     with qtbot.waitSignal(first.task_finished, timeout=30_000):   # the first is untouched
         first.add(make_file("still.bin", 1000), dest)
 
 
-def test_a_killed_engine_leaves_rows_paused_and_a_restart_sends_only_missing_parts(
-        qtbot, start, data_dir, dest, make_file, s3_server, download_sha256, sha256_file):
-    manager = start(small_config(parts_per_file=1, parts_total=1, bandwidth_limit=5 * MiB))
+def test_a_killed_engine_is_restarted_and_sends_only_the_missing_parts(
+        qtbot, start, dest, make_file, s3_server, download_sha256, sha256_file):
+    manager = start(small_config(parts_per_file=1, parts_total=1, bandwidth_limit=5 * MiB,
+                                 auto_resume=False))
     path = make_file("big.bin", 30 * MiB)                       # 6 parts of 5 MiB
     [task_id] = manager.add(path, dest)
+    [other] = manager.add(make_file("paused.bin", 12 * MiB), dest)
+    manager.pause(other)
     qtbot.waitUntil(lambda: manager.task(task_id).parts_done >= 2, timeout=30_000)
-    with qtbot.waitSignal(manager.engine_lost, timeout=10_000) as lost:
-        os.kill(manager._process.pid, signal.SIGKILL)
+    first_pid = manager.pid
+    with qtbot.waitSignal(manager.engine_lost, timeout=30_000) as lost:
+        os.kill(first_pid, signal.SIGKILL)
+    assert "killed by signal 9" in lost.args[0] and "restarted" in lost.args[0]
+    assert manager.running and manager.pid != first_pid
+    # it goes on by itself, as it was uploading; the paused one stays paused
+    qtbot.waitUntil(lambda: manager.task(task_id).state is TaskState.COMPLETED, timeout=60_000)
+    assert manager.task(other).state is TaskState.PAUSED
+    # 6 parts, one at a time: at most the one in flight at the kill went twice
+    sent = [r for r in s3_server.of("UploadPart", bucket=dest.bucket) if r.path.endswith("/big.bin")]
+    assert 6 <= len(sent) <= 7
+    assert len([r for r in s3_server.of("CreateMultipartUpload", bucket=dest.bucket)
+                if r.path.endswith("/big.bin")]) == 1       # the new engine kept its upload
+    assert download_sha256(dest.bucket, "big.bin") == sha256_file(path)
+
+
+def test_an_engine_that_keeps_dying_leaves_rows_paused_and_says_so(
+        qtbot, start, dest, make_file, monkeypatch):
+    from hoist.engine import process
+    monkeypatch.setattr(process, "RESTARTS", 0)          # as after three crashes in a row
+    manager = start(small_config(bandwidth_limit=SLOW))
+    [task_id] = manager.add(make_file("dying.bin", 12 * MiB), dest)
+    qtbot.waitUntil(lambda: manager.task(task_id).state.is_active, timeout=30_000)
+    with qtbot.waitSignal(manager.engine_lost, timeout=30_000) as lost:
+        os.kill(manager.pid, signal.SIGKILL)
     assert "killed by signal 9" in lost.args[0] and "reopen Hoist" in lost.args[0]
     row = manager.task(task_id)
     assert row.state is TaskState.PAUSED and row.message == lost.args[0] and row.speed == 0
     assert not manager.running
     manager.resume_all()                       # a dead engine ignores commands, quietly
-
-    done_before = stored(data_dir, task_id)
-    before = s3_server.count("UploadPart", bucket=dest.bucket)
-    again = start(small_config())
-    [restored] = again.restore()
-    assert restored.bytes_done == done_before.bytes_done > 0
-    with qtbot.waitSignal(again.task_finished, timeout=60_000):
-        again.resume_all()
-    resent = s3_server.count("UploadPart", bucket=dest.bucket) - before
-    assert resent == 6 - done_before.parts_done
-    assert download_sha256(dest.bucket, "big.bin") == sha256_file(path)
 
 
 def test_an_engine_whose_window_dies_checkpoints_and_exits(qtbot, start, data_dir, dest,

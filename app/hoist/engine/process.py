@@ -25,6 +25,7 @@ import select
 import socket
 import subprocess
 import sys
+import time
 from collections import deque
 from dataclasses import replace
 
@@ -37,8 +38,11 @@ from hoist.engine.wire import EngineGone, Reader, encode
 log = logging.getLogger("hoist.engine.process")
 
 START_TIMEOUT = 60.0        # seconds for the engine to open the store and say it is ready
-LOST = ("The upload engine stopped unexpectedly ({why}). Finished parts are kept: "
-        "quit and reopen Hoist to continue.")
+RESTARTS, RESTART_WINDOW = 3, 600.0     # crashes restarted automatically, in this many seconds
+RESTARTED = ("The upload engine stopped unexpectedly ({why}) and was restarted; uploads "
+             "continue from their last checkpoint.")
+LOST = ("The upload engine stopped unexpectedly ({why}) and keeps stopping. Finished parts "
+        "are kept: quit and reopen Hoist to continue.")
 
 
 def worker_command(fd: int, directory, verbose: bool) -> list[str]:
@@ -62,44 +66,73 @@ class ProcessManager(EngineProxy):
                  destinations=(), verbose: bool = False, parent=None):
         super().__init__(config, [], parent)
         self.secrets = secrets
+        self.recovered_from = None     # where the engine kept a damaged store, if it did
+        self._launch = (directory, pool_connections, verbose)
+        self._destinations = {d.account: d for d in destinations}   # sent again on a restart
         self._ids = itertools.count(1)
         self._answers: dict[int, tuple] = {}
         self._callbacks: dict[int, object] = {}   # add_sources_async: id -> done
         self._inbox: deque = deque()              # messages read, waiting to be handled here
         self._draining = False
+        self._restarts: list[float] = []          # when the engine was restarted after a crash
+        self._spawn()
+
+    def _spawn(self) -> None:
+        """Start the engine process. It opens the store while this side goes on building the
+        window; ``ready()`` (and so the first call) waits for it."""
+        directory, pool_connections, verbose = self._launch
         self._reader = Reader()
+        self._ready = None
         self._sock, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
                 worker_command(theirs.fileno(), directory, verbose), pass_fds=[theirs.fileno()])
         finally:
             theirs.close()
-        self._send(("start", config, pool_connections))
-        for destination in destinations:
-            self._post("register_destination", destination)
-        try:
-            ready = self._wait_for(lambda: self._inbox and self._inbox[0][0] in ("ready", "failed"),
-                                   START_TIMEOUT)
-        except EngineGone:
-            self._close(kill=True)
-            raise
-        first = self._inbox.popleft()
-        if first[0] == "failed" or not ready:
-            self._close(kill=True)
-            raise first[1] if first[0] == "failed" else EngineGone("the engine did not start")
-        _, self.recovered_from, self._config = first
+        self._stopped = False
+        self._send(("start", self._config, pool_connections))
+        for destination in self._destinations.values():
+            self._send(("post", "register_destination", (destination,)))
+        if getattr(self, "_notifier", None) is not None:     # the one of a crashed engine
+            self._notifier.deleteLater()
         self._notifier = QSocketNotifier(self._sock.fileno(), QSocketNotifier.Read, self)
         self._notifier.activated.connect(self._readable)
         log.info("engine process %d started", self._process.pid)
 
+    def ready(self, timeout: float = START_TIMEOUT) -> None:
+        """Wait until the engine has opened the store; raise what it met instead (StoreLocked,
+        StoreError, OSError), or EngineGone if it died or did not answer."""
+        if self._ready is None:
+            try:
+                if not self._wait_for(lambda: self._ready is not None, timeout):
+                    raise EngineGone(f"the engine did not start in {timeout:.0f} s")
+            except EngineGone:
+                self._give_up()
+                raise
+        if self._ready[0] == "failed":
+            self._give_up()
+            raise self._ready[1]
+
+    def _give_up(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            self._notifier.setEnabled(False)
+            self._close(kill=True)
+
     # -- the EngineProxy transport ------------------------------------------------------
     def _post(self, name: str, *args) -> None:
+        if name == "register_destination":
+            self._destinations[args[0].account] = args[0]
         if self._stopped:
             log.info("engine stopped; %s ignored", name)
             return
-        self._send(("post", name, args))
+        try:
+            self._send(("post", name, args))
+        except EngineGone as gone:       # said from the event loop, as a read would find it
+            QTimer.singleShot(0, lambda: self._lost(str(gone)))
 
     def _call(self, name: str, *args, **kwargs):
+        self.ready()
         if self._stopped:
             raise EngineGone("the upload engine is not running")
         number = next(self._ids)
@@ -125,10 +158,13 @@ class ProcessManager(EngineProxy):
         number = next(self._ids)
         done = False
         try:
+            self.ready()
             self._send(("shutdown", number, timeout_ms))
             done = self._answer(number, timeout_ms / 1000 + 30)[1]
         except EngineGone:
             log.warning("the engine process was gone before its shutdown")
+        except Exception:              # it never started (the store was locked, say)
+            return True
         self._stopped = True
         self._notifier.setEnabled(False)
         self._close(kill=False)
@@ -164,7 +200,11 @@ class ProcessManager(EngineProxy):
 
     def _take(self, message) -> None:
         kind = message[0]
-        if kind == "answer":
+        if kind in ("ready", "failed"):
+            self._ready = message
+            if kind == "ready":
+                _, self.recovered_from, self._config = message
+        elif kind == "answer":
             _, number, ok, result = message
             done = self._callbacks.pop(number, None)
             if done is None:
@@ -249,20 +289,40 @@ class ProcessManager(EngineProxy):
         return f"exit status {code}"
 
     def _lost(self, why: str) -> None:
-        """The engine died under us: rows that were moving now say so, as paused."""
+        """The engine died under us: start another over the same store, or say it cannot.
+
+        Rows that were moving continue from their checkpoints in the new engine; after
+        RESTARTS crashes in RESTART_WINDOW seconds they stay paused and say what to do.
+        """
         if self._stopped:
             return
-        self._stopped = True
-        self._notifier.setEnabled(False)
+        self._give_up()
         log.error("the engine process stopped: %s", why)
-        self._close(kill=True)
-        text = LOST.format(why=why)
-        moving = [i for i in self._infos.values()
+        moving = [i.id for i in self._infos.values()
                   if i.state is TaskState.QUEUED or i.state.is_active]
-        for info in moving:
-            self._infos[info.id] = replace(info, state=TaskState.PAUSED, message=text, speed=0.0,
-                                           eta=None)
-            self.task_state_changed.emit(info.id, TaskState.PAUSED.value)
+        now = time.monotonic()
+        self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW]
+        if len(self._restarts) < RESTARTS:
+            self._restarts.append(now)
+            try:
+                self._spawn()
+                self._on_updated(self._call("restore"))    # every unfinished row, as stored
+                for task_id in moving:
+                    self._post("resume", task_id)
+            except Exception as error:         # EngineGone, StoreError: say it, as below
+                log.error("restarting the engine failed: %s", error)
+                self._give_up()
+            else:
+                log.info("engine restarted; %d uploads continue", len(moving))
+                self.engine_lost.emit(RESTARTED.format(why=why))
+                return
+        text = LOST.format(why=why)
+        for task_id in moving:
+            info = self._infos.get(task_id)
+            if info is not None:
+                self._infos[task_id] = replace(info, state=TaskState.PAUSED, message=text,
+                                               speed=0.0, eta=None)
+                self.task_state_changed.emit(task_id, TaskState.PAUSED.value)
         self.engine_lost.emit(text)
 
     def _close(self, kill: bool) -> None:

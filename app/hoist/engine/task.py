@@ -58,7 +58,7 @@ def read_source_fingerprint(path: str) -> Fingerprint:
         raise InputError(f"{path} cannot be read ({e.strerror}).") from None
 
 
-NO_STATS = TransferStats()      # what a task that has not run has cost: nothing
+NO_STATS = TransferStats().describe()   # what a task that has not run has cost: nothing
 NO_PARTS = ()     # a queued task's parts to send: a deque costs 600 bytes, times 100,000 rows
 
 
@@ -153,7 +153,7 @@ class UploadTask(Verification, Adoption):
     def stats_text(self) -> str:
         """This run's costs for the row ("no retries", …), without making stats for a task
         that has not run."""
-        return (self._stats or NO_STATS).describe()
+        return NO_STATS if self._stats is None else self._stats.describe()
 
     @property
     def speed(self) -> SpeedMeter:

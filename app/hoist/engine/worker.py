@@ -59,6 +59,7 @@ class Link:
         self._out: queue.Queue = queue.Queue()
         self._secrets: dict[int, list] = {}      # id -> [Event, value]
         self._ids = itertools.count(1)
+        self.closing = False         # this side is closing: the reader ends quietly
         self._writer = threading.Thread(target=self._write, name="hoist-link-out", daemon=True)
         self._writer.start()
 
@@ -66,6 +67,7 @@ class Link:
         self._out.put(encode(message))
 
     def flush_and_close(self) -> None:
+        self.closing = True
         self._out.put(None)
         self._writer.join(10)
         self.sock.close()
@@ -81,7 +83,8 @@ class Link:
                     else:
                         deliver(message)
             except (EngineGone, OSError):
-                deliver(("gone",))
+                if not self.closing:
+                    deliver(("gone",))
         threading.Thread(target=run, name="hoist-link-in", daemon=True).start()
 
     def ask_secret(self, account: str, key_id: str) -> str | None:
@@ -126,7 +129,9 @@ class Bridge(QObject):
         self.engine, self.store, self.link = engine, store, link
         self.inbox.connect(self._handle, Qt.QueuedConnection)
         send = link.send
-        engine.task_added.connect(lambda info: send(("signal", "task_added", (info,))))
+        self._restoring = False       # restore's answer carries the rows: no task_added each
+        engine.task_added.connect(
+            lambda info: self._restoring or send(("signal", "task_added", (info,))))
         engine.tasks_added.connect(lambda infos: send(("signal", "tasks_added", (infos,))))
         engine.task_removed.connect(lambda i: send(("signal", "task_removed", (i,))))
         engine.tasks_updated.connect(lambda infos: send(("signal", "tasks_updated", (infos,))))
@@ -149,9 +154,12 @@ class Bridge(QObject):
             try:
                 if name not in CALLS:
                     raise ValueError(f"the engine has no call {name!r}")
+                self._restoring = name == "restore"
                 self.link.send(("answer", number, True, getattr(self.engine, name)(*args, **kwargs)))
             except Exception as error:
                 self.link.send(("answer", number, False, portable_error(error)))
+            finally:
+                self._restoring = False
         elif kind == "shutdown":
             done = self._stop(message[2])
             self.link.send(("answer", message[1], True, done))

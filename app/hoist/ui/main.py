@@ -35,26 +35,32 @@ class Session:
 
     def __init__(self, directory: Path, *, demo: bool = False, config=None,
                  engine: str = "process", verbose: bool = False):
-        from hoist.core.accounts import AccountBook
         from hoist.core.preferences import Preferences
-        from hoist.core.s3 import S3Clients
-        from hoist.core.secrets import SecretStore
-        from hoist.core.store import CheckpointStore
-        from hoist.engine.threaded import ThreadedManager
-        from hoist.ui.window import MainWindow
 
         if engine not in ("process", "thread", "direct"):
             raise ValueError(f"unknown engine {engine!r}")
         self.directory = Path(directory)
         self.demo = None
-        self.store = self.engine = self.manager = None
-        if engine != "process":        # StoreError: the caller says so
+        self.store = self.engine = self.manager = self.window = None
+        self.prefs_path = self.directory / PREFERENCES_NAME
+        self.prefs = Preferences.load(self.prefs_path)
+        config = config or self.prefs.transfer_config()
+        if engine == "process":
+            # Started first: it imports, opens the store and restores while this process
+            # builds the window. StoreLocked, StoreError or OSError come from restore() below;
+            # accounts and secrets reach it before that, in order.
+            from hoist.engine.process import ProcessManager
+            self.manager = ProcessManager(self.directory, config, None, POOL_CONNECTIONS,
+                                          verbose=verbose)
+        else:                          # StoreError: the caller says so
+            from hoist.core.store import CheckpointStore
             self.store = CheckpointStore.open(self.directory / STORE_NAME)
         try:
+            from hoist.core.accounts import AccountBook
+            from hoist.core.s3 import S3Clients
+            from hoist.core.secrets import SecretStore
             self.secrets = SecretStore()
             self.book = AccountBook.load(self.directory / ACCOUNTS_NAME)
-            self.prefs_path = self.directory / PREFERENCES_NAME
-            self.prefs = Preferences.load(self.prefs_path)
             extra, select = [], None
             if demo:
                 from hoist.demo import DemoServer
@@ -63,35 +69,42 @@ class Session:
                 self.secrets = self.demo.secrets(self.secrets)
                 extra, select = [account], account.name
             self.clients = S3Clients(max_pool_connections=POOL_CONNECTIONS, secrets=self.secrets)
-            config = config or self.prefs.transfer_config()
-            # Restored tasks must reach their account's endpoint with its credentials.
-            destinations = [acc.destination() for acc in list(self.book.accounts) + extra]
-            if engine == "process":      # StoreLocked, StoreError, OSError: the caller says so
-                from hoist.engine.process import ProcessManager
-                self.manager = ProcessManager(self.directory, config, self.secrets,
-                                              POOL_CONNECTIONS, destinations, verbose)
+            if engine == "process":
+                self.manager.secrets = self.secrets     # the engine asks for them by name
             else:
                 from hoist.engine.manager import UploadManager
                 self.engine = UploadManager(self.store, self.clients, config)
-                for destination in destinations:
-                    self.engine.register_destination(destination)
+            # Restored tasks must reach their account's endpoint with its credentials.
+            for account in list(self.book.accounts) + extra:
+                (self.engine or self.manager).register_destination(account.destination())
+            from hoist.ui.window import MainWindow
+
+            def make_window():
+                return MainWindow(self.manager, self.clients, book=self.book,
+                                  secrets=self.secrets, prefs=self.prefs,
+                                  prefs_path=self.prefs_path, extra_accounts=extra,
+                                  select_account=select)
             # 100,000 restored rows are made for keeps: no collections while they are built,
             # then they are frozen out of the collector's way (ui/longlived.py)
             pause_collector()
             try:
                 if engine == "process":
-                    restored = self.manager.restore()
+                    self.window = make_window()          # empty, while the engine restores
+                    self.window.load(self.manager.restore())
                 else:
                     restored = self.engine.restore()
-                    self.manager = (ThreadedManager(self.engine, restored)
-                                    if engine == "thread" else self.engine)
-                self.window = MainWindow(self.manager, self.clients, book=self.book,
-                                         secrets=self.secrets, prefs=self.prefs,
-                                         prefs_path=self.prefs_path, extra_accounts=extra,
-                                         select_account=select)
+                    if engine == "thread":
+                        from hoist.engine.threaded import ThreadedManager
+                        self.manager = ThreadedManager(self.engine, restored)
+                    else:
+                        self.manager = self.engine
+                    self.window = make_window()
             finally:
                 resume_collector()
         except BaseException:
+            if self.window is not None:
+                self.window.shutdown(0)          # its tray icon goes, its engine stops
+                self.window.deleteLater()
             if self.manager is not None and self.manager is not self.engine:
                 self.manager.shutdown(0)
             if self.store is not None:

@@ -83,6 +83,8 @@ class MainWindow(QMainWindow):
         self.counts_label = self.status.counts_label
         self.apply_schedule()
         self.reload_accounts(select_account)
+        if hasattr(manager, "engine_lost"):        # the engine's process died (and restarted)
+            manager.engine_lost.connect(lambda text: self.statusBar().showMessage(text))
         self.notifier = BatchNotifier(manager, self)
         self.tray = Tray.create(self, self.model, self.queue_actions)
         if self.tray is not None:
@@ -90,6 +92,13 @@ class MainWindow(QMainWindow):
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
             signal.connect(self._show_page)
         self._show_page()
+
+    def load(self, infos) -> None:
+        """Show ``infos`` as the whole queue (the rows an engine restored after this window
+        was built), with the buttons and the status bar as they go with them at once."""
+        self.model.reset(infos)
+        self.queue_actions.refresh()
+        self.status.refresh()
 
     # -- building ---------------------------------------------------------------------
     def _make_view(self) -> QTableView:
