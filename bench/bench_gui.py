@@ -111,17 +111,28 @@ class StallProbe:
     def __init__(self):
         from PySide6.QtCore import Qt, QTimer
         self.lateness: list[float] = []
+        self.late_working_ms = self.late_ms = 0.0   # over ticks > 10 ms late: thread's CPU, all
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self._timer = QTimer(interval=PROBE_MS, timerType=Qt.PreciseTimer)
         self._timer.timeout.connect(self._tick)
 
     def _tick(self) -> None:
-        now = time.perf_counter()
-        self.lateness.append(max(0.0, (now - self._last) * 1000 - PROBE_MS))
-        self._last = now
+        now, cpu = time.perf_counter(), time.thread_time()
+        late = max(0.0, (now - self._last) * 1000 - PROBE_MS)
+        self.lateness.append(late)
+        if late > 10:     # was the GUI thread working, or waiting for a CPU (or the GIL)?
+            self.late_ms += (now - self._last) * 1000
+            self.late_working_ms += (cpu - self._last_cpu) * 1000
+        self._last, self._last_cpu = now, cpu
+
+    @property
+    def working_share(self) -> float:
+        """Of the gaps behind late ticks, the share the GUI thread spent on the CPU itself."""
+        return self.late_working_ms / self.late_ms if self.late_ms else 0.0
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
         self._timer.start()
 
     def stop(self) -> None:
@@ -159,7 +170,9 @@ def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None
     if mode == "drop":
         from hoist.core.datadir import setup_logging
         setup_logging(directory)            # the intake logs its phases: listing, check, queueing
-        result = drop(app, ui_main.Session(directory), Path(os.environ["HOIST_BENCH_DROP"]))
+        engine = os.environ.get("HOIST_BENCH_ENGINE", "process")
+        result = drop(app, ui_main.Session(directory, engine={"external": "direct"}.get(
+            engine, engine)), Path(os.environ["HOIST_BENCH_DROP"]))
         result["phases"] = [line.split(": ", 1)[1].strip() for line in
                             (directory / "hoist.log").read_text().splitlines() if "hoist.ui.intake" in line]
     elif mode == "startup":       # exactly what `hoist` runs: run_window, its event loop and all
@@ -248,7 +261,8 @@ def stalls(app, session, FirstPaint, seconds: float) -> dict:
         ticks=len(probe.lateness),
         stall_p50_ms=statistics.median(probe.lateness),
         stall_p99_ms=statistics.quantiles(probe.lateness, n=100)[98],
-        stall_max_ms=max(probe.lateness))
+        stall_max_ms=max(probe.lateness),
+        late_working_share=probe.working_share)
     if outside is not None:
         outside.terminate()
         outside.wait()
@@ -286,7 +300,7 @@ def drop(app, session, folder: Path) -> dict:
                 stall_p99_ms=statistics.quantiles(lateness, n=100)[98] if len(lateness) > 1 else 0.0,
                 rss_before=rss_before,
                 rss_peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                rss_engine_peak=engine_peak)
+                rss_engine_peak=engine_peak, late_working_share=probe.working_share)
 
 
 def engine_peak_rss(manager) -> int:
@@ -343,7 +357,8 @@ def run_drop(args, env) -> None:
                                             HOIST_BENCH_DROP_FILES=str(args.drop)))
             results.append(r)
             print(f"drop {run + 1}: {r['rows']:,} rows in {r['drop_s']:.2f} s; GUI stall max "
-                  f"{r['stall_max_ms']:.0f} ms, p99 {r['stall_p99_ms']:.1f} ms; peak RSS "
+                  f"{r['stall_max_ms']:.0f} ms, p99 {r['stall_p99_ms']:.1f} ms (GUI thread working "
+                  f"{r['late_working_share']:.0%} of the late gaps); peak RSS "
                   f"{r['rss_peak'] / MiB:.0f} MiB window + {r['rss_engine_peak'] / MiB:.0f} MiB "
                   "engine", flush=True)
             for phase in r["phases"]:
@@ -437,7 +452,8 @@ def main() -> None:
             stalls.append(r)
             print(f"stalls {run + 1}: {r['uploading']} uploading, {r['queued']:,} queued; "
                   f"GUI-thread stall p50 {r['stall_p50_ms']:.1f} ms, p99 "
-                  f"{r['stall_p99_ms']:.1f} ms, max {r['stall_max_ms']:.0f} ms; "
+                  f"{r['stall_p99_ms']:.1f} ms, max {r['stall_max_ms']:.0f} ms (GUI thread "
+                  f"working {r['late_working_share']:.0%} of the late gaps); "
                   f"{r['paints_per_s']:.1f} repaints/s of {r['repaint_ms']:.1f} ms; "
                   f"Resume all took {r['resume_all_ms']:.0f} ms", flush=True)
     finally:

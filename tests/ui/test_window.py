@@ -362,6 +362,22 @@ def test_quit_mid_upload_then_reopen_shows_paused_row_and_finishes(
     assert download_sha256(bucket, "long.bin") == sha256_file(path)
 
 
+def test_an_engine_that_crashes_is_restarted_and_the_window_says_so(
+        harness, make_file, download_sha256, sha256_file, bucket):
+    import signal
+    harness.manager.set_limits(1, 1, 1, 3 * MiB)
+    path = make_file("crash.bin", 17 * MiB)                  # 4 parts
+    harness.drop_and_wait(path, rows=1)
+    harness.qtbot.waitUntil(lambda: harness.info("crash.bin").parts_done >= 1, timeout=30_000)
+    os.kill(harness.manager.pid, signal.SIGKILL)           # the engine process, not the window
+    bar = harness.window.statusBar()
+    harness.qtbot.waitUntil(lambda: "restarted" in bar.currentMessage(), timeout=30_000)
+    assert "killed by signal 9" in bar.currentMessage()
+    harness.wait_state("crash.bin", TaskState.COMPLETED)   # it went on by itself
+    assert download_sha256(bucket, "crash.bin") == sha256_file(path)
+    assert harness.model.rowCount() == 1
+
+
 def test_keyring_without_persistence_is_shown(harness):
     from hoist.ui.window import MainWindow
     assert not harness.window.keyring_notice.isVisibleTo(harness.window)

@@ -1,6 +1,7 @@
 """TaskInfo: the read-only snapshot of a task that the engine hands to the UI and CLI."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from hoist.core.states import TaskState
 
@@ -24,6 +25,11 @@ class TaskInfo:
     error_code: str = ""
     stats: str = ""     # what this run cost: "2 retries (reset 2), 1 part re-sent, …"
 
+    def __reduce__(self):
+        # Pickled by value, fields in order: rows cross to the window's process by the
+        # thousand, and the default (a state dict set field by field) is twice as slow.
+        return (TaskInfo, _FIELDS(self))
+
     @property
     def fraction(self) -> float:
         if self.state is TaskState.COMPLETED:
@@ -33,6 +39,9 @@ class TaskInfo:
     @property
     def s3_uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
+
+
+_FIELDS = attrgetter(*(f.name for f in fields(TaskInfo)))
 
 
 def status_text(state: TaskState, parts_done: int, parts_total: int, transient: str,

@@ -21,6 +21,7 @@ The engine process holds the checkpoint store's lock; the window never opens the
 
 import itertools
 import logging
+import os
 import select
 import socket
 import subprocess
@@ -149,6 +150,8 @@ class ProcessManager(EngineProxy):
             return
         number = next(self._ids)
         self._callbacks[number] = done
+        # paths as text: 2,000 Path objects pickle slowly, here on the GUI thread
+        sources = [(os.fspath(path), key, size) for path, key, size in sources]
         self._send(("call", number, "add_sources", (sources, destination), {}))
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:

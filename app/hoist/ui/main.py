@@ -8,6 +8,7 @@ clear messages when the store cannot be opened.
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ log = logging.getLogger("hoist.ui.main")
 
 ACCOUNTS_NAME = "accounts.json"
 PREFERENCES_NAME = "preferences.json"
+# The engine's own process needs a socket handed to a child (POSIX); elsewhere, a thread.
+DEFAULT_ENGINE = "process" if os.name == "posix" else "thread"
 POOL_CONNECTIONS = 64     # connections open lazily; enough for the highest caps the preferences allow
 
 
@@ -34,7 +37,7 @@ class Session:
     """
 
     def __init__(self, directory: Path, *, demo: bool = False, config=None,
-                 engine: str = "process", verbose: bool = False):
+                 engine: str = DEFAULT_ENGINE, verbose: bool = False):
         from hoist.core.preferences import Preferences
 
         if engine not in ("process", "thread", "direct"):
