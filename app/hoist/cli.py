@@ -194,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["_engine"]:       # the window's engine process, in the desktop bundle
         from hoist.engine.worker import main as engine_main
         return engine_main(argv[1:])
+    if argv[:1] == ["_demo"]:         # the window's demo server process, in the desktop bundle
+        from hoist.demo import serve
+        return serve()
     paths = [a for a in argv if not a.startswith("-")]
     if paths and paths[0] not in (*COMMANDS, "completion") and os.path.exists(paths[0]):   # `hoist FILE...`
         argv = [a for a in argv if a.startswith("-")]

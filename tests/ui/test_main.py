@@ -55,8 +55,64 @@ def test_demo_window_process_takes_a_handed_file_and_exits_cleanly(qtbot, data_d
 
 def test_demo_without_its_optional_dependencies_says_how_to_install_them(monkeypatch):
     from hoist.demo import DemoServer, DemoUnavailable
-    monkeypatch.setitem(sys.modules, "moto.server", None)     # import moto.server fails
+    monkeypatch.setitem(sys.modules, "moto", None)     # moto is not installed
     with pytest.raises(DemoUnavailable) as caught:
         DemoServer().start()
     assert "pip install 'hoist[demo]'" in str(caught.value)
     assert "Accounts" in str(caught.value)
+
+
+def test_demo_server_whose_process_cannot_import_moto_says_how_to_install_it(monkeypatch):
+    import hoist.demo
+    from hoist.demo import DemoServer, DemoUnavailable
+    # Found by the window, but broken where the server's process imports it.
+    monkeypatch.setattr(hoist.demo, "demo_command", lambda: [
+        sys.executable, "-c", "import sys; sys.modules['moto.server'] = None; "
+        "from hoist.demo import serve; sys.exit(serve())"])
+    with pytest.raises(DemoUnavailable) as caught:
+        DemoServer().start()
+    assert "moto.server is missing" in str(caught.value)
+
+
+def test_demo_server_runs_in_its_own_process_and_ends_with_the_window(tmp_path):
+    import boto3
+    from hoist.demo import DEMO_BUCKET, DemoServer
+    server = DemoServer()
+    server.start()
+    pid = server._process.pid
+    try:
+        assert pid != os.getpid()
+        s3 = boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="y")
+        s3.put_object(Bucket=DEMO_BUCKET, Key="k", Body=b"demo")
+        assert s3.get_object(Bucket=DEMO_BUCKET, Key="k")["Body"].read() == b"demo"
+    finally:
+        server.stop()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)                   # gone and reaped
+
+
+def exited(pid: int) -> bool:
+    """Gone, or a zombie waiting for a reaper (a container's init may not reap orphans)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "State:\tZ" in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_demo_server_exits_when_the_window_is_killed(qtbot):
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import time; from hoist.demo import DemoServer; s = DemoServer(); "
+         "s.start(); print(s._process.pid, flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        assert not exited(pid)
+        parent.kill()                     # no stop(): its end of the server's stdin closes
+        parent.wait()
+        qtbot.waitUntil(lambda: exited(pid), timeout=10_000)
+    finally:
+        parent.kill()
+        parent.stdout.close()
