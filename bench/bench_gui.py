@@ -58,8 +58,10 @@ BIG_SIZE = 256 * MiB           # the 50 uploading files: big enough to last the 
 UPLOADING = 50
 PROBE_MS = 5
 STARTUP_TARGET_S = 1.0
-STALL_TARGET_MS = 16.0
+STALL_TARGET_MS, LONGEST_TARGET_MS = 16.0, 50.0
 DROP_TARGET_S, DROP_STALL_MS, DROP_RSS_MIB = 2.0, 50.0, 300
+ENGINES = {"process": "a worker process (as the app runs)", "thread": "a thread of the window's "
+           "process", "direct": "the GUI thread", "external": "a separate `hoist upload`"}
 
 
 # -- the data: a checkpoint store as a long-running Hoist would leave it --------------------
@@ -111,28 +113,49 @@ class StallProbe:
     def __init__(self):
         from PySide6.QtCore import Qt, QTimer
         self.lateness: list[float] = []
-        self.late_working_ms = self.late_ms = 0.0   # over ticks > 10 ms late: thread's CPU, all
+        # Over the gaps behind ticks > 10 ms late: all of it, the GUI thread's time on a CPU,
+        # and its time runnable but waiting for a CPU (Linux's schedstat; the rest is
+        # sleeping or blocked, e.g. on the GIL)
+        self.late_ms = self.late_working_ms = self.late_waiting_ms = 0.0
+        try:                       # opened on the GUI thread: its own counters
+            self._schedstat = open("/proc/thread-self/schedstat", "rb", buffering=0)
+        except OSError:
+            self._schedstat = None
         self._last = time.perf_counter()
-        self._last_cpu = time.thread_time()
+        self._last_cpu, self._last_wait = time.thread_time(), self._run_delay()
         self._timer = QTimer(interval=PROBE_MS, timerType=Qt.PreciseTimer)
         self._timer.timeout.connect(self._tick)
 
+    def _run_delay(self) -> float:
+        """Seconds this thread has spent runnable, waiting for a CPU (0 where unknown)."""
+        if self._schedstat is None:
+            return 0.0
+        self._schedstat.seek(0)
+        return int(self._schedstat.read().split()[1]) / 1e9
+
     def _tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, wait = time.perf_counter(), time.thread_time(), self._run_delay()
         late = max(0.0, (now - self._last) * 1000 - PROBE_MS)
         self.lateness.append(late)
-        if late > 10:     # was the GUI thread working, or waiting for a CPU (or the GIL)?
+        if late > 10:     # was the GUI thread working, waiting for a CPU, or blocked?
             self.late_ms += (now - self._last) * 1000
             self.late_working_ms += (cpu - self._last_cpu) * 1000
-        self._last, self._last_cpu = now, cpu
+            self.late_waiting_ms += (wait - self._last_wait) * 1000
+        self._last, self._last_cpu, self._last_wait = now, cpu, wait
 
     @property
     def working_share(self) -> float:
         """Of the gaps behind late ticks, the share the GUI thread spent on the CPU itself."""
         return self.late_working_ms / self.late_ms if self.late_ms else 0.0
 
+    @property
+    def waiting_share(self) -> float:
+        """Of the gaps behind late ticks, the share the GUI thread was ready but had no CPU."""
+        return self.late_waiting_ms / self.late_ms if self.late_ms else 0.0
+
     def start(self) -> None:
         self._last, self._last_cpu = time.perf_counter(), time.thread_time()
+        self._last_wait = self._run_delay()
         self._timer.start()
 
     def stop(self) -> None:
@@ -262,7 +285,8 @@ def stalls(app, session, FirstPaint, seconds: float) -> dict:
         stall_p50_ms=statistics.median(probe.lateness),
         stall_p99_ms=statistics.quantiles(probe.lateness, n=100)[98],
         stall_max_ms=max(probe.lateness),
-        late_working_share=probe.working_share)
+        late_working_share=probe.working_share,
+        late_waiting_share=probe.waiting_share)
     if outside is not None:
         outside.terminate()
         outside.wait()
@@ -300,7 +324,8 @@ def drop(app, session, folder: Path) -> dict:
                 stall_p99_ms=statistics.quantiles(lateness, n=100)[98] if len(lateness) > 1 else 0.0,
                 rss_before=rss_before,
                 rss_peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                rss_engine_peak=engine_peak, late_working_share=probe.working_share)
+                rss_engine_peak=engine_peak, late_working_share=probe.working_share,
+                late_waiting_share=probe.waiting_share)
 
 
 def engine_peak_rss(manager) -> int:
@@ -358,7 +383,8 @@ def run_drop(args, env) -> None:
             results.append(r)
             print(f"drop {run + 1}: {r['rows']:,} rows in {r['drop_s']:.2f} s; GUI stall max "
                   f"{r['stall_max_ms']:.0f} ms, p99 {r['stall_p99_ms']:.1f} ms (GUI thread working "
-                  f"{r['late_working_share']:.0%} of the late gaps); peak RSS "
+                  f"{r['late_working_share']:.0%} and waiting for a CPU {r['late_waiting_share']:.0%} "
+                  "of the late gaps); peak RSS "
                   f"{r['rss_peak'] / MiB:.0f} MiB window + {r['rss_engine_peak'] / MiB:.0f} MiB "
                   "engine", flush=True)
             for phase in r["phases"]:
@@ -453,7 +479,8 @@ def main() -> None:
             print(f"stalls {run + 1}: {r['uploading']} uploading, {r['queued']:,} queued; "
                   f"GUI-thread stall p50 {r['stall_p50_ms']:.1f} ms, p99 "
                   f"{r['stall_p99_ms']:.1f} ms, max {r['stall_max_ms']:.0f} ms (GUI thread "
-                  f"working {r['late_working_share']:.0%} of the late gaps); "
+                  f"working {r['late_working_share']:.0%} and waiting for a CPU "
+                  f"{r['late_waiting_share']:.0%} of the late gaps); "
                   f"{r['paints_per_s']:.1f} repaints/s of {r['repaint_ms']:.1f} ms; "
                   f"Resume all took {r['resume_all_ms']:.0f} ms", flush=True)
     finally:
@@ -480,10 +507,11 @@ def report(args, startups: list[dict], stalls: list[dict]) -> None:
         return statistics.median(r[key] for r in runs)
 
     startup_ms, p99 = med(startups, "startup_s") * 1000, med(stalls, "stall_p99_ms")
+    longest = med(stalls, "stall_max_ms")
     lines = [
         f"{args.tasks:,} restored tasks; for stalls, {UPLOADING} of them uploading to moto's "
-        f"server on loopback with 64 parts in flight; window offscreen; medians of "
-        f"{args.runs} runs, each in a fresh process.", "",
+        f"server on loopback with 64 parts in flight; engine: {ENGINES[args.engine]}; window "
+        f"offscreen; medians of {args.runs} runs, each in a fresh process.", "",
         "| measure | result | target |", "|---|---|---|",
         f"| Spawn to painted window, {args.tasks:,} restored tasks | {startup_ms:.0f} ms "
         f"| < {STARTUP_TARGET_S * 1000:.0f} ms |",
@@ -492,14 +520,19 @@ def report(args, startups: list[dict], stalls: list[dict]) -> None:
         f"| GUI-thread stall, 99th percentile ({PROBE_MS} ms probe, {args.seconds:.0f} s) "
         f"| {p99:.1f} ms | < {STALL_TARGET_MS:.0f} ms |",
         f"| GUI-thread stall, median | {med(stalls, 'stall_p50_ms'):.1f} ms | |",
-        f"| GUI-thread stall, longest | {med(stalls, 'stall_max_ms'):.0f} ms | |",
+        f"| GUI-thread stall, longest | {longest:.0f} ms | < {LONGEST_TARGET_MS:.0f} ms |",
+        f"| Of the gaps behind late ticks: GUI thread on a CPU "
+        f"| {med(stalls, 'late_working_share'):.0%} | |",
+        f"| Of the gaps behind late ticks: GUI thread ready, waiting for a CPU "
+        f"| {med(stalls, 'late_waiting_share'):.0%} | |",
         f"| Table repaints per second while uploading | {med(stalls, 'paints_per_s'):.1f} | |",
         f"| One full repaint of the visible rows, while uploading "
         f"| {med(stalls, 'repaint_ms'):.1f} ms | |",
         f"| One “Resume all” over {args.tasks + UPLOADING:,} paused rows "
         f"| {med(stalls, 'resume_all_ms'):.0f} ms | |",
         "", f"Targets met: start-up {'yes' if startup_ms < STARTUP_TARGET_S * 1000 else 'NO'}, "
-        f"stalls {'yes' if p99 < STALL_TARGET_MS else 'NO'}",
+        f"p99 stall {'yes' if p99 < STALL_TARGET_MS else 'NO'}, "
+        f"longest stall {'yes' if longest < LONGEST_TARGET_MS else 'NO'}",
     ]
     publish("gui.md", lines)
 
