@@ -7,7 +7,6 @@ that created it (the GUI thread or the CLI's event loop); blocking steps run as
 """
 
 import logging
-import os
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
@@ -22,13 +21,13 @@ from hoist.core.retry import RetryPolicy
 from hoist.core.s3 import Destination
 from hoist.core.sources import InputError
 from hoist.core.states import TaskState
-from hoist.core.stats import TransferStats
 from hoist.core.store import StoreFull
 from hoist.engine.adding import ACTIVE, TaskIntake
 from hoist.engine.full_disk import FullDiskHandling
-from hoist.engine.info import TaskInfo, status_text
+from hoist.engine.info import TaskInfo
 from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
+from hoist.engine.reporting import ProgressReporting
 from hoist.engine.task import SourceChanged, UploadTask
 from hoist.engine.verification import VerifyError
 from hoist.engine.waiting import WaitingLine
@@ -39,7 +38,7 @@ MAX_RESTARTS = 3          # a file that keeps changing under us fails instead of
 TICK_MS = 250             # progress goes out at most four times a second
 
 
-class UploadManager(QObject, FullDiskHandling, TaskIntake):
+class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting):
     task_added = Signal(object)            # TaskInfo
     tasks_added = Signal(list)             # [TaskInfo]: the new rows of one add_sources batch
     task_removed = Signal(int)             # task id
@@ -415,59 +414,6 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake):
         self.task_state_changed.emit(task.id, state.value)
         if state in (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED):
             self.task_finished.emit(task.id, state.value)
-
-    def _count_time(self, task: UploadTask, save: bool) -> None:
-        """Add the time it was active to the task's statistics, and keep them in the store."""
-        if task.active_since is not None:
-            task.stats.seconds += self.clock.monotonic() - task.active_since
-            task.active_since = None
-        if not save:
-            return
-        if task.stats_base is None:       # earlier runs', read once, when the task first settles
-            task.stats_base = TransferStats.from_json(self.store.stats(task.id).get(task.id))
-        total = TransferStats().merge(task.stats_base).merge(task.stats)
-        self._write(self.store.save_stats, task.id, total.to_json())
-
-    def run_stats(self, task_ids) -> TransferStats:
-        """This run's statistics of the given tasks, added up."""
-        total = TransferStats()
-        for task in (self._tasks.get(i) for i in task_ids):
-            if task is not None:
-                total.merge(task.stats)
-        return total
-
-    def _touch(self, task: UploadTask) -> None:
-        task.dirty = True
-        self._touched.add(task.id)
-
-    @Slot()
-    def _tick(self) -> None:
-        """Send the rows that changed: only running tasks and touched ones can have."""
-        changed = []
-        ids, self._touched = self._live | self._touched, set()
-        for task in (self._tasks[i] for i in sorted(ids) if i in self._tasks):
-            if task.state in ACTIVE:
-                task.speed.sample(task.progress()[0])
-            if task.dirty:
-                task.dirty = False
-                changed.append(self._info(task))
-        if changed:
-            self.tasks_updated.emit(changed)
-
-    def _info(self, task: UploadTask) -> TaskInfo:
-        done, parts_done, parts_total = task.progress()
-        record = task.record
-        size = record.size
-        speed = task.speed.speed() if task.state in ACTIVE else 0.0
-        eta = (size - done) / speed if speed > 0 else None
-        return TaskInfo(
-            id=task.id, source_path=record.source_path, name=os.path.basename(record.source_path),
-            account=record.account, bucket=record.bucket, key=record.key, size=size,
-            bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
-            state=task.state, speed=speed, eta=eta, error_code=task.error_code,
-            stats=task.stats_text(),
-            message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
-                                len(task.in_flight)))
 
     def _reindex(self, task: UploadTask) -> None:
         """Keep the scheduler's sets in step with a task's state and jobs."""

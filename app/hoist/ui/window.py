@@ -1,32 +1,27 @@
 """MainWindow: the drop target, the queue table, its controls, and the status bar.
 
-The window talks to the engine only through UploadManager's slots and
-signals; the table model follows the signals, the actions call the slots.
+The window talks to the engine only through its proxy's commands and signals
+(engine/proxy.py); the table model follows the signals, the actions post the
+commands. Its widgets are built by ui/window_layout.py.
 """
 
 import logging
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog,
-                               QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox,
-                               QSizePolicy, QStackedWidget, QTableView, QToolBar, QToolButton,
-                               QVBoxLayout, QWidget, QScrollArea, QFrame)
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
+from hoist.ui import window_layout
 from hoist.ui.actions import PAUSABLE, QueueActions
-from hoist.ui.details import DetailsPane
-from hoist.ui.delegate import ElideDelegate, ProgressDelegate
 from hoist.ui.empty_state import EmptyState
 from hoist.ui.icons import icon
 from hoist.ui.intake import Intake
-from hoist.ui.model import ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, UploadTableModel
-from hoist.ui.speed_graph import SpeedGraph
+from hoist.ui.model import UploadTableModel
 from hoist.ui.status import QueueStatus
 from hoist.ui.tray import BatchNotifier, Tray
 
 log = logging.getLogger("hoist.ui")
 
-COLUMN_WIDTHS = {NAME: 210, SIZE: 80, PROGRESS: 140, SPEED: 90, ETA: 75, STATUS: 270}
 KEYRING_NOTICE = ("No system keyring was found: access keys you enter are kept for this session "
                   "only and are never written to disk. Install a keyring (e.g. GNOME Keyring or "
                   "KWallet) to keep them.")
@@ -51,7 +46,7 @@ class MainWindow(QMainWindow):
         self.model = UploadTableModel(self)
         self.model.reset(manager.tasks())
         self.model.bind(manager)
-        self.view = self._make_view()
+        self.view = window_layout.make_view(self, self.model)
         self.empty = EmptyState(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
@@ -65,19 +60,19 @@ class MainWindow(QMainWindow):
         self._problems: list[str] = []
 
         central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
         self.keyring_notice = QLabel(KEYRING_NOTICE, central, wordWrap=True)
         self.keyring_notice.setStyleSheet("background: #fff4ce; color: #4d3a00; padding: 6px 10px;"
                                           "border-bottom: 1px solid #e5d08a;")
         self.keyring_notice.setVisible(not getattr(secrets, "persistent", True))
-        layout.addWidget(self.keyring_notice)
-        layout.addWidget(self.stack)
+        column.addWidget(self.keyring_notice)
+        column.addWidget(self.stack)
         self.setCentralWidget(central)
 
-        self._make_speed_graph()
-        self._make_toolbar()
+        window_layout.make_docks(self)
+        window_layout.make_toolbars(self)
         self.status = QueueStatus(self.statusBar(), self.model, manager, self)
         self.limit_label = self.status.limit_label      # tests and screenshots read these
         self.counts_label = self.status.counts_label
@@ -99,128 +94,6 @@ class MainWindow(QMainWindow):
         self.model.reset(infos)
         self.queue_actions.refresh()
         self.status.refresh()
-
-    # -- building ---------------------------------------------------------------------
-    def _make_view(self) -> QTableView:
-        view = QTableView(self)
-        view.setModel(self.model)
-        view.setItemDelegateForColumn(PROGRESS, ProgressDelegate(view))
-        # A status is read from its start; names and keys keep both ends (the extension).
-        view.setItemDelegateForColumn(STATUS, ElideDelegate(Qt.ElideRight, view))
-        view.setSelectionBehavior(QAbstractItemView.SelectRows)
-        view.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        view.setAlternatingRowColors(True)
-        view.setShowGrid(False)
-        view.setWordWrap(False)
-        view.setTextElideMode(Qt.ElideMiddle)       # keeps both ends of long names and keys
-        view.verticalHeader().hide()
-        rows = view.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.Fixed)   # fixed heights: 10,000 rows stay cheap
-        rows.setDefaultSectionSize(max(view.fontMetrics().height() + 10, 26))
-        header = view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        header.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
-        for column, width in COLUMN_WIDTHS.items():
-            view.setColumnWidth(column, width)
-        view.setContextMenuPolicy(Qt.CustomContextMenu)
-        view.customContextMenuRequested.connect(self._context_menu)
-        return view
-
-    def _make_speed_graph(self) -> None:
-        """A dock under the table; it samples the model once a second and repaints only itself."""
-        self.speed_graph = SpeedGraph(lambda: self.model.summary().speed, self._selected_speed,
-                                      lambda: self.manager.config.bandwidth_limit, self)
-        dock = QDockWidget("Speed", self, objectName="speedDock")
-        dock.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable)
-        dock.setWidget(self.speed_graph)
-        self.addDockWidget(Qt.BottomDockWidgetArea, dock)
-        self.speed_dock = dock
-        self.details = DetailsPane(self.view, self.model, self)
-        details = QDockWidget("Details", self, objectName="detailsDock")
-        details.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable)
-        scroll = QScrollArea(details, widgetResizable=True, frameShape=QFrame.NoFrame)
-        scroll.setWidget(self.details)       # its rows never make the dock taller than the graph
-        details.setWidget(scroll)
-        self.addDockWidget(Qt.BottomDockWidgetArea, details)
-        self.tabifyDockWidget(dock, details)        # one tab each under the queue
-        dock.raise_()
-        self.resizeDocks([dock], [170], Qt.Vertical)   # the queue keeps most of the height
-        self.details_dock = details
-        self.view.doubleClicked.connect(lambda _index: (details.show(), details.raise_()))
-        self.speed_action = dock.toggleViewAction()
-        self.speed_action.setText("Speed graph")
-        self.speed_action.setShortcut(QKeySequence("Ctrl+G"))
-
-    def _selected_speed(self) -> float | None:
-        rows = self.view.selectionModel().selectedRows()
-        if len(rows) != 1:
-            self.speed_graph.selected_name = ""
-            return None
-        info = self.model.info_at(rows[0].row())
-        self.speed_graph.selected_name = info.name
-        return info.speed
-
-    def _make_toolbar(self) -> None:
-        a = self.queue_actions
-        self.add_files_action = self._action("Add files…", "add-file", self.choose_files, "Ctrl+O")
-        self.add_folder_action = self._action("Add folder…", "add-folder", self.choose_folder,
-                                              "Ctrl+Shift+O")
-        self.accounts_action = self._action("Accounts…", "account", self.edit_accounts)
-        self.preferences_action = self._action("Preferences…", "settings", self.edit_preferences,
-                                               "Ctrl+,")
-        self.quit_action = self._action("Quit", "cancel", self.quit, "Ctrl+Q")
-        self.addAction(self.quit_action)
-        bar = QToolBar("Uploads", self, movable=False, objectName="mainToolbar")
-        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        for item in (self.add_files_action, self.add_folder_action, None, a.pause, a.resume,
-                     a.cancel, a.retry, a.remove, None, a.pause_all, a.resume_all,
-                     a.clear_completed):
-            bar.addSeparator() if item is None else bar.addAction(item)
-        self.addToolBar(bar)
-        place = QToolBar("Destination", self, movable=False, objectName="destinationToolbar")
-        place.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        place.addWidget(QLabel(" Upload to: ", place))
-        self.destination_combo = QComboBox(place, minimumContentsLength=28)
-        self.destination_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.destination_combo.setPlaceholderText("No account yet")
-        self.destination_combo.currentIndexChanged.connect(self._on_destination_changed)
-        place.addWidget(self.destination_combo)
-        spacer = QWidget(place)
-        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
-        place.addWidget(spacer)
-        place.addAction(self.speed_action)
-        place.addAction(self.accounts_action)
-        # Accounts is a split button: click for the accounts, its arrow for the uploads left there
-        self.incomplete_action = self._action("Incomplete uploads on the server…", "clear",
-                                              self.show_incomplete)
-        accounts_menu = QMenu(self)
-        accounts_menu.addAction(QAction("Accounts…", self, triggered=self.edit_accounts))
-        accounts_menu.addAction(self.incomplete_action)
-        self.accounts_action.setMenu(accounts_menu)
-        place.widgetForAction(self.accounts_action).setPopupMode(QToolButton.MenuButtonPopup)
-        place.addAction(self.preferences_action)
-        self.addToolBarBreak()
-        self.addToolBar(place)
-        self.empty.add_files.connect(self.choose_files)
-        self.empty.add_folder.connect(self.choose_folder)
-        self.empty.accounts.connect(self.edit_accounts)
-
-    def _action(self, text, icon_name, slot, shortcut=None):
-        action = QAction(icon(icon_name), text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: slot())
-        return action
-
-    def _context_menu(self, pos) -> None:
-        a = self.queue_actions
-        menu = QMenu(self)
-        menu.setAttribute(Qt.WA_DeleteOnClose)
-        for item in (a.pause, a.resume, a.retry, a.cancel, None, a.copy_uri, a.show_in_folder,
-                     None, a.remove, None, a.pause_all, a.resume_all, a.clear_completed):
-            menu.addSeparator() if item is None else menu.addAction(item)
-        menu.popup(self.view.viewport().mapToGlobal(pos))
 
     # -- accounts and preferences -------------------------------------------------------
     def accounts(self) -> list:

@@ -1,0 +1,71 @@
+"""How the engine tells the window what changed: rows, progress ticks, statistics.
+
+A mixin of :class:`~hoist.engine.manager.UploadManager` (which owns the state it
+uses: ``_tasks``, ``_live``, ``_touched``, the store, the clock, the signals),
+split out to keep the manager about scheduling. A task that changes is *touched*;
+four times a second ``_tick`` samples the speed of the running tasks and sends
+one ``tasks_updated`` list with the rows of the touched ones, never all rows.
+"""
+
+import os
+
+from hoist.core.stats import TransferStats
+from hoist.engine.adding import ACTIVE
+from hoist.engine.info import TaskInfo, status_text
+from hoist.engine.task import UploadTask
+
+
+class ProgressReporting:
+    """Mixin for UploadManager: rows (``TaskInfo``), the progress tick, run statistics."""
+
+    def _count_time(self, task: UploadTask, save: bool) -> None:
+        """Add the time it was active to the task's statistics, and keep them in the store."""
+        if task.active_since is not None:
+            task.stats.seconds += self.clock.monotonic() - task.active_since
+            task.active_since = None
+        if not save:
+            return
+        if task.stats_base is None:       # earlier runs', read once, when the task first settles
+            task.stats_base = TransferStats.from_json(self.store.stats(task.id).get(task.id))
+        total = TransferStats().merge(task.stats_base).merge(task.stats)
+        self._write(self.store.save_stats, task.id, total.to_json())
+
+    def run_stats(self, task_ids) -> TransferStats:
+        """This run's statistics of the given tasks, added up."""
+        total = TransferStats()
+        for task in (self._tasks.get(i) for i in task_ids):
+            if task is not None:
+                total.merge(task.stats)
+        return total
+
+    def _touch(self, task: UploadTask) -> None:
+        task.dirty = True
+        self._touched.add(task.id)
+
+    def _tick(self) -> None:
+        """Send the rows that changed: only running tasks and touched ones can have."""
+        changed = []
+        ids, self._touched = self._live | self._touched, set()
+        for task in (self._tasks[i] for i in sorted(ids) if i in self._tasks):
+            if task.state in ACTIVE:
+                task.speed.sample(task.progress()[0])
+            if task.dirty:
+                task.dirty = False
+                changed.append(self._info(task))
+        if changed:
+            self.tasks_updated.emit(changed)
+
+    def _info(self, task: UploadTask) -> TaskInfo:
+        done, parts_done, parts_total = task.progress()
+        record = task.record
+        size = record.size
+        speed = task.speed.speed() if task.state in ACTIVE else 0.0
+        eta = (size - done) / speed if speed > 0 else None
+        return TaskInfo(
+            id=task.id, source_path=record.source_path, name=os.path.basename(record.source_path),
+            account=record.account, bucket=record.bucket, key=record.key, size=size,
+            bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
+            state=task.state, speed=speed, eta=eta, error_code=task.error_code,
+            stats=task.stats_text(),
+            message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
+                                len(task.in_flight)))
