@@ -1,9 +1,12 @@
 """UploadManager: the engine's front door. Owns the tasks, the thread pool and the caps.
 
 The UI and the CLI talk to it only through its slots and signals, the way an
-Electron renderer talks to its main process. All its state lives on the thread
-that created it (the GUI thread or the CLI's event loop); blocking steps run as
-:class:`TaskJob`s on a :class:`QThreadPool` and report back through queued signals.
+Electron renderer talks to its main process (the window from another process:
+engine/worker.py). All its state lives on the thread that created it; blocking
+steps run as :class:`TaskJob`s on a :class:`QThreadPool` and report back through
+queued signals. This module schedules; its mixins add tasks (adding.py), report
+rows and progress (reporting.py), land tasks that stop (endings.py) and wait out
+a full disk (full_disk.py).
 """
 
 import logging
@@ -13,23 +16,20 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from hoist.core.clock import SystemClock
 from hoist.core.config import TransferConfig
-from hoist.core.errors import ErrorKind, S3Error
 from hoist.core.network import EndpointHealth
-from hoist.core.planner import PlanError
 from hoist.core.ratelimit import TokenBucket
 from hoist.core.retry import RetryPolicy
 from hoist.core.s3 import Destination
-from hoist.core.sources import InputError
 from hoist.core.states import TaskState
 from hoist.core.store import StoreFull
 from hoist.engine.adding import ACTIVE, TaskIntake
+from hoist.engine.endings import TaskEndings
 from hoist.engine.full_disk import FullDiskHandling
 from hoist.engine.info import TaskInfo
 from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
 from hoist.engine.reporting import ProgressReporting
 from hoist.engine.task import SourceChanged, UploadTask
-from hoist.engine.verification import VerifyError
 from hoist.engine.waiting import WaitingLine
 
 log = logging.getLogger("hoist.manager")
@@ -38,7 +38,7 @@ MAX_RESTARTS = 3          # a file that keeps changing under us fails instead of
 TICK_MS = 250             # progress goes out at most four times a second
 
 
-class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting):
+class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, TaskEndings):
     task_added = Signal(object)            # TaskInfo
     tasks_added = Signal(list)             # [TaskInfo]: the new rows of one add_sources batch
     task_removed = Signal(int)             # task id
@@ -343,43 +343,6 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting):
         task.failure = error
         task.request_stop("fail")
 
-    def _settle(self, task: UploadTask) -> None:
-        """Every job of a stopping task has returned: land it in its next state."""
-        reason = task.stop_reason
-        task.clear_stop()
-        task.set_pending(())
-        task.message = ""
-        if task.cancelling:
-            self._start_abort(task)
-        elif reason == "fail":
-            message = failure_message(task.failure)
-            code = getattr(task.failure, "code", type(task.failure).__name__)
-            log.error("task %s: failed: %s", task.id, message)
-            self._set_state(task, TaskState.FAILED, message=message, error_code=code)
-        elif reason == "restart":
-            task.notice = task.restart_reason
-            self._set_state(task, TaskState.QUEUED, message=task.notice)
-        # pause and shutdown: the state was set to paused when asked
-
-    def _finish_cancel(self, task: UploadTask, error: Exception | None) -> None:
-        task.cancelling = False
-        if error is None:
-            task.notice = "Cancelled · the parts on the server were discarded"
-        elif isinstance(error, S3Error) and error.kind is ErrorKind.UNSUPPORTED:
-            task.notice = ("Cancelled · the store would not discard the uploaded parts; "
-                           "`hoist cleanup` lists them, and the store's lifecycle rules or "
-                           "console can remove them")
-        else:
-            task.notice = ("Cancelled · the server could not be told to discard the uploaded parts "
-                           f"({failure_message(error)}); run `hoist cleanup` later")
-        task.message = ""
-        # on a full disk the row stays, and the task comes back (paused) at the next start
-        self._write(self.store.delete_task, task.id)
-        self._set_state(task, TaskState.CANCELLED, persist=False)
-        log.info("task %s: cancelled%s", task.id, "" if error is None else " (abort failed)")
-        if task.remove_after:
-            self._drop(task)
-
     def _drop(self, task: UploadTask) -> None:
         if self.store.get_task(task.id) is not None:
             # on a full disk the finished row stays in the store, where nothing restores it
@@ -430,14 +393,3 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting):
         # part jobs plus one prepare/complete/abort job per active file, and spare for aborts
         self._pool.setMaxThreadCount(self.config.max_parts_in_flight + self.config.files_at_once
                                      + self.config.small_files_at_once + 2)
-
-
-def failure_message(error: BaseException | None) -> str:
-    """What the row says about a failure: the error's own message, written for people."""
-    if isinstance(error, S3Error):
-        return error.message
-    if isinstance(error, (InputError, VerifyError, PlanError, SourceChanged)):
-        return str(error)
-    if isinstance(error, OSError) and error.errno == 28:
-        return "The disk is full: free some space, then retry."
-    return f"Unexpected error: {error}. Retry; if it happens again, see the log."
