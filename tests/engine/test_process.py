@@ -176,6 +176,51 @@ def test_an_engine_that_keeps_dying_leaves_rows_paused_and_says_so(
     manager.resume_all()                       # a dead engine ignores commands, quietly
 
 
+def small_files(tmp_path, count):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    sources = []
+    for n in range(count):
+        path = folder / f"f{n:04}.txt"
+        path.write_bytes(b"x" * 10)
+        sources.append((path, f"drop/{path.name}", 10))
+    return sources
+
+
+def test_a_drop_the_engine_died_under_is_sent_again_and_queued_once(
+        qtbot, start, dest, tmp_path):
+    manager = start(small_config(auto_resume=False))
+    manager.ready()
+    sources = small_files(tmp_path, 50)
+    first_pid, answers = manager.pid, []
+    os.kill(first_pid, signal.SIGSTOP)          # it cannot answer before it dies
+    manager.add_sources_async(sources[:25], dest, answers.append)
+    manager.add_sources_async(sources[25:], dest, answers.append)
+    with qtbot.waitSignal(manager.engine_lost, timeout=30_000):
+        os.kill(first_pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: len(answers) == 2, timeout=30_000)
+    assert manager.pid != first_pid
+    assert [len(ids) for ids in answers] == [25, 25]
+    keys = sorted(info.key for info in manager.tasks())
+    assert keys == sorted(key for _p, key, _s in sources)      # each once
+
+
+def test_a_drop_the_engine_cannot_take_ends_instead_of_waiting_forever(
+        qtbot, start, dest, tmp_path, monkeypatch):
+    from hoist.engine import process
+    monkeypatch.setattr(process, "RESTARTS", 0)
+    manager = start(small_config(auto_resume=False))
+    manager.ready()
+    sources, answers = small_files(tmp_path, 10), []
+    os.kill(manager.pid, signal.SIGSTOP)
+    manager.add_sources_async(sources[:5], dest, answers.append)
+    with qtbot.waitSignal(manager.engine_lost, timeout=30_000):
+        os.kill(manager.pid, signal.SIGKILL)
+    manager.add_sources_async(sources[5:], dest, answers.append)   # after it was given up
+    qtbot.waitUntil(lambda: len(answers) == 2, timeout=10_000)
+    assert answers == [[], []]
+
+
 def test_an_engine_whose_window_dies_checkpoints_and_exits(qtbot, start, data_dir, dest,
                                                            make_file):
     manager = start(small_config(bandwidth_limit=SLOW))

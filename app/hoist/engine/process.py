@@ -73,6 +73,7 @@ class ProcessManager(EngineProxy):
         self._ids = itertools.count(1)
         self._answers: dict[int, tuple] = {}
         self._callbacks: dict[int, object] = {}   # add_sources_async: id -> done
+        self._adding: dict[int, tuple] = {}       # and its message, sent again after a crash
         self._inbox: deque = deque()              # messages read, waiting to be handled here
         self._draining = False
         self._restarts: list[float] = []          # when the engine was restarted after a crash
@@ -130,7 +131,8 @@ class ProcessManager(EngineProxy):
         try:
             self._send(("post", name, args))
         except EngineGone as gone:       # said from the event loop, as a read would find it
-            QTimer.singleShot(0, lambda: self._lost(str(gone)))
+            why = str(gone)
+            QTimer.singleShot(0, lambda: self._lost(why))
 
     def _call(self, name: str, *args, **kwargs):
         self.ready()
@@ -145,14 +147,20 @@ class ProcessManager(EngineProxy):
 
     def add_sources_async(self, sources, destination, done) -> None:
         """Queue listed files without waiting: ``done(ids)`` runs here once they are queued,
-        after their rows (``tasks_added``) have arrived."""
+        after their rows (``tasks_added``) have arrived; ``done([])`` if the engine is gone."""
         if self._stopped:
+            QTimer.singleShot(0, lambda: done([]))
             return
         number = next(self._ids)
         self._callbacks[number] = done
         # paths as text: 2,000 Path objects pickle slowly, here on the GUI thread
         sources = [(os.fspath(path), key, size) for path, key, size in sources]
-        self._send(("call", number, "add_sources", (sources, destination), {}))
+        self._adding[number] = message = ("call", number, "add_sources", (sources, destination), {})
+        try:
+            self._send(message)
+        except EngineGone as gone:       # said from the event loop, as a read would find it
+            why = str(gone)
+            QTimer.singleShot(0, lambda: self._lost(why))
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Pause and checkpoint in the engine, let it close the store and exit (once)."""
@@ -194,7 +202,10 @@ class ProcessManager(EngineProxy):
         ready, _, _ = select.select([self._sock], [], [], timeout)
         if not ready:
             return False
-        data = self._sock.recv(1 << 20)
+        try:
+            data = self._sock.recv(1 << 20)
+        except OSError:      # reset: it died with messages from here still unread
+            data = b""
         if not data:
             raise EngineGone(self._why())
         for message in self._reader.feed(data):
@@ -210,6 +221,7 @@ class ProcessManager(EngineProxy):
         elif kind == "answer":
             _, number, ok, result = message
             done = self._callbacks.pop(number, None)
+            self._adding.pop(number, None)
             if done is None:
                 self._answers[number] = (ok, result)
             else:                  # an add_sources_async: after the rows sent before it
@@ -312,6 +324,10 @@ class ProcessManager(EngineProxy):
                 self._on_updated(self._call("restore"))    # every unfinished row, as stored
                 for task_id in moving:
                     self._post("resume", task_id)
+                # A drop's chunks the dead engine had not answered: sent again (a file it did
+                # queue before dying is found queued, and no twin is made).
+                for message in list(self._adding.values()):
+                    self._send(message)
             except Exception as error:         # EngineGone, StoreError: say it, as below
                 log.error("restarting the engine failed: %s", error)
                 self._give_up()
@@ -320,6 +336,11 @@ class ProcessManager(EngineProxy):
                 self.engine_lost.emit(RESTARTED.format(why=why))
                 return
         text = LOST.format(why=why)
+        self._adding.clear()
+        for done in self._callbacks.values():      # a drop in progress ends, with what was queued
+            self._inbox.append(("deliver", done, []))
+        self._callbacks.clear()
+        QTimer.singleShot(0, self._drain)
         for task_id in moving:
             info = self._infos.get(task_id)
             if info is not None:
