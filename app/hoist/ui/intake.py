@@ -21,6 +21,7 @@ from hoist.ui.longlived import pause_collector, resume_collector
 log = logging.getLogger("hoist.ui.intake")
 
 CHUNK = 2000        # files per engine call: one store transaction, one list of new rows
+CHUNKS_IN_FLIGHT = 2  # handed to the engine before the first is queued
 
 
 @dataclass
@@ -162,18 +163,28 @@ class Intake(QObject):
         before = {i.id for i in self.model.infos()}
         ids: list[int] = []
         total, started = len(sources), time.monotonic()
+        in_flight = [0]                 # chunks handed over and not yet queued
         self._adding += 1               # busy() until the last chunk is queued
 
-        def next_chunk(queued=None):
-            if queued is not None:
-                ids.extend(queued)
-            if sources:
-                if total > CHUNK:
-                    self.checking.emit(f"Queued {total - len(sources):,} of {total:,} files…")
+        def send_chunks():
+            # Two at once: the engine queues the next chunk while this thread shows the rows
+            # of the last one (with the engine in its own process, on the other core).
+            while sources and in_flight[0] < CHUNKS_IN_FLIGHT:
                 chunk = sources[:CHUNK]
                 del sources[:CHUNK]
-                self.manager.add_sources_async(chunk, batch.destination, next_chunk)
-                return
+                in_flight[0] += 1
+                self.manager.add_sources_async(chunk, batch.destination, chunk_queued)
+
+        def chunk_queued(queued):
+            in_flight[0] -= 1
+            ids.extend(queued)          # the engine answers in the order it was asked
+            if sources or in_flight[0]:
+                self.checking.emit(f"Queued {len(ids):,} of {total:,} files…")
+                send_chunks()
+            else:
+                finish()
+
+        def finish():
             self._adding -= 1
             resume_collector()
             log.info("drop: %d files queued in %.2f s", total, time.monotonic() - started)
@@ -181,4 +192,6 @@ class Intake(QObject):
             unique = list(dict.fromkeys(ids))
             self.added.emit([i for i in unique if i not in before],
                             [i for i in unique if i in before])
-        next_chunk()
+        send_chunks()
+        if not in_flight[0]:            # nothing to queue (every file skipped)
+            finish()
