@@ -163,6 +163,21 @@ def test_a_new_task_is_recorded_as_it_will_be_read_back(store):
     assert task == store.get_task(task.id)
 
 
+def test_many_new_tasks_are_recorded_in_order_as_they_will_be_read_back(store):
+    first = add(store, "before.bin")
+    store.delete_task(add(store, "deleted.bin").id)       # a gap, and a largest id reused
+    files = [(f"/src/{n}.bin", f"photos/{n}.bin", n) for n in range(300)]
+    with store.batch():
+        made = store.add_tasks(files, account="default", endpoint_url="http://s3.local",
+                               region="us-east-1", profile=None, bucket="b", part_size=0,
+                               checksum_algorithm="CRC32")
+    assert [(r.source_path, r.key, r.size) for r in made] == files
+    assert made[0].id > first.id and len({r.id for r in made}) == 300
+    assert made == [store.get_task(r.id) for r in made]
+    assert store.add_tasks([], account="default", endpoint_url=None, region=None, profile=None,
+                           bucket="b", part_size=0, checksum_algorithm="") == []
+
+
 # -- parts ---------------------------------------------------------------------------------
 def test_begin_upload_records_pending_parts(store):
     task = with_upload(store, size=12 * MiB, part_size=5 * MiB)

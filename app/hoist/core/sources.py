@@ -25,8 +25,9 @@ def _check_key(key: str, source: Path) -> str:
     return key
 
 
-def expand_sources(path: Path, prefix: str = "") -> list[tuple[Path, str, int]]:
-    """Every regular file at or below ``path``, with its key and size, in a stable order."""
+def expand_sources(path: Path, prefix: str = "") -> list[tuple[str, str, int]]:
+    """Every regular file at or below ``path`` (as absolute text), with its key and size, in a
+    stable order."""
     path = Path(os.path.abspath(path))
     try:
         st = path.stat()
@@ -39,7 +40,7 @@ def expand_sources(path: Path, prefix: str = "") -> list[tuple[Path, str, int]]:
     if stat.S_ISREG(st.st_mode):
         if not os.access(path, os.R_OK):
             raise InputError(f"{path} cannot be read (permission denied): fix its permissions.")
-        return [(path, _check_key(prefix + path.name, path), st.st_size)]
+        return [(str(path), _check_key(prefix + path.name, path), st.st_size)]
     if not stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path} is not a regular file or folder (a device, pipe or socket); "
                          "only files and folders can be uploaded.")
@@ -48,8 +49,8 @@ def expand_sources(path: Path, prefix: str = "") -> list[tuple[Path, str, int]]:
                          "fix its permissions, or choose another folder.")
 
     # Strings and os.scandir, not pathlib: a folder of 100,000 photos is listed in a
-    # fraction of the time (a Path per file is made once, at the end).
-    found: list[tuple[Path, str, int]] = []
+    # fraction of the time, and its paths stay text (a Path costs 200 bytes more each).
+    found: list[tuple[str, str, int]] = []
     base = len(str(path.parent).rstrip("/")) + 1        # what the key leaves out
     _walk(str(path), prefix, base, found)
     return found
@@ -78,6 +79,6 @@ def _walk(folder: str, prefix: str, base: int, found: list) -> None:
             continue
         source = entry.path
         key = prefix + (source[base:] if os.sep == "/" else source[base:].replace(os.sep, "/"))
-        found.append((Path(source), _check_key(key, source), st.st_size))
+        found.append((source, _check_key(key, source), st.st_size))
     for sub in folders:
         _walk(sub, prefix, base, found)

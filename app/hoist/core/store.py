@@ -210,6 +210,33 @@ class CheckpointStore:
                           region, profile, bucket, key, size, part_size, None, checksum_algorithm,
                           TaskState(state), "", "", now, now, None, "", 0, 0, 0)
 
+    def add_tasks(self, files, *, account, endpoint_url, region, profile, bucket, part_size,
+                  checksum_algorithm, state=TaskState.QUEUED) -> list[TaskRecord]:
+        """``add_task`` for many files of one destination, given as (source_path, key, size),
+        in file order: one statement for all, where a 100,000-file drop otherwise spends
+        most of its time in the engine. No fingerprints yet, as for a new file."""
+        state, now = TaskState(state), time.time()
+        rows = [(str(path), account, endpoint_url, region, profile, bucket, key, size, part_size,
+                 checksum_algorithm, state.value, now, now) for path, key, size in files]
+        if not rows:
+            return []
+        with self._transaction() as db:
+            # One writer, in one transaction: the new rows are exactly those above the old
+            # largest id, in the order given (SQLite gives a new row the largest id + 1).
+            before = db.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0]
+            db.executemany(
+                "INSERT INTO tasks (source_path, account, endpoint_url, region, profile, bucket,"
+                " key, size, part_size, checksum_algorithm, state, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            ids = [row[0] for row in db.execute(
+                "SELECT id FROM tasks WHERE id > ? ORDER BY id", (before,))]
+        if len(ids) != len(rows):           # another writer: impossible under the store's lock
+            raise StoreError(f"The checkpoint database {self.path} changed while files were "
+                             "being added: quit every Hoist, then add them again.")
+        return [TaskRecord(task_id, row[0], None, account, endpoint_url, region, profile, bucket,
+                           row[6], row[7], part_size, None, checksum_algorithm, state, "", "",
+                           now, now, None, "", 0, 0, 0) for task_id, row in zip(ids, rows)]
+
     def set_state(self, task_id, state, message=None, error_code=None) -> None:
         """Move a task to ``state``; a None message or error code is left as it was."""
         state, now = TaskState(state), time.time()

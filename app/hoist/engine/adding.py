@@ -76,7 +76,8 @@ class TaskIntake:
         return self.add_sources(sources, destination, adopt)
 
     def add_sources(self, sources, destination: Destination, adopt: bool = False) -> list[int]:
-        """Queue files already listed as (path, key, size), in one store transaction.
+        """Queue files already listed as (path, key, size), in one store transaction (a path
+        may be text or a Path).
 
         The new rows go out as one ``tasks_added`` list, not a signal per file: the
         window takes a 100,000-file drop in chunks through here (ui/intake.py).
@@ -90,9 +91,20 @@ class TaskIntake:
             with self.store.batch():            # a folder of thousands of files: one commit
                 # one query for the whole batch: which of these files are queued already?
                 live = self.store.find_live_tasks(destination.bucket, [k for _s, k, _n in sources])
-                for source, key, size in sources:
-                    found = live.get((str(source), destination.endpoint_url, key))
-                    ids.append(self._add_file(source, key, size, destination, adopt, found))
+                found = [live.get((str(source), destination.endpoint_url, key))
+                         for source, key, _size in sources]
+                # and one statement for the files that are new
+                new = iter(self.store.add_tasks(
+                    [f for f, known in zip(sources, found) if known is None],
+                    account=destination.account, endpoint_url=destination.endpoint_url,
+                    region=destination.region, profile=destination.profile,
+                    bucket=destination.bucket, part_size=self.config.part_size or 0,
+                    checksum_algorithm=self.config.checksum_algorithm))
+                for (source, key, size), known in zip(sources, found):
+                    if known is not None:
+                        ids.append(self._take_up(known))
+                    else:
+                        ids.append(self._queue(next(new), adopt))
         except StoreFull as error:
             # The batch was rolled back: the new rows exist nowhere but here. Take them away.
             self._announced = None
@@ -116,33 +128,28 @@ class TaskIntake:
         ids = self.add_sources(sources, destination)
         QTimer.singleShot(0, self, lambda: done(ids))
 
-    def _add_file(self, source: Path, key: str, size: int, destination: Destination,
-                  adopt: bool, live) -> int:
-        """Queue one file, or take up ``live``, the unfinished task already sending it there."""
-        if live is not None:
-            if live.id not in self._tasks:
-                if live.state in ACTIVE:
-                    # under way in a process that died (this one holds the store's lock):
-                    # it is paused, as start-up's restore would have made it
-                    live = replace(live, state=TaskState.PAUSED)
-                self._announce(self._new_task(live), batched=False)     # resumed just below
-            self._resume(self._tasks[live.id])
-            return live.id
-        record = self.store.add_task(
-            source_path=str(source), fingerprint=None, account=destination.account,
-            endpoint_url=destination.endpoint_url, region=destination.region,
-            profile=destination.profile, bucket=destination.bucket, key=key, size=size,
-            part_size=self.config.part_size or 0, checksum_algorithm=self.config.checksum_algorithm)
+    def _take_up(self, live) -> int:
+        """A file already queued to the same key is the same task: resumed, not twinned."""
+        if live.id not in self._tasks:
+            if live.state in ACTIVE:
+                # under way in a process that died (this one holds the store's lock):
+                # it is paused, as start-up's restore would have made it
+                live = replace(live, state=TaskState.PAUSED)
+            self._announce(self._new_task(live), batched=False)     # resumed just below
+        self._resume(self._tasks[live.id])
+        return live.id
+
+    def _queue(self, record, adopt: bool) -> int:
+        """A new task for a row just added to the store."""
         task = self._new_task(record)
         task.adopt = adopt
         # one line per file, but a big drop's files are summed up per batch (add_sources):
         # 100,000 log lines would cost more than queueing them
         log.log(logging.DEBUG if self._announced else logging.INFO,
                 "task %s: queued %s → s3://%s/%s (%d bytes)",
-                record.id, source, destination.bucket, key, size)
+                record.id, record.source_path, record.bucket, record.key, record.size)
         self._announce(task)
         return record.id
-
 
     def _announce(self, task: UploadTask, batched: bool = True) -> TaskInfo:
         """Tell the UI about a new row; ticks then send only what changes after this.

@@ -40,10 +40,11 @@ TICK_MS = 250             # progress goes out at most four times a second
 
 class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, TaskEndings):
     task_added = Signal(object)            # TaskInfo
-    tasks_added = Signal(list)             # [TaskInfo]: the new rows of one add_sources batch
+    # object, not list: PySide would copy a list item by item (a drop sends 2,000 at once)
+    tasks_added = Signal(object)           # [TaskInfo]: the new rows of one add_sources batch
     task_removed = Signal(int)             # task id
     task_state_changed = Signal(int, str)  # task id, TaskState value
-    tasks_updated = Signal(list)           # [TaskInfo] changed since the last tick
+    tasks_updated = Signal(object)         # [TaskInfo] changed since the last tick
     task_finished = Signal(int, str)       # task id, completed / failed / cancelled
     idle = Signal()                        # nothing queued, active or winding down
     store_full = Signal(str)               # the disk holding the store is full ("" on Resume)

@@ -27,10 +27,10 @@ class EngineProxy(QObject):
     """The engine's interface, for the thread this object lives on; see the module docstring."""
 
     task_added = Signal(object)
-    tasks_added = Signal(list)
+    tasks_added = Signal(object)       # [TaskInfo] (object: a list would be copied per item)
     task_removed = Signal(int)
     task_state_changed = Signal(int, str)
-    tasks_updated = Signal(list)
+    tasks_updated = Signal(object)
     task_finished = Signal(int, str)
     idle = Signal()
     store_full = Signal(str)
@@ -113,7 +113,7 @@ class EngineProxy(QObject):
         self._infos[info.id] = info
         self.task_added.emit(info)
 
-    @Slot(list)
+    @Slot(object)
     def _on_added_many(self, infos: list) -> None:
         fresh = [info for info in infos if info.id not in self._infos]
         self._infos.update((info.id, info) for info in fresh)
@@ -136,7 +136,7 @@ class EngineProxy(QObject):
             self._infos[task_id] = fresh
         self.task_state_changed.emit(task_id, state)
 
-    @Slot(list)
+    @Slot(object)
     def _on_updated(self, infos: list) -> None:
         for info in infos:
             if info.id in self._infos:

@@ -155,8 +155,6 @@ class Bridge(QObject):
                 if name not in CALLS:
                     raise ValueError(f"the engine has no call {name!r}")
                 self._restoring = name == "restore"
-                if name == "add_sources":        # the window sends paths as text
-                    args = ([(Path(p), key, size) for p, key, size in args[0]], *args[1:])
                 self.link.send(("answer", number, True, getattr(self.engine, name)(*args, **kwargs)))
             except Exception as error:
                 self.link.send(("answer", number, False, portable_error(error)))

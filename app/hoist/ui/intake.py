@@ -65,7 +65,9 @@ class _Job(QRunnable):
 class Intake(QObject):
     """Turns paths into tasks for one destination; ``ask`` decides about existing objects."""
 
-    added = Signal(list, list)     # ids of new tasks, ids that were already in the queue
+    # ids of new tasks, ids that were already in the queue. (object, not list: PySide copies
+    # a list element by element, 37 ms for a drop of 100,000 files.)
+    added = Signal(object, object)
     problem = Signal(str)          # a refusal to show the user (missing path, unreadable folder)
     checking = Signal(str)         # what is being checked, for the status bar ("" when done)
 
@@ -154,12 +156,12 @@ class Intake(QObject):
     def _add(self, batch: Batch) -> None:
         """Hand the files to the engine in chunks; each chunk's rows appear as it is queued,
         and the window keeps answering between chunks (a drop can be 100,000 files)."""
-        sources = []
-        for path in batch.paths:
-            for source, key, size in batch.files.get(path, ()):
-                choice = batch.choices.get(key, "overwrite")
-                if choice != "skip":
-                    sources.append((source, batch.renamed.get(key, key), size))
+        if batch.choices:               # some keys exist: skipped, renamed or overwritten
+            sources = [(source, batch.renamed.get(key, key), size)
+                       for path in batch.paths for source, key, size in batch.files.get(path, ())
+                       if batch.choices.get(key) != "skip"]
+        else:                           # as listed (a 100,000-file drop: 3 ms, not 30)
+            sources = [file for path in batch.paths for file in batch.files.get(path, ())]
         before = {i.id for i in self.model.infos()}
         ids: list[int] = []
         total, started = len(sources), time.monotonic()
