@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Smoke test of a built bundle, as a user would try it, all on loopback:
 #   1. `hoist --version`
-#   2. the window with its embedded demo server, offscreen (it must stay up and log its server)
+#   2. the window with its embedded demo server, offscreen (it must stay up and log its server);
+#      its engine and the demo server run as child processes (`hoist _engine`, `hoist _demo`)
 #   3. `hoist upload` of a small file from the command line to that demo server: exit 0
 #   4. a file handed to the running window by a second `hoist FILE`: completed in its store
-#   5. SIGTERM: the window checkpoints and exits 0
+#   5. SIGTERM: the window checkpoints and exits 0, and its child processes end with it
 # Prints the start-up time of `hoist --version` and of the window (spawn to demo server up).
 #
 #   bash packaging/smoke-bundle.sh dist/hoist/hoist
@@ -43,6 +44,14 @@ done
 [ -n "$endpoint" ] || fail "the window's demo server did not start within 60 s"
 echo "ok  window up with its demo server at $endpoint (in $(( $(ms) - start )) ms)"
 
+# The window starts its engine (`hoist _engine …`) and its demo server (`hoist _demo`) as
+# child processes of the same executable.
+children=$(ps -o pid=,args= --ppid "$window_pid" || true)
+echo "$children" | grep -q " _engine " || fail "no engine process under the window: $children"
+echo "$children" | grep -q " _demo" || fail "no demo server process under the window: $children"
+child_pids=$(echo "$children" | awk '{print $1}')
+echo "ok  the engine and the demo server run as processes of their own"
+
 HOIST_DATA_DIR=$work/cli AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 \
     "$exe" upload "$work/files/from-cli.bin" --bucket hoist-demo --endpoint-url "$endpoint" --quiet \
     || fail "hoist upload to the demo server"
@@ -60,4 +69,12 @@ kill -TERM "$window_pid"
 wait "$window_pid" || fail "the window did not exit cleanly on SIGTERM"
 window_pid=""
 echo "ok  the window exited cleanly"
+gone() {   # exited, or a zombie left for a reaper that a container's init may not run
+    [ ! -e "/proc/$1" ] || grep -q '^State:.Z' "/proc/$1/status" 2>/dev/null
+}
+for pid in $child_pids; do
+    for _ in $(seq 100); do gone "$pid" && break; sleep 0.1; done
+    gone "$pid" || fail "process $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline")) outlived the window"
+done
+echo "ok  the engine and the demo server ended with the window"
 echo "Bundle smoke test passed."
