@@ -27,7 +27,8 @@ from hoist.core.planner import PartPlan
 from hoist.core.states import PartState, TaskState
 from hoist.core.store_file import (  # noqa: F401 -- MIGRATIONS and the errors are this module's API too
     DISK_FULL, MIGRATIONS, StoreError, StoreFull, StoreLocked, _Damaged, _open_readonly,
-    _open_writable, _set_aside, _take_lock, _transaction, full_error, _ELSEWHERE)
+    _open_writable, _set_aside, _take_lock, _transaction, full_error, left_clean, note_clean,
+    _ELSEWHERE)
 
 _ACTIVE = tuple(s.value for s in TaskState if s.is_active)
 _INTERRUPTED = "Interrupted — resume to continue"
@@ -37,7 +38,7 @@ _INTERRUPTED = "Interrupted — resume to continue"
 class TaskRecord:
     id: int
     source_path: str
-    fingerprint: Fingerprint | None
+    fingerprint_json: str | None   # the column as stored: parsed only when a task starts
     account: str
     endpoint_url: str | None
     region: str | None
@@ -59,6 +60,11 @@ class TaskRecord:
     parts_done: int
     parts_total: int
 
+    @property
+    def fingerprint(self) -> Fingerprint | None:
+        """The source file as it was when the upload began (None before it began)."""
+        return Fingerprint.from_json(self.fingerprint_json) if self.fingerprint_json else None
+
 
 @dataclass(frozen=True, slots=True)
 class PartRecord:
@@ -75,15 +81,16 @@ class PartRecord:
 # blink); the last three are counted from the parts through the parts_progress index.
 # A completed task's part rows are dropped, so its bytes_done is its size.
 _TASK_FIELDS = [f.name for f in fields(TaskRecord)]
+_COLUMNS = [{"fingerprint_json": "fingerprint"}.get(name, name) for name in _TASK_FIELDS[:-3]]
 _TASK_QUERY = f"""
-    SELECT {", ".join("t." + name for name in _TASK_FIELDS[:-3])},
+    SELECT {", ".join("t." + name for name in _COLUMNS)},
         CASE WHEN t.state = 'completed' THEN t.size ELSE (SELECT COALESCE(SUM(p.size), 0)
              FROM parts p WHERE p.task_id = t.id AND p.state = 'done') END,
         (SELECT COUNT(*) FROM parts p WHERE p.task_id = t.id AND p.state = 'done'),
         (SELECT COUNT(*) FROM parts p WHERE p.task_id = t.id)
     FROM tasks t
 """
-_FINGERPRINT, _STATE = _TASK_FIELDS.index("fingerprint"), _TASK_FIELDS.index("state")
+_STATE = _TASK_FIELDS.index("state")
 
 
 class CheckpointStore:
@@ -93,6 +100,7 @@ class CheckpointStore:
         self.path = path
         self.readonly = readonly
         self.recovered_from: Path | None = None     # where a damaged file was kept, if one was
+        self.checked = True      # whether opening read every page (PRAGMA quick_check)
         self._db = db
         self._lock_fd = lock_fd
         self._lock = threading.RLock()      # re-entered by the writes inside batch()
@@ -110,11 +118,13 @@ class CheckpointStore:
         path = Path(path)
         if readonly:
             return cls(path, _open_readonly(path), None, readonly=True)
-        lock_fd = _take_lock(path)
+        lock_fd, note = _take_lock(path)
+        checked = not left_clean(path, note)     # the full check, unless we left it clean
         try:
             try:
-                db, recovered = _open_writable(path), None
+                db, recovered = _open_writable(path, check=checked), None
             except _Damaged:
+                checked = True
                 recovered = _set_aside(path)
                 db = _open_writable(path)
         except _Damaged as e:       # even a brand-new file: the disk itself is failing
@@ -126,12 +136,14 @@ class CheckpointStore:
             raise
         store = cls(path, db, lock_fd, readonly=False)
         store.recovered_from = recovered
+        store.checked = checked
         return store
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
             if self._lock_fd is not None:
+                note_clean(self._lock_fd, self.path)
                 os.close(self._lock_fd)         # releases the writer lock
                 self._lock_fd = None
 
@@ -197,16 +209,17 @@ class CheckpointStore:
     def add_task(self, *, source_path, fingerprint, account, endpoint_url, region, profile, bucket,
                  key, size, part_size, checksum_algorithm, state=TaskState.QUEUED) -> TaskRecord:
         now = time.time()
+        fingerprint_json = fingerprint.to_json() if fingerprint else None
         cursor = self._write(
             "INSERT INTO tasks (source_path, fingerprint, account, endpoint_url, region, profile,"
             " bucket, key, size, part_size, checksum_algorithm, state, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (str(source_path), fingerprint.to_json() if fingerprint else None, account,
+            (str(source_path), fingerprint_json, account,
              endpoint_url, region, profile, bucket, key, size, part_size, checksum_algorithm,
              TaskState(state).value, now, now))
         # The row as get_task would read it back, without reading it: a 100,000-file drop
         # adds that many, and a new task has no parts, no upload and the columns' defaults.
-        return TaskRecord(cursor.lastrowid, str(source_path), fingerprint, account, endpoint_url,
+        return TaskRecord(cursor.lastrowid, str(source_path), fingerprint_json, account, endpoint_url,
                           region, profile, bucket, key, size, part_size, None, checksum_algorithm,
                           TaskState(state), "", "", now, now, None, "", 0, 0, 0)
 
@@ -377,6 +390,5 @@ class CheckpointStore:
 
 def _task(row: tuple) -> TaskRecord:
     values = list(row)
-    values[_FINGERPRINT] = Fingerprint.from_json(row[_FINGERPRINT]) if row[_FINGERPRINT] else None
     values[_STATE] = TaskState(row[_STATE])
     return TaskRecord(*values)
