@@ -147,6 +147,42 @@ def test_restart_continues_only_missing_parts(qtbot, data_dir, dest, make_file, 
     eng.stop()
 
 
+def test_restored_tasks_wait_as_records_until_needed(qtbot, data_dir, dest, make_file,
+                                                     s3_server, download_sha256, sha256_file):
+    """A restored task that only waits is its record until needed (engine/table.py): its row
+    is the one the task would give, and a click, the scheduler or Resume all makes it."""
+    eng = Engine(qtbot, data_dir, small_config(parts_per_file=1, parts_total=1,
+                                               bandwidth_limit=5 * MiB))
+    paths = [make_file(f"r{i}.bin", 12 * MiB) for i in range(3)]
+    ids = [eng.manager.add(path, dest)[0] for path in paths]
+    qtbot.waitUntil(lambda: eng.manager.task(ids[0]).parts_done >= 1, timeout=20_000)
+    eng.stop()
+
+    manager = eng.start(small_config())
+    eng.store.set_state(ids[2], TaskState.QUEUED)       # as a crash leaves a waiting file
+    restored = manager.restore()
+    assert [i.id for i in restored] == ids
+    assert [i.state for i in restored[:2]] == [TaskState.PAUSED] * 2
+    assert restored[0].parts_done >= 1 and restored[0].bytes_done >= 5 * MiB
+    table = manager._tasks
+    assert table.peek(ids[0]) is None and table.peek(ids[1]) is None   # nothing made for them
+    assert table.peek(ids[2]) is not None                # the queued one: started at once
+    for info in restored[:2]:                            # the row is the task's own
+        assert manager._info(manager._make_task(table.at_rest(info.id))) == info
+    assert manager.tasks()[:2] == restored[:2] and manager.task(ids[1]) == restored[1]
+    assert manager.upload_owners(dest.bucket) == {
+        r.upload_id: r.id for r in eng.store.tasks() if r.upload_id}
+
+    manager.resume(ids[1])                               # a click wakes that one only
+    assert table.peek(ids[1]) is not None and table.peek(ids[0]) is None
+    manager.resume_all()
+    eng.wait_idle()
+    assert [eng.state(i) for i in ids] == [TaskState.COMPLETED] * 3
+    for path in paths:
+        assert download_sha256(dest.bucket, path.name) == sha256_file(path)
+    eng.stop()
+
+
 def test_source_modified_between_runs_restarts(qtbot, data_dir, dest, make_file, s3_server,
                                                download_sha256, sha256_file):
     eng = Engine(qtbot, data_dir, small_config(parts_per_file=1, parts_total=1,

@@ -48,10 +48,21 @@ class TaskIntake:
                     continue
                 if full and (record.state in ACTIVE or record.state is TaskState.QUEUED):
                     record = replace(record, state=TaskState.PAUSED, message=DISK_FULL)
-                task = self._new_task(record)
-                if self.config.auto_resume and task.state is TaskState.PAUSED and not full:
-                    self._set_state(task, TaskState.QUEUED)
-                infos.append(self._announce(task))
+                resume = (self.config.auto_resume and record.state is TaskState.PAUSED
+                          and not full)
+                if resume or record.state in ACTIVE:
+                    task = self._new_task(record)
+                    if resume:
+                        self._set_state(task, TaskState.QUEUED)
+                    infos.append(self._announce(task))
+                    continue
+                # Paused, failed or waiting: only a record until it is needed (table.py)
+                self._tasks.rest(record)
+                if record.state is TaskState.QUEUED:
+                    self._queued.add(record.id, self._is_small(record))
+                info = self._rest_info(record)
+                self.task_added.emit(info)
+                infos.append(info)
         if full:
             self._on_store_full(full)
         self._schedule()
@@ -166,12 +177,15 @@ class TaskIntake:
         return info
 
     def _new_task(self, record) -> UploadTask:
-        task = UploadTask(record, self._bucket_for(record), self.store, self.config,
-                          self.policy, self.limiter, self.clock,
-                          self._health_of(record.endpoint_url))
-        self._tasks[record.id] = task
+        task = self._tasks[record.id] = self._make_task(record)
         self._reindex(task)
         return task
+
+    def _make_task(self, record) -> UploadTask:
+        """The task of ``record``, in its state: for a new row, or one woken from rest."""
+        return UploadTask(record, self._bucket_for(record), self.store, self.config,
+                          self.policy, self.limiter, self.clock,
+                          self._health_of(record.endpoint_url))
 
     def _bucket_for(self, record):
         """The Bucket of a task's account and bucket: one object shared by all their tasks."""

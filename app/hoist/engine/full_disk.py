@@ -23,7 +23,7 @@ class FullDiskHandling:
         """Pause every queued and running upload with one message; fail none of them."""
         first = self.full is None
         self.full = error
-        paused = [t.id for t in list(self._tasks.values())
+        paused = [t.id for t in self._tasks.values(wake_if=lambda r: r.state is TaskState.QUEUED)
                   if self._pause(t, notice=DISK_FULL, persist=False)]
         if paused:      # later, outside whatever batch met the full disk
             QTimer.singleShot(0, self, lambda: self._save_pauses(paused))

@@ -11,6 +11,7 @@ a full disk (full_disk.py).
 
 import logging
 from dataclasses import replace
+from operator import attrgetter
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
@@ -29,13 +30,23 @@ from hoist.engine.info import TaskInfo
 from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
 from hoist.engine.reporting import ProgressReporting
+from hoist.engine.table import TaskTable
 from hoist.engine.task import SourceChanged, UploadTask
 from hoist.engine.waiting import WaitingLine
 
 log = logging.getLogger("hoist.manager")
 
+_BY_ID = attrgetter("id")
 MAX_RESTARTS = 3          # a file that keeps changing under us fails instead of looping
 TICK_MS = 250             # progress goes out at most four times a second
+
+
+def _is_queued(record) -> bool:
+    return record.state is TaskState.QUEUED
+
+
+def _is_paused(record) -> bool:
+    return record.state is TaskState.PAUSED
 
 
 class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, TaskEndings):
@@ -60,7 +71,7 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
                                             min_window=self.config.retry_window)
         self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
         self.pacer = PartPacer(self.clock)     # part size and parts in flight where automatic
-        self._tasks: dict[int, UploadTask] = {}
+        self._tasks = TaskTable(self._make_task)   # id → UploadTask; restored ones at rest
         # The scheduler looks only at these two small sets, never at all 10,000 rows:
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
         self._queued = WaitingLine()      # tasks waiting for a free slot, small files apart
@@ -83,16 +94,21 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
 
     # -- queries ----------------------------------------------------------------------
     def tasks(self) -> list[TaskInfo]:
-        return [self._info(t) for t in self._tasks.values()]
+        infos = [self._info(t) for t in self._tasks.awake()]
+        infos += map(self._rest_info, self._tasks.resting())
+        return sorted(infos, key=_BY_ID)
 
     def task(self, task_id: int) -> TaskInfo | None:
-        task = self._tasks.get(task_id)
-        return self._info(task) if task else None
+        task = self._tasks.peek(task_id)
+        if task is not None:
+            return self._info(task)
+        record = self._tasks.at_rest(task_id)
+        return self._rest_info(record) if record else None
 
     def upload_owners(self, bucket: str) -> dict[str, int]:
         """Multipart upload id → the id of the task holding it, for tasks writing to ``bucket``."""
-        return {t.record.upload_id: t.id for t in self._tasks.values()
-                if t.record.bucket == bucket and t.record.upload_id}
+        return {r.upload_id: r.id for r in self._tasks.records()
+                if r.bucket == bucket and r.upload_id}
 
     def is_idle(self) -> bool:
         return not self._jobs and not self._queued and not any(
@@ -171,7 +187,7 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
     @Slot()
     def pause_all(self) -> None:
         with self._writes():            # one commit for thousands of rows
-            for task in list(self._tasks.values()):
+            for task in self._tasks.values(wake_if=_is_queued):    # paused ones stay at rest
                 self._pause(task)
         self._schedule()
 
@@ -180,7 +196,7 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         """Queue every paused task (failed ones wait for Retry)."""
         self._clear_full()
         with self._writes():
-            for task in list(self._tasks.values()):
+            for task in self._tasks.values(wake_if=_is_paused):
                 if task.state is TaskState.PAUSED:
                     self._resume(task)
         self._schedule()
@@ -211,7 +227,7 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         """Pause everything that runs and wait for in-flight jobs; True if they all stopped."""
         self._timer.stop()
         self._shut_down = True
-        for task in self._tasks.values():
+        for task in self._tasks.values(wake_if=_is_queued):     # a paused one has nothing to stop
             if task.state is TaskState.QUEUED or task.state in ACTIVE:
                 self._set_state(task, TaskState.PAUSED)
             task.request_stop("shutdown")
@@ -225,7 +241,7 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         for i in self._live:
             task = self._tasks[i]
             if task.state in ACTIVE or task.state is TaskState.QUEUED:   # queued: winding down
-                busy[self._is_small(task)] += 1
+                busy[self._is_small(task.record)] += 1
         caps = {True: self.config.small_files_at_once, False: self.config.files_at_once}
         for small in (False, True):     # oldest first in each line
             while busy[small] < caps[small] and self._queued.waiting(small):
@@ -254,9 +270,9 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         task = self._tasks[task_id]
         return task.state is TaskState.QUEUED and not task.jobs     # not still winding down
 
-    def _is_small(self, task: UploadTask) -> bool:
+    def _is_small(self, record) -> bool:
         """Sent in one PutObject: such files go many at a time, like parts (config.py)."""
-        return not task.record.upload_id and task.record.size < self.config.multipart_threshold
+        return not record.upload_id and record.size < self.config.multipart_threshold
 
     def _start_prepare(self, task: UploadTask) -> None:
         task.clear_stop()
@@ -386,7 +402,7 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         else:
             self._live.discard(task.id)
         if task.state is TaskState.QUEUED:
-            self._queued.add(task.id, self._is_small(task))
+            self._queued.add(task.id, self._is_small(task.record))
         else:
             self._queued.discard(task.id)
 

@@ -12,7 +12,7 @@ import os
 from hoist.core.stats import TransferStats
 from hoist.engine.adding import ACTIVE
 from hoist.engine.info import TaskInfo, status_text
-from hoist.engine.task import UploadTask
+from hoist.engine.task import NO_STATS, UploadTask
 
 
 class ProgressReporting:
@@ -33,7 +33,7 @@ class ProgressReporting:
     def run_stats(self, task_ids) -> TransferStats:
         """This run's statistics of the given tasks, added up."""
         total = TransferStats()
-        for task in (self._tasks.get(i) for i in task_ids):
+        for task in (self._tasks.peek(i) for i in task_ids):     # one at rest has not run
             if task is not None:
                 total.merge(task.stats)
         return total
@@ -69,3 +69,17 @@ class ProgressReporting:
             stats=task.stats_text(),
             message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
                                 len(task.in_flight)))
+
+    def _rest_info(self, record) -> TaskInfo:
+        """The row of a task at rest (engine/table.py): what ``_info`` says of the task made
+        from ``record``, without making it."""
+        size = record.size
+        return TaskInfo(
+            id=record.id, source_path=record.source_path,
+            name=os.path.basename(record.source_path), account=record.account,
+            bucket=record.bucket, key=record.key, size=size,
+            bytes_done=min(record.bytes_done, size), parts_done=record.parts_done,
+            parts_total=record.parts_total, state=record.state, speed=0.0, eta=None,
+            error_code=record.error_code, stats=NO_STATS,
+            message=status_text(record.state, record.parts_done, record.parts_total, "",
+                                record.message))
