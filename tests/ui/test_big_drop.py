@@ -50,5 +50,5 @@ def test_a_big_drop_is_queued_in_chunks_while_the_window_answers(harness, tmp_pa
     assert inserts[-1][2] > inserts[0][2]
     keys = {i.key for i in harness.model.infos()}
     assert len(keys) == FILES - len(there) and not keys & set(there)
-    assert gc.isenabled()           # held off during the drop (ui/longlived.py), then back on
+    assert gc.isenabled()           # held off during the drop (core/longlived.py), then back on
 

@@ -15,6 +15,7 @@ committed is lost, and the same store takes writes again once space is freed.
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -91,6 +92,11 @@ _TASK_QUERY = f"""
     FROM tasks t
 """
 _STATE = _TASK_FIELDS.index("state")
+_STATE_OF = {state.value: state for state in TaskState}    # TaskState(v) costs ten times more
+# Columns that thousands of rows share (one account, one bucket): one string for all of them,
+# so the rows cost less memory and pickle as one reference each (engine/wire.py).
+_SHARED = [_TASK_FIELDS.index(name) for name in ("account", "endpoint_url", "region", "bucket",
+                                                    "checksum_algorithm", "message")]
 
 
 class CheckpointStore:
@@ -390,5 +396,8 @@ class CheckpointStore:
 
 def _task(row: tuple) -> TaskRecord:
     values = list(row)
-    values[_STATE] = TaskState(row[_STATE])
+    values[_STATE] = _STATE_OF[row[_STATE]]
+    for i in _SHARED:
+        if values[i]:
+            values[i] = sys.intern(values[i])
     return TaskRecord(*values)

@@ -15,6 +15,11 @@ from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.task import NO_STATS, UploadTask
 
 
+# A file's name from its path: os.path.basename is three times slower, for what "/" does on POSIX
+_basename = (lambda path: path[path.rfind("/") + 1:]) if os.sep == "/" and not os.altsep \
+    else os.path.basename
+
+
 class ProgressReporting:
     """Mixin for UploadManager: rows (``TaskInfo``), the progress tick, run statistics."""
 
@@ -73,13 +78,11 @@ class ProgressReporting:
     def _rest_info(self, record) -> TaskInfo:
         """The row of a task at rest (engine/table.py): what ``_info`` says of the task made
         from ``record``, without making it."""
-        size = record.size
+        size, path = record.size, record.source_path
+        # positionally, in TaskInfo's order: 100,000 of these at start-up
         return TaskInfo(
-            id=record.id, source_path=record.source_path,
-            name=os.path.basename(record.source_path), account=record.account,
-            bucket=record.bucket, key=record.key, size=size,
-            bytes_done=min(record.bytes_done, size), parts_done=record.parts_done,
-            parts_total=record.parts_total, state=record.state, speed=0.0, eta=None,
-            error_code=record.error_code, stats=NO_STATS,
-            message=status_text(record.state, record.parts_done, record.parts_total, "",
-                                record.message))
+            record.id, path, _basename(path), record.account, record.bucket, record.key, size,
+            min(record.bytes_done, size), record.parts_done, record.parts_total, record.state,
+            status_text(record.state, record.parts_done, record.parts_total, "",
+                        record.message),
+            0.0, None, record.error_code, NO_STATS)

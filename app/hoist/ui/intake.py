@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from hoist.core.existing import existing_keys
 from hoist.core.sources import InputError, expand_sources
-from hoist.ui.longlived import pause_collector, resume_collector
+from hoist.core.longlived import pause_collector, resume_collector
 
 log = logging.getLogger("hoist.ui.intake")
 
@@ -96,7 +96,7 @@ class Intake(QObject):
         batch.skip_keys = {i.key for i in self.model.infos()
                            if i.bucket == destination.bucket and not i.state.is_terminal}
         self.checking.emit(f"Checking {len(batch.paths)} item(s) at s3://{destination.bucket}…")
-        pause_collector()       # until its files are queued (ui/longlived.py)
+        pause_collector()       # until its files are queued (core/longlived.py)
         self._start(batch, self._list_and_head, self._on_checked)
 
     def _start(self, batch, step, then) -> None:

@@ -1,4 +1,4 @@
-"""Keep long-lived rows and tasks out of the garbage collector's way, so it cannot stall the window.
+"""Keep long-lived rows and tasks out of the garbage collector's way: it would stall their thread.
 
 CPython's cyclic collector walks every tracked object on a full collection.
 With 100,000 rows (each a task, its record, its row and their containers:
