@@ -160,8 +160,10 @@ def test_restored_tasks_wait_as_records_until_needed(qtbot, data_dir, dest, make
 
     manager = eng.start(small_config())
     eng.store.set_state(ids[2], TaskState.QUEUED)       # as a crash leaves a waiting file
-    restored = manager.restore()
-    assert [i.id for i in restored] == ids
+    chunks = list(manager.restoring(chunk=2))           # restore(), a list at a time
+    assert [[i.id for i in rows] for rows in chunks] == [ids[:2], ids[2:]]
+    restored = chunks[0] + chunks[1]
+    assert manager.restore() == []                       # each row is restored once
     assert [i.state for i in restored[:2]] == [TaskState.PAUSED] * 2
     assert restored[0].parts_done >= 1 and restored[0].bytes_done >= 5 * MiB
     table = manager._tasks

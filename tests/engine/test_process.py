@@ -123,6 +123,26 @@ def test_shutdown_checkpoints_and_the_process_exits(qtbot, start, data_dir, dest
     assert (restored.id, restored.state) == (task_id, TaskState.PAUSED)
 
 
+def test_restored_rows_cross_in_lists_ahead_of_the_answer(qtbot, start, data_dir):
+    """More rows than one list (RESTORE_CHUNK): all of them, in order, each once, asked for
+    before the window waits (start_restore) and taken by restore()."""
+    from hoist.engine.adding import RESTORE_CHUNK
+    count = RESTORE_CHUNK + 3
+    store = CheckpointStore.open(data_dir / STORE_NAME)
+    made = store.add_tasks([(f"/src/f{i}", f"f{i}", 10) for i in range(count)],
+                           account="default", endpoint_url=None, region=None, profile=None,
+                           bucket="bkt", part_size=0, checksum_algorithm="",
+                           state=TaskState.PAUSED)
+    store.close()
+    manager = start(small_config(auto_resume=False))
+    manager.start_restore()
+    rows = manager.restore()
+    assert [r.id for r in rows] == [m.id for m in made]
+    assert {r.state for r in rows} == {TaskState.PAUSED} and rows[-1].key == f"f{count - 1}"
+    assert len(manager.tasks()) == count and manager.task(made[-1].id).name == f"f{count - 1}"
+    assert manager._rows == {}                 # nothing kept back once taken
+
+
 def test_a_second_engine_over_the_same_store_is_refused_clearly(qtbot, start, dest, make_file):
     first = start()
     first.ready()

@@ -22,6 +22,8 @@ from hoist.engine.task import UploadTask
 
 log = logging.getLogger("hoist.manager")
 
+RESTORE_CHUNK = 10_000     # rows per list from restoring(): sent while the next is made
+
 ACTIVE = (TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
 
 
@@ -29,7 +31,13 @@ class TaskIntake:
     """Mixin for UploadManager: restore, add, add_sources and the making of tasks."""
 
     def restore(self) -> list[TaskInfo]:
-        """Load every unfinished task from the store: paused, or queued with auto-resume."""
+        """Load every unfinished task from the store: paused, or queued with auto-resume.
+        Returns their rows (the caller shows them: there is no ``task_added`` for each)."""
+        return [info for rows in self.restoring() for info in rows]
+
+    def restoring(self, chunk: int = RESTORE_CHUNK):
+        """``restore()``, its rows yielded ``chunk`` at a time as they are made: the engine's
+        process sends each list to the window while it makes the next (engine/worker.py)."""
         unfinished = (TaskState.QUEUED, TaskState.PAUSED, TaskState.FAILED)
         try:
             recovered = self.store.recover_interrupted()
@@ -56,17 +64,19 @@ class TaskIntake:
                         self._set_state(task, TaskState.QUEUED)
                     infos.append(self._announce(task))
                     continue
-                # Paused, failed or waiting: only a record until it is needed (table.py)
+                # Paused, failed or waiting: only a record until it is needed (table.py).
+                # Its row is in restore's answer, not in a task_added of its own.
                 self._tasks.rest(record)
                 if record.state is TaskState.QUEUED:
                     self._queued.add(record.id, self._is_small(record))
-                info = self._rest_info(record)
-                self.task_added.emit(info)
-                infos.append(info)
+                infos.append(self._rest_info(record))
+                if len(infos) >= chunk:
+                    yield infos
+                    infos = []
         if full:
             self._on_store_full(full)
         self._schedule()
-        return infos
+        yield infos
 
     def add(self, path, destination: Destination, key_prefix: str = "",
             adopt: bool = False, key: str | None = None) -> list[int]:

@@ -85,6 +85,8 @@ class ProcessManager(EngineProxy):
         directory, pool_connections, verbose = self._launch
         self._reader = Reader()
         self._ready = None
+        self._restore_asked: int | None = None    # start_restore's call, not yet taken
+        self._rows: dict[int, list] = {}          # its rows, read as they come
         self._sock, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
@@ -144,6 +146,29 @@ class ProcessManager(EngineProxy):
         if not ok:
             raise result
         return result
+
+    def start_restore(self) -> None:
+        """Ask for the restored rows now, so the engine reads them while the window is being
+        built; ``restore()`` then takes the answer. Destinations registered before this
+        reach the engine first (they are needed only when a task starts, in any case)."""
+        if self._restore_asked is None and not self._stopped:
+            number = next(self._ids)
+            self._send(("call", number, "restore", (), {}))
+            self._restore_asked = number
+
+    def restore(self):
+        """Every unfinished row; they arrive in lists ahead of the answer, each unpickled
+        while the engine makes the next."""
+        self.start_restore()
+        number, self._restore_asked = self._restore_asked, None
+        self.ready()              # the store's errors first: then the call was never answered
+        if number is None:
+            raise EngineGone("the upload engine is not running")
+        ok, result = self._answer(number)
+        rows = self._rows.pop(number, [])
+        if not ok:
+            raise result
+        return self._keep_restored(rows)
 
     def add_sources_async(self, sources, destination, done) -> None:
         """Queue listed files without waiting: ``done(ids)`` runs here once they are queued,
@@ -228,6 +253,8 @@ class ProcessManager(EngineProxy):
                 if not ok:
                     log.error("adding files failed: %s", result)
                 self._inbox.append(("deliver", done, result if ok else []))
+        elif kind == "rows":
+            self._rows.setdefault(message[1], []).extend(message[2])
         elif kind == "secret?":
             _, number, account, key_id = message
             secret = self.secrets.get(account, key_id) if self.secrets else None
@@ -321,7 +348,7 @@ class ProcessManager(EngineProxy):
             self._restarts.append(now)
             try:
                 self._spawn()
-                self._on_updated(self._call("restore"))    # every unfinished row, as stored
+                self._on_updated(self.restore())    # every unfinished row, as stored
                 for task_id in moving:
                     self._post("resume", task_id)
                 # A drop's chunks the dead engine had not answered: sent again (a file it did

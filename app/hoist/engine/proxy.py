@@ -75,7 +75,9 @@ class EngineProxy(QObject):
         return self._call("add_sources", sources, destination, adopt)
 
     def restore(self):
-        infos = self._call("restore")
+        return self._keep_restored(self._call("restore"))
+
+    def _keep_restored(self, infos):
         for info in infos:
             self._infos.setdefault(info.id, info)
         return infos

@@ -9,7 +9,8 @@ thread: its GUI thread never waits for the GIL behind 64 part threads.
 From the window:
   ``("start", config, pool_connections)``  first: open the store, make the engine
   ``("post", name, args)``                 a command (``pause``, ``set_limits``, …); no answer
-  ``("call", id, name, args, kwargs)``     answered with ``("answer", id, ok, result or error)``
+  ``("call", id, name, args, kwargs)``     answered with ``("answer", id, ok, result or error)``;
+                                           ``restore``'s rows come first, in ``("rows", id, infos)``
   ``("secret", id, value)``                the answer to a secret this side asked for
   ``("shutdown", id, timeout_ms)``         pause, checkpoint, answer, close the store, exit
 To the window:
@@ -35,6 +36,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from hoist.core.datadir import ENGINE_LOG_NAME, STORE_NAME, setup_logging
+from hoist.core.longlived import pause_collector, resume_collector
 from hoist.engine.proxy import POSTED
 from hoist.engine.wire import EngineGone, Reader, encode, portable_error, read_message
 
@@ -42,6 +44,7 @@ log = logging.getLogger("hoist.engine.worker")
 
 # What the window may ask for and wait on; anything else is refused, not run.
 CALLS = ("add", "add_sources", "restore", "task", "tasks", "upload_owners", "is_idle")
+BULK = ("add_sources", "restore")    # 100,000 rows made to keep: no collections meanwhile
 POSTS = POSTED + ("set_limits", "set_bandwidth_limit", "set_config")
 SECRET_WAIT = 60.0        # seconds a part waits for the window's keyring before it gives up
 
@@ -151,15 +154,27 @@ class Bridge(QObject):
                 log.exception("engine command %s failed", message[1])
         elif kind == "call":
             _, number, name, args, kwargs = message
+            bulk = name in BULK
+            if bulk:
+                pause_collector()
             try:
                 if name not in CALLS:
                     raise ValueError(f"the engine has no call {name!r}")
-                self._restoring = name == "restore"
-                self.link.send(("answer", number, True, getattr(self.engine, name)(*args, **kwargs)))
+                if name == "restore":
+                    # the rows go ahead of the answer, a list at a time as they are made
+                    self._restoring = True
+                    for rows in self.engine.restoring():
+                        self.link.send(("rows", number, rows))
+                    result = None
+                else:
+                    result = getattr(self.engine, name)(*args, **kwargs)
+                self.link.send(("answer", number, True, result))
             except Exception as error:
                 self.link.send(("answer", number, False, portable_error(error)))
             finally:
                 self._restoring = False
+                if bulk:
+                    resume_collector()      # and what was made is frozen out of its way
         elif kind == "shutdown":
             done = self._stop(message[2])
             self.link.send(("answer", message[1], True, done))

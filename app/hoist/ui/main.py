@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
-from hoist.ui.longlived import pause_collector, resume_collector
+from hoist.core.longlived import pause_collector, resume_collector
 
 log = logging.getLogger("hoist.ui.main")
 
@@ -80,6 +80,8 @@ class Session:
             # Restored tasks must reach their account's endpoint with its credentials.
             for account in list(self.book.accounts) + extra:
                 (self.engine or self.manager).register_destination(account.destination())
+            if engine == "process":
+                self.manager.start_restore()     # read while this process builds the window
             from hoist.ui.window import MainWindow
 
             def make_window():
@@ -88,12 +90,13 @@ class Session:
                                   prefs_path=self.prefs_path, extra_accounts=extra,
                                   select_account=select)
             # 100,000 restored rows are made for keeps: no collections while they are built,
-            # then they are frozen out of the collector's way (ui/longlived.py)
+            # then they are frozen out of the collector's way (core/longlived.py)
             pause_collector()
             try:
                 if engine == "process":
                     self.window = make_window()          # empty, while the engine restores
                     self.window.load(self.manager.restore())
+
                 else:
                     restored = self.engine.restore()
                     if engine == "thread":
