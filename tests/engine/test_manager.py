@@ -96,6 +96,26 @@ def test_same_file_same_key_is_one_task(engine, dest, make_file):
     engine.wait_idle()
 
 
+def test_files_waiting_behind_the_caps_are_records_until_they_start(
+        qtbot, data_dir, dest, make_file, download_sha256, sha256_file):
+    eng = Engine(qtbot, data_dir, small_config(files_at_once=1))
+    try:
+        paths = [make_file(f"w/{i}.bin", 6 * MiB) for i in range(4)]
+        ids = eng.manager.add(paths[0].parent, dest)
+        table = eng.manager._tasks
+        assert table.peek(ids[0]) is not None                  # started at once
+        assert all(table.at_rest(i) for i in ids[1:])          # the rest wait as records
+        assert [i.state for i in eng.manager.tasks()] == [TaskState.PREPARING] + [
+            TaskState.QUEUED] * 3
+        again = eng.manager.add(paths[2], dest, key="w/2.bin")    # the same file and key:
+        assert again == [ids[2]] and table.at_rest(ids[2])      # the same task, still waiting
+        eng.wait_idle()
+        assert [eng.state(i) for i in ids] == [TaskState.COMPLETED] * 4
+        assert all(download_sha256(dest.bucket, f"w/{p.name}") == sha256_file(p) for p in paths)
+    finally:
+        eng.stop()
+
+
 def test_missing_path_is_refused_clearly(engine, dest, tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         engine.manager.add(tmp_path / "nope.bin", dest)

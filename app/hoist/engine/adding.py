@@ -157,19 +157,27 @@ class TaskIntake:
                 # it is paused, as start-up's restore would have made it
                 live = replace(live, state=TaskState.PAUSED)
             self._announce(self._new_task(live), batched=False)     # resumed just below
-        self._resume(self._tasks[live.id])
+        resting = self._tasks.at_rest(live.id)
+        if resting is None or resting.state is not TaskState.QUEUED:   # waiting: left to wait
+            self._resume(self._tasks[live.id])
         return live.id
 
     def _queue(self, record, adopt: bool) -> int:
         """A new task for a row just added to the store."""
-        task = self._new_task(record)
-        task.adopt = adopt
         # one line per file, but a big drop's files are summed up per batch (add_sources):
         # 100,000 log lines would cost more than queueing them
         log.log(logging.DEBUG if self._announced else logging.INFO,
                 "task %s: queued %s → s3://%s/%s (%d bytes)",
                 record.id, record.source_path, record.bucket, record.key, record.size)
-        self._announce(task)
+        if adopt:                       # adopting is the task's own first step: made now
+            task = self._new_task(record)
+            task.adopt = True
+            self._announce(task)
+            return record.id
+        # Waiting behind the caps, like a restored row: a record until it starts (table.py)
+        self._tasks.rest(record)
+        self._queued.add(record.id, self._is_small(record))
+        self._announce_row(self._rest_info(record))
         return record.id
 
     def _announce(self, task: UploadTask, batched: bool = True) -> TaskInfo:
@@ -180,11 +188,14 @@ class TaskIntake:
         """
         info = self._info(task)
         task.dirty = False
+        self._announce_row(info, batched)
+        return info
+
+    def _announce_row(self, info: TaskInfo, batched: bool = True) -> None:
         if batched and self._announced is not None:
             self._announced.append(info)
         else:
             self.task_added.emit(info)
-        return info
 
     def _new_task(self, record) -> UploadTask:
         task = self._tasks[record.id] = self._make_task(record)
