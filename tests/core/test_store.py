@@ -218,6 +218,22 @@ def test_part_done_survives_close_and_reopen(db_path):
         reopened.close()
 
 
+def test_listed_tasks_are_the_records_as_far_as_a_row_needs_them(store):
+    done = with_upload(store, "half.bin", size=12 * MiB)
+    store.part_done(done.id, 1, '"e1"', "AAAAAA==")
+    store.set_state(done.id, TaskState.PAUSED, message="Interrupted — resume to continue")
+    failed = add(store, "failed.bin", state=TaskState.FAILED)
+    store.set_state(failed.id, TaskState.FAILED, error_code="AccessDenied")
+    add(store, "done.bin", state=TaskState.COMPLETED)
+    states = (TaskState.PAUSED, TaskState.FAILED)
+    listed, records = store.listed(states), store.tasks(states)
+    assert [t.id for t in listed] == [r.id for r in records] == [done.id, failed.id]
+    for row, record in zip(listed, records):
+        assert row == tuple(getattr(record, name) for name in row._fields)
+    assert listed[0].bytes_done == 5 * MiB and listed[0].parts_done == 1
+    assert listed[1].error_code == "AccessDenied" and store.listed(()) == []
+
+
 def test_progress_is_computed_from_done_parts(store):
     task = with_upload(store, size=12 * MiB, part_size=5 * MiB)      # parts of 5, 5, 2 MiB
     store.part_done(task.id, 3, '"e3"', None)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import NamedTuple
 
 from hoist.core.fingerprint import Fingerprint
 from hoist.core.planner import PartPlan
@@ -67,6 +68,24 @@ class TaskRecord:
         return Fingerprint.from_json(self.fingerprint_json) if self.fingerprint_json else None
 
 
+class ListedTask(NamedTuple):
+    """The columns of a task that a list of rows needs (``CheckpointStore.listed``): a
+    tuple, so 100,000 of them are read in a third of the time TaskRecords take."""
+    id: int
+    source_path: str
+    account: str
+    bucket: str
+    key: str
+    size: int
+    upload_id: str | None
+    state: TaskState
+    message: str
+    error_code: str
+    bytes_done: int
+    parts_done: int
+    parts_total: int
+
+
 @dataclass(frozen=True, slots=True)
 class PartRecord:
     task_id: int
@@ -92,6 +111,9 @@ _TASK_QUERY = f"""
     FROM tasks t
 """
 _STATE = _TASK_FIELDS.index("state")
+_LISTED_QUERY = _TASK_QUERY.replace(
+    ", ".join("t." + name for name in _COLUMNS),
+    ", ".join("t." + name for name in ListedTask._fields[:-3]))
 _STATE_OF = {state.value: state for state in TaskState}    # TaskState(v) costs ten times more
 # Columns that thousands of rows share (one account, one bucket): one string for all of them,
 # so the rows cost less memory and pickle as one reference each (engine/wire.py).
@@ -355,6 +377,20 @@ class CheckpointStore:
         with self._lock:
             rows = self._tuples(sql + " ORDER BY t.id", params).fetchall()
         return [_task(r) for r in rows]
+
+    def listed(self, states: Iterable[TaskState]) -> list[ListedTask]:
+        """The tasks in ``states`` by id, only as far as a list of rows needs them (start-up
+        reads 100,000 this way; ``get_task`` reads the whole record of one that starts)."""
+        params = tuple(TaskState(s).value for s in states)
+        sql = (_LISTED_QUERY + f" WHERE t.state IN ({', '.join('?' * len(params))})"
+               if params else _LISTED_QUERY + " WHERE 0")
+        with self._lock:
+            rows = self._tuples(sql + " ORDER BY t.id", params).fetchall()
+        intern, state_of = sys.intern, _STATE_OF
+        return [ListedTask(i, path, intern(account), intern(bucket), key, size, upload_id,
+                           state_of[state], intern(message), error, done, parts, total)
+                for i, path, account, bucket, key, size, upload_id, state, message, error, done,
+                parts, total in rows]
 
     def find_live_tasks(self, bucket: str, keys) -> dict[tuple, TaskRecord]:
         """The unfinished tasks sending any of ``keys`` of one bucket, in one query:

@@ -16,7 +16,7 @@ from hoist.core.network import EndpointHealth
 from hoist.core.s3 import Destination
 from hoist.core.sources import InputError, expand_sources
 from hoist.core.states import TaskState
-from hoist.core.store import DISK_FULL, StoreFull
+from hoist.core.store import DISK_FULL, StoreFull, TaskRecord
 from hoist.engine.info import TaskInfo
 from hoist.engine.task import UploadTask
 
@@ -50,14 +50,17 @@ class TaskIntake:
         if recovered:
             log.info("restored %d interrupted tasks as paused", recovered)
         infos = []
+        # Rows that will only wait are read as far as their rows need (ListedTask); the
+        # whole record of a task is read when it starts. Rows changed here need it now.
+        resuming = self.config.auto_resume and not full
+        listed = self.store.tasks if full or resuming else self.store.listed
         with self._writes():
-            for record in self.store.tasks(unfinished):
+            for record in listed(unfinished):
                 if record.id in self._tasks:
                     continue
                 if full and (record.state in ACTIVE or record.state is TaskState.QUEUED):
                     record = replace(record, state=TaskState.PAUSED, message=DISK_FULL)
-                resume = (self.config.auto_resume and record.state is TaskState.PAUSED
-                          and not full)
+                resume = resuming and record.state is TaskState.PAUSED
                 if resume or record.state in ACTIVE:
                     task = self._new_task(record)
                     if resume:
@@ -204,6 +207,8 @@ class TaskIntake:
 
     def _make_task(self, record) -> UploadTask:
         """The task of ``record``, in its state: for a new row, or one woken from rest."""
+        if not isinstance(record, TaskRecord):        # a ListedTask: the store has the rest
+            record = self.store.get_task(record.id)
         return UploadTask(record, self._bucket_for(record), self.store, self.config,
                           self.policy, self.limiter, self.clock,
                           self._health_of(record.endpoint_url))
