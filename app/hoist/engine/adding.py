@@ -108,8 +108,8 @@ class TaskIntake:
         """
         self._destinations.setdefault(destination.account, destination)
         ids: list[int] = []
+        made: list[int] = []              # new rows: there is no other copy if the batch fails
         self._clear_full()
-        known = set(self._tasks)
         self._announced = []
         try:
             with self.store.batch():            # a folder of thousands of files: one commit
@@ -129,12 +129,15 @@ class TaskIntake:
                         ids.append(self._take_up(known))
                     else:
                         ids.append(self._queue(next(new), adopt))
+                        made.append(ids[-1])
         except StoreFull as error:
             # The batch was rolled back: the new rows exist nowhere but here. Take them away.
             self._announced = None
-            for task_id in [i for i in ids if i not in known and i in self._tasks]:
-                self._forget(self._tasks[task_id])
-            ids = [i for i in ids if i in known]
+            for task_id in made:
+                if task_id in self._tasks:
+                    self._forget(self._tasks[task_id])
+            made = set(made)
+            ids = [i for i in ids if i not in made]
             self._on_store_full(error)
         announced, self._announced = self._announced, None
         if len(announced or ()) > 1:
