@@ -234,6 +234,14 @@ def test_listed_tasks_are_the_records_as_far_as_a_row_needs_them(store):
     assert listed[1].error_code == "AccessDenied" and store.listed(()) == []
 
 
+def test_pause_queued_pauses_only_queued_tasks_of_those_given(store):
+    queued, other = add(store, "q"), add(store, "o")
+    failed = add(store, "f", state=TaskState.FAILED)
+    store.pause_queued([queued.id, failed.id])
+    assert [store.get_task(t.id).state for t in (queued, other, failed)] == [
+        TaskState.PAUSED, TaskState.QUEUED, TaskState.FAILED]
+
+
 def test_progress_is_computed_from_done_parts(store):
     task = with_upload(store, size=12 * MiB, part_size=5 * MiB)      # parts of 5, 5, 2 MiB
     store.part_done(task.id, 3, '"e3"', None)

@@ -116,6 +116,24 @@ def test_files_waiting_behind_the_caps_are_records_until_they_start(
         eng.stop()
 
 
+def test_quitting_pauses_waiting_files_without_making_their_tasks(qtbot, data_dir, dest,
+                                                                  make_file):
+    eng = Engine(qtbot, data_dir, small_config(files_at_once=1, bandwidth_limit=256 * 1024))
+    paths = [make_file(f"q/{i}.bin", 6 * MiB) for i in range(5)]
+    ids = eng.manager.add(paths[0].parent, dest)
+    updated = []
+    eng.manager.tasks_updated.connect(updated.extend)
+    eng.stop()
+    assert [eng.manager.task(i).state for i in ids] == [TaskState.PAUSED] * 5
+    assert all(eng.manager._tasks.at_rest(i) for i in ids[1:])     # paused as records
+    assert {i.id for i in updated if i.state is TaskState.PAUSED} >= set(ids[1:])  # one list
+    store = CheckpointStore.open(data_dir / STORE_NAME, readonly=True)
+    try:
+        assert [store.get_task(i).state for i in ids] == [TaskState.PAUSED] * 5
+    finally:
+        store.close()
+
+
 def test_missing_path_is_refused_clearly(engine, dest, tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         engine.manager.add(tmp_path / "nope.bin", dest)

@@ -291,6 +291,14 @@ class CheckpointStore:
             params.append(error_code)
         self._write(f"UPDATE tasks SET {', '.join(sets)} WHERE id = ?", (*params, task_id))
 
+    def pause_queued(self, task_ids) -> None:
+        """Pause those of ``task_ids`` that are queued, in one statement: quitting with
+        100,000 files waiting took a transaction each."""
+        self._write("UPDATE tasks SET state = ?, updated_at = ?, finished_at = NULL WHERE state = ?"
+                    " AND id IN (SELECT value FROM json_each(?))",
+                    (TaskState.PAUSED.value, time.time(), TaskState.QUEUED.value,
+                     json.dumps(list(task_ids))))
+
     def set_fingerprint(self, task_id, fingerprint: Fingerprint, size: int) -> None:
         self._write("UPDATE tasks SET fingerprint = ?, size = ?, updated_at = ? WHERE id = ?",
                     (fingerprint.to_json(), size, time.time(), task_id))

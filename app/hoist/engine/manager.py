@@ -227,13 +227,27 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         """Pause everything that runs and wait for in-flight jobs; True if they all stopped."""
         self._timer.stop()
         self._shut_down = True
-        for task in self._tasks.values(wake_if=_is_queued):     # a paused one has nothing to stop
-            if task.state is TaskState.QUEUED or task.state in ACTIVE:
-                self._set_state(task, TaskState.PAUSED)
-            task.request_stop("shutdown")
+        with self._writes():                     # one commit, however many rows
+            self._pause_waiting()
+            for task in list(self._tasks.awake()):
+                if task.state is TaskState.QUEUED or task.state in ACTIVE:
+                    self._set_state(task, TaskState.PAUSED)
+                task.request_stop("shutdown")
         done = self._pool.waitForDone(timeout_ms)
         log.info("engine shut down (%s)", "clean" if done else "jobs still running")
         return done
+
+    def _pause_waiting(self) -> None:
+        """Pause the queued rows at rest with one statement and one list of rows, without
+        making their tasks (quitting with 100,000 files waiting took 6 s a task each)."""
+        waiting = [r for r in self._tasks.resting() if r.state is TaskState.QUEUED]
+        if not waiting or not self._write(self.store.pause_queued, [r.id for r in waiting]):
+            return
+        rows = []
+        for record in waiting:
+            self._queued.discard(record.id)
+            rows.append(self._rest_info(self._tasks.rest_as(record, state=TaskState.PAUSED)))
+        self.tasks_updated.emit(rows)
 
     # -- scheduling -------------------------------------------------------------------
     def _schedule(self) -> None:

@@ -11,6 +11,7 @@ Waking changes nothing a caller can see: a task made from a record starts in the
 record's state with the record's progress, exactly as restore used to make it.
 """
 
+from dataclasses import replace
 from typing import Callable, Iterator
 
 
@@ -25,6 +26,13 @@ class TaskTable:
     def rest(self, record) -> None:
         """Keep ``record`` as a task that has not been needed yet."""
         self._resting[record.id] = record
+
+    def rest_as(self, record, **changes):
+        """Keep ``record`` at rest with ``changes`` made (a TaskRecord or a ListedTask)."""
+        record = (record._replace(**changes) if hasattr(record, "_replace")
+                  else replace(record, **changes))
+        self._resting[record.id] = record
+        return record
 
     # -- a dict's ways ----------------------------------------------------------------
     def __contains__(self, task_id) -> bool:
