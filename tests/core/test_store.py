@@ -234,12 +234,17 @@ def test_listed_tasks_are_the_records_as_far_as_a_row_needs_them(store):
     assert listed[1].error_code == "AccessDenied" and store.listed(()) == []
 
 
-def test_pause_queued_pauses_only_queued_tasks_of_those_given(store):
+def test_pause_queued_and_queue_paused_change_only_the_tasks_in_that_state(store):
     queued, other = add(store, "q"), add(store, "o")
     failed = add(store, "f", state=TaskState.FAILED)
     store.pause_queued([queued.id, failed.id])
     assert [store.get_task(t.id).state for t in (queued, other, failed)] == [
         TaskState.PAUSED, TaskState.QUEUED, TaskState.FAILED]
+    store.set_state(queued.id, TaskState.PAUSED, message="Paused by you", error_code="X")
+    store.queue_paused([queued.id, failed.id])
+    again = store.get_task(queued.id)
+    assert (again.state, again.message, again.error_code) == (TaskState.QUEUED, "", "")
+    assert store.get_task(failed.id).state is TaskState.FAILED      # Retry's, not Resume's
 
 
 def test_progress_is_computed_from_done_parts(store):

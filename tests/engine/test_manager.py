@@ -134,6 +134,31 @@ def test_quitting_pauses_waiting_files_without_making_their_tasks(qtbot, data_di
         store.close()
 
 
+def test_pause_all_and_resume_all_change_waiting_rows_without_making_tasks(
+        qtbot, data_dir, dest, make_file):
+    eng = Engine(qtbot, data_dir, small_config(files_at_once=1, bandwidth_limit=256 * 1024))
+    try:
+        paths = [make_file(f"pr/{i}.bin", 6 * MiB) for i in range(4)]
+        ids = eng.manager.add(paths[0].parent, dest)
+        table, updated = eng.manager._tasks, []
+        eng.manager.tasks_updated.connect(updated.extend)
+        eng.manager.pause_all()
+        assert [eng.state(i) for i in ids] == [TaskState.PAUSED] * 4
+        assert all(table.at_rest(i) for i in ids[1:])
+        assert {i.id for i in updated if i.state is TaskState.PAUSED} >= set(ids[1:])
+        assert [eng.store.get_task(i).state for i in ids] == [TaskState.PAUSED] * 4
+
+        updated.clear()
+        eng.manager.resume_all()          # one file starts (the cap); the rest wait as records
+        states = [eng.state(i) for i in ids]
+        assert states.count(TaskState.QUEUED) >= 3 and TaskState.PAUSED not in states
+        assert all(table.at_rest(i) for i in ids[2:])
+        assert {i.id for i in updated if i.state is TaskState.QUEUED} >= set(ids[2:])
+        assert {eng.store.get_task(i).state for i in ids[2:]} == {TaskState.QUEUED}
+    finally:
+        eng.stop()
+
+
 def test_missing_path_is_refused_clearly(engine, dest, tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         engine.manager.add(tmp_path / "nope.bin", dest)

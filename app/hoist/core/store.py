@@ -299,6 +299,14 @@ class CheckpointStore:
                     (TaskState.PAUSED.value, time.time(), TaskState.QUEUED.value,
                      json.dumps(list(task_ids))))
 
+    def queue_paused(self, task_ids) -> None:
+        """Queue those of ``task_ids`` that are paused, clearing their message and error code,
+        in one statement (Resume all over 100,000 rows)."""
+        self._write("UPDATE tasks SET state = ?, message = '', error_code = '', updated_at = ?,"
+                    " finished_at = NULL WHERE state = ? AND id IN (SELECT value FROM json_each(?))",
+                    (TaskState.QUEUED.value, time.time(), TaskState.PAUSED.value,
+                     json.dumps(list(task_ids))))
+
     def set_fingerprint(self, task_id, fingerprint: Fingerprint, size: int) -> None:
         self._write("UPDATE tasks SET fingerprint = ?, size = ?, updated_at = ? WHERE id = ?",
                     (fingerprint.to_json(), size, time.time(), task_id))
