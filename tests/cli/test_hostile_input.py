@@ -60,6 +60,22 @@ def test_odd_names_upload_byte_identical(name, cli_env, bucket, make_file, downl
     assert download_sha256(bucket, "odd/" + name) == sha256_file(path)
 
 
+def test_name_that_is_not_utf8_is_refused_alone_and_skipped_in_a_folder(cli_env, s3, bucket,
+                                                                        make_file):
+    folder = make_file("latin1/ok.txt", 10).parent
+    bad = os.path.join(os.fsencode(folder), b"caf\xe9.txt")     # Latin-1, as old disks have
+    with open(bad, "wb") as f:
+        f.write(b"x")
+    alone = hoist(cli_env, "upload", os.fsdecode(bad), "--bucket", bucket)
+    assert alone.returncode == 2
+    assert "caf\\xe9.txt: the name is not valid UTF-8" in alone.stderr and "Rename" in alone.stderr
+
+    result = hoist(cli_env, "upload", folder, "--bucket", bucket, "--prefix", "l1/")
+    assert result.returncode == 0, result.stderr
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="l1/").get("Contents", [])]
+    assert keys == ["l1/latin1/ok.txt"]
+
+
 def test_key_longer_than_s3_allows(cli_env, bucket, make_file):
     result = hoist(cli_env, "upload", make_file("short.txt", 1), "--bucket", bucket,
                    "--prefix", "x" * 1100)

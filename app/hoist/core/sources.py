@@ -18,8 +18,18 @@ class InputError(Exception):
     """A local source that cannot be uploaded; the message says why and what to do."""
 
 
-def _check_key(key: str, source: Path) -> str:
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+class NameNotUTF8(InputError):
+    """A file name that is not valid UTF-8 (S3 keys are): the file cannot be uploaded as is."""
+
+
+def _check_key(key: str, source) -> str:
+    try:
+        encoded = key.encode("utf-8")
+    except UnicodeEncodeError:       # os.fsdecode's stand-ins for bytes that are not UTF-8
+        shown = os.fsencode(str(source)).decode("utf-8", "backslashreplace")
+        raise NameNotUTF8(f"{shown}: the name is not valid UTF-8, and S3 keys must be. "
+                          "Rename the file to upload it.") from None
+    if len(encoded) > MAX_KEY_BYTES:
         raise InputError(f"The key for {source} would be {len(key.encode('utf-8')):,} bytes; "
                          f"S3 allows {MAX_KEY_BYTES:,}. Use a shorter prefix or file name.")
     return key
@@ -79,6 +89,9 @@ def _walk(folder: str, prefix: str, base: int, found: list) -> None:
             continue
         source = entry.path
         key = prefix + (source[base:] if os.sep == "/" else source[base:].replace(os.sep, "/"))
-        found.append((source, _check_key(key, source), st.st_size))
+        try:
+            found.append((source, _check_key(key, source), st.st_size))
+        except NameNotUTF8 as error:        # skipped, like the unreadable ones above
+            log.warning("skipped %s", error)
     for sub in folders:
         _walk(sub, prefix, base, found)
