@@ -166,14 +166,19 @@ def test_a_new_task_is_recorded_as_it_will_be_read_back(store):
 def test_many_new_tasks_are_recorded_in_order_as_they_will_be_read_back(store):
     first = add(store, "before.bin")
     store.delete_task(add(store, "deleted.bin").id)       # a gap, and a largest id reused
-    files = [(f"/src/{n}.bin", f"photos/{n}.bin", n) for n in range(300)]
+    files = [(f"/src/{n}.bin", f"photos/{n}.bin", n) for n in range(300)] + [
+        ("/src/ph\u00f6to \U0001f680 \"q\".jpg", "photos/\u00f6 \"q\".jpg", 7),
+        (Path("/src/big.iso"), "big.iso", 200 * 1024 ** 3)]
     with store.batch():
         made = store.add_tasks(files, account="default", endpoint_url="http://s3.local",
-                               region="us-east-1", profile=None, bucket="b", part_size=0,
+                               region="us-east-1", profile=None, bucket="b", part_size=8 * MiB,
                                checksum_algorithm="CRC32")
-    assert [(r.source_path, r.key, r.size) for r in made] == files
-    assert made[0].id > first.id and len({r.id for r in made}) == 300
-    assert made == [store.get_task(r.id) for r in made]
+    assert [(r.source_path, r.key, r.size) for r in made] == [(str(p), k, n) for p, k, n in files]
+    assert made[0].id > first.id and len({r.id for r in made}) == 302
+    assert made == store.listed([TaskState.QUEUED])[1:]
+    record = store.get_task(made[-1].id)
+    assert (record.endpoint_url, record.region, record.part_size, record.checksum_algorithm,
+            record.fingerprint) == ("http://s3.local", "us-east-1", 8 * MiB, "CRC32", None)
     assert store.add_tasks([], account="default", endpoint_url=None, region=None, profile=None,
                            bucket="b", part_size=0, checksum_algorithm="") == []
 

@@ -252,31 +252,38 @@ class CheckpointStore:
                           TaskState(state), "", "", now, now, None, "", 0, 0, 0)
 
     def add_tasks(self, files, *, account, endpoint_url, region, profile, bucket, part_size,
-                  checksum_algorithm, state=TaskState.QUEUED) -> list[TaskRecord]:
+                  checksum_algorithm, state=TaskState.QUEUED) -> list[ListedTask]:
         """``add_task`` for many files of one destination, given as (source_path, key, size),
         in file order: one statement for all, where a 100,000-file drop otherwise spends
-        most of its time in the engine. No fingerprints yet, as for a new file."""
+        most of its time in the engine. No fingerprints yet, as for a new file. Returns the
+        new rows as ``listed`` would read them (``get_task`` has the rest)."""
         state, now = TaskState(state), time.time()
-        rows = [(str(path), account, endpoint_url, region, profile, bucket, key, size, part_size,
-                 checksum_algorithm, state.value, now, now) for path, key, size in files]
-        if not rows:
+        files = [(str(path), key, size) for path, key, size in files]
+        if not files:
             return []
+        # The files go in as one JSON array, unpacked by SQLite: 0.4 s for 100,000 rows
+        # where executemany, which binds 13 values a row, took 0.75. (Not ensure_ascii: a
+        # name that is not valid UTF-8 then fails here, as it would bound on its own.)
+        listed = json.dumps(files, ensure_ascii=False)
         with self._transaction() as db:
             # One writer, in one transaction: the new rows are exactly those above the old
             # largest id, in the order given (SQLite gives a new row the largest id + 1).
             before = db.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0]
-            db.executemany(
+            db.execute(
                 "INSERT INTO tasks (source_path, account, endpoint_url, region, profile, bucket,"
                 " key, size, part_size, checksum_algorithm, state, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            ids = [row[0] for row in db.execute(
-                "SELECT id FROM tasks WHERE id > ? ORDER BY id", (before,))]
-        if len(ids) != len(rows):           # another writer: impossible under the store's lock
+                " SELECT json_extract(value, '$[0]'), ?, ?, ?, ?, ?, json_extract(value, '$[1]'),"
+                " json_extract(value, '$[2]'), ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
+                (account, endpoint_url, region, profile, bucket, part_size, checksum_algorithm,
+                 state.value, now, now, listed))
+            after, count = db.execute(
+                "SELECT max(id), count(*) FROM tasks WHERE id > ?", (before,)).fetchone()
+        if count != len(files) or after != before + count:   # impossible under the lock
             raise StoreError(f"The checkpoint database {self.path} changed while files were "
                              "being added: quit every Hoist, then add them again.")
-        return [TaskRecord(task_id, row[0], None, account, endpoint_url, region, profile, bucket,
-                           row[6], row[7], part_size, None, checksum_algorithm, state, "", "",
-                           now, now, None, "", 0, 0, 0) for task_id, row in zip(ids, rows)]
+        account, bucket = sys.intern(account), sys.intern(bucket)
+        return [ListedTask(task_id, path, account, bucket, key, size, None, state, "", "", 0, 0, 0)
+                for task_id, (path, key, size) in zip(range(before + 1, after + 1), files)]
 
     def set_state(self, task_id, state, message=None, error_code=None) -> None:
         """Move a task to ``state``; a None message or error code is left as it was."""
