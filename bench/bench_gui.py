@@ -306,7 +306,9 @@ def drop(app, session, folder: Path) -> dict:
     probe = StallProbe()
     loop = QEventLoop()
     watch = QTimer(interval=5)
-    watch.timeout.connect(lambda: window.model.rowCount() >= expected and loop.quit())
+    # done when every row is in the table and the engine has answered for the last chunk
+    watch.timeout.connect(lambda: window.model.rowCount() >= expected
+                          and not window.intake.busy() and loop.quit())
     QTimer.singleShot(180_000, loop.quit)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     started = time.perf_counter()

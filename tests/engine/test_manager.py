@@ -116,6 +116,43 @@ def test_files_waiting_behind_the_caps_are_records_until_they_start(
         eng.stop()
 
 
+def test_a_drop_handed_over_in_chunks_starts_its_files_once_the_last_chunk_is_in(
+        qtbot, data_dir, dest, make_file):
+    eng = Engine(qtbot, data_dir, small_config(files_at_once=2))
+    try:
+        running = eng.manager.add(make_file("r/running.bin", 12 * MiB), dest)[0]
+        sources = [(make_file(f"c/{i}.txt", 100), f"c/{i}.txt", 100) for i in range(6)]
+        first = eng.manager.add_sources(sources[:3], dest, more=True)
+        second = eng.manager.add_sources(sources[3:5], dest, more=True)
+        # None of the drop's files has started; the upload that was running goes on
+        assert [eng.state(i) for i in first + second] == [TaskState.QUEUED] * 5
+        assert all(eng.manager._tasks.at_rest(i) for i in first + second)
+        assert eng.state(running).is_active
+        last = eng.manager.add_sources(sources[5:], dest)
+        assert eng.state(first[0]) is TaskState.PREPARING       # the cap's free slot, at once
+        eng.wait_idle()
+        assert {eng.state(i) for i in [running] + first + second + last} == {
+            TaskState.COMPLETED}
+    finally:
+        eng.stop()
+
+
+def test_a_drop_whose_next_chunk_never_comes_starts_its_files_anyway(
+        qtbot, data_dir, dest, make_file):
+    from hoist.engine.manager import INTAKE_HOLD_MS
+    eng = Engine(qtbot, data_dir, small_config())
+    try:
+        sources = [(make_file(f"g/{i}.txt", 100), f"g/{i}.txt", 100) for i in range(2)]
+        ids = eng.manager.add_sources(sources, dest, more=True)   # then the window went away
+        assert [eng.state(i) for i in ids] == [TaskState.QUEUED] * 2
+        qtbot.wait(INTAKE_HOLD_MS // 2)
+        assert [eng.state(i) for i in ids] == [TaskState.QUEUED] * 2
+        eng.wait_idle(timeout=INTAKE_HOLD_MS + 30_000)
+        assert [eng.state(i) for i in ids] == [TaskState.COMPLETED] * 2
+    finally:
+        eng.stop()
+
+
 def test_quitting_pauses_waiting_files_without_making_their_tasks(qtbot, data_dir, dest,
                                                                   make_file):
     eng = Engine(qtbot, data_dir, small_config(files_at_once=1, bandwidth_limit=256 * 1024))

@@ -225,6 +225,20 @@ def test_a_drop_the_engine_died_under_is_sent_again_and_queued_once(
     assert keys == sorted(key for _p, key, _s in sources)      # each once
 
 
+def test_a_drop_in_chunks_waits_in_the_engine_process_until_its_last_chunk(
+        qtbot, start, dest, tmp_path):
+    manager = start(small_config(auto_resume=False))
+    manager.ready()
+    sources, answers = small_files(tmp_path, 6), []
+    manager.add_sources_async(sources[:3], dest, answers.append, more=True)
+    qtbot.waitUntil(lambda: len(answers) == 1, timeout=30_000)
+    assert [manager.task(i).state for i in answers[0]] == [TaskState.QUEUED] * 3
+    manager.add_sources_async(sources[3:], dest, answers.append)
+    qtbot.waitUntil(lambda: len(answers) == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: all(manager.task(i).state is TaskState.COMPLETED
+                                for ids in answers for i in ids), timeout=30_000)
+
+
 def test_a_drop_the_engine_cannot_take_ends_instead_of_waiting_forever(
         qtbot, start, dest, tmp_path, monkeypatch):
     from hoist.engine import process

@@ -32,9 +32,11 @@ def test_a_big_drop_is_queued_in_chunks_while_the_window_answers(harness, tmp_pa
         asked.append(key)
         return "skip", False
     harness.window.ask_existing = ask
-    inserts, ticks = [], []
+    inserts, ticks, started = [], [], []
     harness.model.rowsInserted.connect(lambda _parent, first, last: inserts.append(
         (first, last, len(ticks))))
+    harness.model.rowsInserted.connect(lambda *_: started.append(
+        sum(i.state.is_active for i in harness.model.infos())))
     beat = QTimer(interval=0)                # runs each time the event loop turns
     beat.timeout.connect(lambda: ticks.append(1))
     beat.start()
@@ -48,6 +50,7 @@ def test_a_big_drop_is_queued_in_chunks_while_the_window_answers(harness, tmp_pa
     assert [last - first + 1 for first, last, _t in inserts] == [
         intake.CHUNK, intake.CHUNK, FILES - len(there) - 2 * intake.CHUNK]
     assert inserts[-1][2] > inserts[0][2]
+    assert started == [0, 0, 0]     # the files start once the last chunk is in, not before
     keys = {i.key for i in harness.model.infos()}
     assert len(keys) == FILES - len(there) and not keys & set(there)
     assert gc.isenabled()           # held off during the drop (core/longlived.py), then back on

@@ -40,6 +40,9 @@ log = logging.getLogger("hoist.manager")
 _BY_ID = attrgetter("id")
 MAX_RESTARTS = 3          # a file that keeps changing under us fails instead of looping
 TICK_MS = 250             # progress goes out at most four times a second
+# While a drop is handed over in chunks, new files wait to start until its last chunk is in,
+# or until no chunk has come for this long (the window that sent them may have gone).
+INTAKE_HOLD_MS = 1000
 
 
 class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, TaskEndings):
@@ -80,6 +83,10 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         self.full: StoreFull | None = None   # the store's disk filled up; cleared by Resume
         self._pool = QThreadPool(self)
         self._size_pool()
+        self._intake = QTimer(self)       # active: more of a drop is coming (add_sources)
+        self._intake.setSingleShot(True)
+        self._intake.setInterval(INTAKE_HOLD_MS)
+        self._intake.timeout.connect(self._schedule)
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -274,8 +281,9 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
             if task.state in ACTIVE or task.state is TaskState.QUEUED:   # queued: winding down
                 busy[self._is_small(task.record)] += 1
         caps = {True: self.config.small_files_at_once, False: self.config.files_at_once}
+        holding = self._intake.isActive()   # a drop is still coming in: files start after
         for small in (False, True):     # oldest first in each line
-            while busy[small] < caps[small] and self._queued.waiting(small):
+            while not holding and busy[small] < caps[small] and self._queued.waiting(small):
                 task_id = self._queued.take(small, self._may_start)
                 if task_id is None:
                     break

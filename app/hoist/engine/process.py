@@ -170,7 +170,7 @@ class ProcessManager(EngineProxy):
             raise result
         return self._keep_restored(rows)
 
-    def add_sources_async(self, sources, destination, done) -> None:
+    def add_sources_async(self, sources, destination, done, more: bool = False) -> None:
         """Queue listed files without waiting: ``done(ids)`` runs here once they are queued,
         after their rows (``tasks_added``) have arrived; ``done([])`` if the engine is gone."""
         if self._stopped:
@@ -180,7 +180,8 @@ class ProcessManager(EngineProxy):
         self._callbacks[number] = done
         # paths as text: 2,000 Path objects pickle slowly, here on the GUI thread
         sources = [(os.fspath(path), key, size) for path, key, size in sources]
-        self._adding[number] = message = ("call", number, "add_sources", (sources, destination), {})
+        self._adding[number] = message = ("call", number, "add_sources", (sources, destination),
+                                              {"more": more})
         try:
             self._send(message)
         except EngineGone as gone:       # said from the event loop, as a read would find it

@@ -176,7 +176,9 @@ class Intake(QObject):
                 chunk = sources[:CHUNK]
                 del sources[:CHUNK]
                 in_flight[0] += 1
-                self.manager.add_sources_async(chunk, batch.destination, chunk_queued)
+                # more: the engine starts these files' uploads once the last chunk is in
+                self.manager.add_sources_async(chunk, batch.destination, chunk_queued,
+                                               more=bool(sources))
 
         def chunk_queued(queued):
             in_flight[0] -= 1
