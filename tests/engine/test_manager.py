@@ -163,7 +163,9 @@ def test_quitting_pauses_waiting_files_without_making_their_tasks(qtbot, data_di
     eng.stop()
     assert [eng.manager.task(i).state for i in ids] == [TaskState.PAUSED] * 5
     assert all(eng.manager._tasks.at_rest(i) for i in ids[1:])     # paused as records
-    assert {i.id for i in updated if i.state is TaskState.PAUSED} >= set(ids[1:])  # one list
+    # the window is closing: the waiting rows' new state is not sent to it, row by row or
+    # in a list (100,000 of them took it 1.5 s)
+    assert not {i.id for i in updated} & set(ids[1:])
     store = CheckpointStore.open(data_dir / STORE_NAME, readonly=True)
     try:
         assert [store.get_task(i).state for i in ids] == [TaskState.PAUSED] * 5
