@@ -319,14 +319,15 @@ def drop(app, session, folder: Path) -> dict:
     took = time.perf_counter() - started
     probe.stop()
     rows = window.model.rowCount()
+    # the drop's peaks, before quitting (which pauses every row and is not part of it)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     engine_peak = engine_peak_rss(session.manager)
     session.close()
     lateness = probe.lateness
     return dict(rows=rows, drop_s=took, stall_max_ms=max(lateness, default=0.0),
                 stall_p99_ms=statistics.quantiles(lateness, n=100)[98] if len(lateness) > 1 else 0.0,
                 rss_before=rss_before,
-                rss_peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                rss_engine_peak=engine_peak, late_working_share=probe.working_share,
+                rss_peak=peak, rss_engine_peak=engine_peak, late_working_share=probe.working_share,
                 late_waiting_share=probe.waiting_share)
 
 
