@@ -6,7 +6,8 @@ transaction, so a crash loses at most the parts in flight. WAL mode, typed
 columns, a schema version table and numbered migrations. One writer process at
 a time holds ``<db>.lock``; readers (``hoist list``) take no lock and write nothing.
 No secret is ever stored here. Opening, migrating and recovering the file live in
-:mod:`hoist.core.store_file`.
+:mod:`hoist.core.store_file`; what reads return (TaskRecord, ListedTask, PartRecord), in
+:mod:`hoist.core.records`.
 
 A write that fails because the disk is full raises :class:`StoreFull`: nothing
 committed is lost, and the same store takes writes again once space is freed.
@@ -20,105 +21,20 @@ import threading
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import NamedTuple
 
 from hoist.core.fingerprint import Fingerprint
 from hoist.core.planner import PartPlan
+from hoist.core.records import (  # noqa: F401 -- the records are this module's API too
+    _LISTED_QUERY, _STATE_OF, _TASK_QUERY, ListedTask, PartRecord, TaskRecord, _task)
 from hoist.core.states import PartState, TaskState
 from hoist.core.store_file import (  # noqa: F401 -- MIGRATIONS and the errors are this module's API too
     DISK_FULL, MIGRATIONS, StoreError, StoreFull, StoreLocked, _Damaged, _open_readonly,
-    _open_writable, _set_aside, _take_lock, _transaction, full_error, left_clean, note_clean,
-    _ELSEWHERE)
+    _open_writable, _set_aside, _transaction, full_error, _ELSEWHERE)
+from hoist.core.store_lock import _take_lock, left_clean, note_clean
 
 _ACTIVE = tuple(s.value for s in TaskState if s.is_active)
 _INTERRUPTED = "Interrupted — resume to continue"
-
-
-@dataclass(frozen=True, slots=True)     # one per task: 100,000 rows, no __dict__ each
-class TaskRecord:
-    id: int
-    source_path: str
-    fingerprint_json: str | None   # the column as stored: parsed only when a task starts
-    account: str
-    endpoint_url: str | None
-    region: str | None
-    profile: str | None
-    bucket: str
-    key: str
-    size: int
-    part_size: int              # 0: sent as one PutObject
-    upload_id: str | None
-    checksum_algorithm: str
-    state: TaskState
-    message: str
-    error_code: str
-    created_at: float
-    updated_at: float
-    finished_at: float | None
-    verified: str               # how the completed object was checked (core.verify's method)
-    bytes_done: int             # these three are computed from the part rows
-    parts_done: int
-    parts_total: int
-
-    @property
-    def fingerprint(self) -> Fingerprint | None:
-        """The source file as it was when the upload began (None before it began)."""
-        return Fingerprint.from_json(self.fingerprint_json) if self.fingerprint_json else None
-
-
-class ListedTask(NamedTuple):
-    """The columns of a task that a list of rows needs (``CheckpointStore.listed``): a
-    tuple, so 100,000 of them are read in a third of the time TaskRecords take."""
-    id: int
-    source_path: str
-    account: str
-    bucket: str
-    key: str
-    size: int
-    upload_id: str | None
-    state: TaskState
-    message: str
-    error_code: str
-    bytes_done: int
-    parts_done: int
-    parts_total: int
-
-
-@dataclass(frozen=True, slots=True)
-class PartRecord:
-    task_id: int
-    number: int
-    offset: int
-    size: int
-    etag: str | None
-    checksum: str | None
-    state: PartState
-
-
-# Rows come back as plain tuples in TaskRecord's field order (10,000 tasks load in a
-# blink); the last three are counted from the parts through the parts_progress index.
-# A completed task's part rows are dropped, so its bytes_done is its size.
-_TASK_FIELDS = [f.name for f in fields(TaskRecord)]
-_COLUMNS = [{"fingerprint_json": "fingerprint"}.get(name, name) for name in _TASK_FIELDS[:-3]]
-_TASK_QUERY = f"""
-    SELECT {", ".join("t." + name for name in _COLUMNS)},
-        CASE WHEN t.state = 'completed' THEN t.size ELSE (SELECT COALESCE(SUM(p.size), 0)
-             FROM parts p WHERE p.task_id = t.id AND p.state = 'done') END,
-        (SELECT COUNT(*) FROM parts p WHERE p.task_id = t.id AND p.state = 'done'),
-        (SELECT COUNT(*) FROM parts p WHERE p.task_id = t.id)
-    FROM tasks t
-"""
-_STATE = _TASK_FIELDS.index("state")
-_LISTED_QUERY = _TASK_QUERY.replace(
-    ", ".join("t." + name for name in _COLUMNS),
-    ", ".join("t." + name for name in ListedTask._fields[:-3]))
-_STATE_OF = {state.value: state for state in TaskState}    # TaskState(v) costs ten times more
-# Columns that thousands of rows share (one account, one bucket): one string for all of them,
-# so the rows cost less memory and pickle as one reference each (engine/wire.py).
-_SHARED = [_TASK_FIELDS.index(name) for name in ("account", "endpoint_url", "region", "bucket",
-                                                    "checksum_algorithm", "message")]
 
 
 class CheckpointStore:
@@ -450,13 +366,3 @@ class CheckpointStore:
                                     (task_id,)).fetchall()
         return [PartRecord(r["task_id"], r["number"], r["offset"], r["size"], r["etag"],
                            r["checksum"], PartState(r["state"])) for r in rows]
-
-
-
-def _task(row: tuple) -> TaskRecord:
-    values = list(row)
-    values[_STATE] = _STATE_OF[row[_STATE]]
-    for i in _SHARED:
-        if values[i]:
-            values[i] = sys.intern(values[i])
-    return TaskRecord(*values)
