@@ -133,7 +133,7 @@ class TaskIntake:
                     if known is not None:
                         ids.append(self._take_up(known))
                     else:
-                        ids.append(self._queue(next(new), adopt))
+                        ids.append(self._queue(next(new), adopt, quiet=len(sources) > 1))
                         made.append(ids[-1])
         except StoreFull as error:
             # The batch was rolled back: the new rows exist nowhere but here. Take them away.
@@ -178,11 +178,11 @@ class TaskIntake:
             self._resume(self._tasks[live.id])
         return live.id
 
-    def _queue(self, record, adopt: bool) -> int:
+    def _queue(self, record, adopt: bool, quiet: bool = False) -> int:
         """A new task for a row just added to the store."""
-        # one line per file, but a big drop's files are summed up per batch (add_sources):
+        # one line per file, but a batch of files is summed up in one (add_sources), ``quiet``:
         # 100,000 log lines would cost more than queueing them
-        log.log(logging.DEBUG if self._announced is not None else logging.INFO,
+        log.log(logging.DEBUG if quiet else logging.INFO,
                 "task %s: queued %s → s3://%s/%s (%d bytes)",
                 record.id, record.source_path, record.bucket, record.key, record.size)
         if adopt:                       # adopting is the task's own first step: made now
