@@ -4,9 +4,9 @@ The UI and the CLI talk to it only through its slots and signals, the way an
 Electron renderer talks to its main process (the window from another process:
 engine/worker.py). All its state lives on the thread that created it; blocking
 steps run as :class:`TaskJob`s on a :class:`QThreadPool` and report back through
-queued signals. This module schedules; its mixins add tasks (adding.py), report
-rows and progress (reporting.py), land tasks that stop (endings.py) and wait out
-a full disk (full_disk.py).
+queued signals. This module schedules; its mixins carry out the user's commands
+(commands.py), add tasks (adding.py), report rows and progress (reporting.py),
+land tasks that stop (endings.py) and wait out a full disk (full_disk.py).
 """
 
 import logging
@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from hoist.core.clock import SystemClock
 from hoist.core.config import TransferConfig
-from hoist.core.longlived import pause_collector, resume_collector
 from hoist.core.network import EndpointHealth
 from hoist.core.ratelimit import TokenBucket
 from hoist.core.retry import RetryPolicy
@@ -25,6 +24,7 @@ from hoist.core.s3 import Destination
 from hoist.core.states import TaskState
 from hoist.core.store import StoreFull
 from hoist.engine.adding import ACTIVE, TaskIntake
+from hoist.engine.commands import TaskCommands
 from hoist.engine.endings import TaskEndings
 from hoist.engine.full_disk import FullDiskHandling
 from hoist.engine.info import TaskInfo
@@ -45,7 +45,8 @@ TICK_MS = 250             # progress goes out at most four times a second
 INTAKE_HOLD_MS = 1000
 
 
-class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, TaskEndings):
+class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, ProgressReporting,
+                    TaskEndings):
     task_added = Signal(object)            # TaskInfo
     # object, not list: PySide would copy a list item by item (a drop sends 2,000 at once)
     tasks_added = Signal(object)           # [TaskInfo]: the new rows of one add_sources batch
@@ -123,86 +124,6 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         """Read credentials and endpoints afresh on the next request (an account changed)."""
         self.clients.forget()
 
-    @Slot(int)
-    def pause(self, task_id: int) -> None:
-        task = self._tasks.get(task_id)
-        if task is not None and self._pause(task):
-            self._schedule()
-
-    def _pause(self, task: UploadTask, notice: str | None = None, persist: bool = True) -> bool:
-        """Stop sending a queued or running task's parts; False if it was neither."""
-        if not (task.state is TaskState.QUEUED or task.state in ACTIVE):
-            return False
-        task.message = ""
-        self._set_state(task, TaskState.PAUSED, message=notice, persist=persist)
-        if task.jobs:
-            task.request_stop("pause")
-        log.info("task %s: paused", task.id)
-        return True
-
-    @Slot(int)
-    def resume(self, task_id: int) -> None:
-        task = self._tasks.get(task_id)
-        self._clear_full()
-        if task is not None and self._resume(task):
-            self._schedule()
-
-    def _resume(self, task: UploadTask) -> bool:
-        """Queue a paused or failed task again; False if it was neither (or the disk is full)."""
-        if task.state not in (TaskState.PAUSED, TaskState.FAILED) or self.full is not None:
-            return False
-        task.restarts = 0 if task.state is TaskState.FAILED else task.restarts
-        self._set_state(task, TaskState.QUEUED, message="", error_code="")
-        log.info("task %s: resumed", task.id)
-        return True
-
-    retry = resume   # a failed task continues from its checkpoint, like a paused one
-
-    @Slot(int)
-    def cancel(self, task_id: int) -> None:
-        """Stop the task, abort its multipart upload on the server and drop its checkpoint."""
-        task = self._tasks.get(task_id)
-        if task is None or task.state in (TaskState.COMPLETED, TaskState.CANCELLED):
-            return
-        task.cancelling = True
-        task.message = "Cancelling…"
-        self._touch(task)
-        if task.jobs:
-            task.request_stop("cancel")
-        else:
-            self._start_abort(task)
-
-    @Slot(int)
-    def remove(self, task_id: int) -> None:
-        """Take the row away; an unfinished upload is cancelled first so nothing is orphaned."""
-        task = self._tasks.get(task_id)
-        if task is None:
-            return
-        if task.state not in (TaskState.COMPLETED, TaskState.CANCELLED):
-            task.remove_after = True
-            self.cancel(task_id)
-            return
-        self._drop(task)
-
-    @Slot()
-    def pause_all(self) -> None:
-        with self._writes():            # one commit for thousands of rows
-            self._pause_waiting()
-            for task in list(self._tasks.awake()):
-                self._pause(task)
-        self._schedule()
-
-    @Slot()
-    def resume_all(self) -> None:
-        """Queue every paused task (failed ones wait for Retry)."""
-        self._clear_full()
-        with self._writes():
-            self._queue_resting()
-            for task in list(self._tasks.awake()):
-                if task.state is TaskState.PAUSED:
-                    self._resume(task)
-        self._schedule()
-
     @Slot(int, int, int, int)
     def set_limits(self, files_at_once: int, parts_per_file: int, parts_total: int,
                    bandwidth_limit: int) -> None:
@@ -238,44 +159,6 @@ class UploadManager(QObject, FullDiskHandling, TaskIntake, ProgressReporting, Ta
         done = self._pool.waitForDone(timeout_ms)
         log.info("engine shut down (%s)", "clean" if done else "jobs still running")
         return done
-
-    # Pause all, Resume all and quitting change rows at rest without making their tasks: one
-    # statement and one list of rows for all of them (100,000 tasks and state signals took
-    # the engine 5 s, and the window as long again to take in).
-    def _pause_waiting(self, report: bool = True) -> None:
-        """Pause the queued rows at rest; with ``report``, send their rows (not when quitting:
-        100,000 rows took the window 1.5 s and 100 MiB to take in just before it closed)."""
-        waiting = [r for r in self._tasks.resting() if r.state is TaskState.QUEUED]
-        if not waiting or not self._write(self.store.pause_queued, [r.id for r in waiting]):
-            return
-        rows = []
-        pause_collector()               # 200,000 new objects, all kept (core/longlived.py)
-        for record in waiting:
-            self._queued.discard(record.id)
-            record = self._tasks.rest_as(record, state=TaskState.PAUSED)
-            if report:
-                rows.append(self._rest_info(record))
-        resume_collector()
-        if report:
-            self.tasks_updated.emit(rows)
-        log.info("paused %d waiting tasks", len(waiting))
-
-    def _queue_resting(self) -> None:
-        """Queue the paused rows at rest, as ``_resume`` would (failed ones wait for Retry)."""
-        paused = [r for r in self._tasks.resting() if r.state is TaskState.PAUSED]
-        if (not paused or self.full is not None
-                or not self._write(self.store.queue_paused, [r.id for r in paused])):
-            return
-        rows = []
-        pause_collector()
-        for record in paused:
-            record = self._tasks.rest_as(record, state=TaskState.QUEUED, message="",
-                                         error_code="")
-            self._queued.add(record.id, self._is_small(record))
-            rows.append(self._rest_info(record))
-        resume_collector()
-        self.tasks_updated.emit(rows)
-        log.info("resumed %d waiting tasks", len(rows))
 
     # -- scheduling -------------------------------------------------------------------
     def _schedule(self) -> None:
