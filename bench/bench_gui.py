@@ -278,8 +278,9 @@ def stalls(app, session, FirstPaint, seconds: float) -> dict:
     result = dict(
         repaint_ms=statistics.median(repaints),
         resume_all_ms=resume_all_ms,
-        uploading=sum(s == "uploading" for s in states.values()),
-        queued=sum(s == "queued" for s in states.values()),
+        # from the table: rows queued by Resume all come in one list, without a state signal
+        uploading=sum(i.state.value == "uploading" for i in window.model.infos()),
+        queued=sum(i.state.value == "queued" for i in window.model.infos()),
         paints_per_s=(paints.count - painted_before) / seconds,
         ticks=len(probe.lateness),
         stall_p50_ms=statistics.median(probe.lateness),
