@@ -500,11 +500,16 @@ def test_a_file_that_is_not_a_database_is_kept_aside(db_path):
         store.close()
 
 
-def test_a_truncated_database_is_kept_aside(db_path):
+def fill_and_close(db_path) -> None:
+    """A store of 150 tasks with their parts, closed cleanly: some pages, all in the file."""
     store = CheckpointStore.open(db_path)
     for i in range(150):
         with_upload(store, f"file-{i:03}-" + "x" * 200)
     store.close()
+
+
+def test_a_truncated_database_is_kept_aside(db_path):
+    fill_and_close(db_path)
     assert not Path(f"{db_path}-wal").exists()        # all of it is in the main file
     os.truncate(db_path, db_path.stat().st_size // 2)
     damaged = db_path.read_bytes()
@@ -561,10 +566,7 @@ def test_after_a_crash_the_store_is_checked_and_damage_found(db_path):
 
 
 def test_a_file_changed_after_a_clean_close_is_checked(db_path):
-    store = CheckpointStore.open(db_path)
-    for i in range(150):
-        with_upload(store, f"file-{i:03}-" + "x" * 200)
-    store.close()
+    fill_and_close(db_path)
     # the same size, written by something else: a page of the parts table overwritten
     with open(db_path, "r+b") as f:
         f.seek(db_path.stat().st_size - 4096)
