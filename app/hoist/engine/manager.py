@@ -149,6 +149,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Pause everything that runs and wait for in-flight jobs; True if they all stopped."""
         self._timer.stop()
+        self._intake.stop()
         self._shut_down = True
         with self._writes():                     # one commit, however many rows
             self._pause_waiting(report=False)    # the window is closing: it needs no rows
