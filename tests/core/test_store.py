@@ -250,6 +250,10 @@ def test_pause_queued_and_queue_paused_change_only_the_tasks_in_that_state(store
     again = store.get_task(queued.id)
     assert (again.state, again.message, again.error_code) == (TaskState.QUEUED, "", "")
     assert store.get_task(failed.id).state is TaskState.FAILED      # Retry's, not Resume's
+    store.pause_queued([queued.id, other.id])
+    assert store.queue_paused() == 2                                 # every paused one
+    assert {store.get_task(t.id).state for t in (queued, other)} == {TaskState.QUEUED}
+    assert store.get_task(failed.id).state is TaskState.FAILED
 
 
 def test_progress_is_computed_from_done_parts(store):

@@ -249,6 +249,34 @@ def test_restart_continues_only_missing_parts(qtbot, data_dir, dest, make_file, 
     eng.stop()
 
 
+def test_auto_resume_queues_paused_rows_at_start_up_and_leaves_failed_ones(
+        qtbot, data_dir, dest, make_file, s3_server, download_sha256, sha256_file):
+    eng = Engine(qtbot, data_dir, small_config(files_at_once=1, parts_per_file=1,
+                                               parts_total=1, bandwidth_limit=5 * MiB))
+    paths = [make_file(f"ar/{i}.bin", 12 * MiB) for i in range(3)]
+    ids = eng.manager.add(paths[0].parent, dest)
+    qtbot.waitUntil(lambda: eng.manager.task(ids[0]).parts_done >= 1, timeout=20_000)
+    eng.stop()                                  # the first interrupted mid-upload, two waiting
+    store = CheckpointStore.open(data_dir / STORE_NAME)
+    store.set_state(ids[2], TaskState.FAILED, message="Access denied", error_code="AccessDenied")
+    store.close()
+
+    manager = eng.start(small_config(files_at_once=1, auto_resume=True))
+    rows = manager.restore()
+    assert [(i.state, i.message) for i in rows] == [
+        (TaskState.QUEUED, "Waiting for a free slot")] * 2 + [
+        (TaskState.FAILED, "Access denied")]               # failed ones wait for Retry
+    assert [eng.store.get_task(i).state for i in ids] == [
+        TaskState.PREPARING, TaskState.QUEUED, TaskState.FAILED]   # the first started at once
+    assert manager._tasks.at_rest(ids[1])                # the rest wait as records
+    eng.wait_idle()
+    assert [eng.state(i) for i in ids] == [TaskState.COMPLETED, TaskState.COMPLETED,
+                                           TaskState.FAILED]
+    assert s3_server.count("CreateMultipartUpload", bucket=dest.bucket) == 2  # one continued
+    assert all(download_sha256(dest.bucket, f"ar/{p.name}") == sha256_file(p) for p in paths[:2])
+    eng.stop()
+
+
 def test_restored_tasks_wait_as_records_until_needed(qtbot, data_dir, dest, make_file,
                                                      s3_server, download_sha256, sha256_file):
     """A restored task that only waits is its record until needed (engine/table.py): its row

@@ -222,13 +222,17 @@ class CheckpointStore:
                     (TaskState.PAUSED.value, time.time(), TaskState.QUEUED.value,
                      json.dumps(list(task_ids))))
 
-    def queue_paused(self, task_ids) -> None:
-        """Queue those of ``task_ids`` that are paused, clearing their message and error code,
-        in one statement (Resume all over 100,000 rows)."""
-        self._write("UPDATE tasks SET state = ?, message = '', error_code = '', updated_at = ?,"
-                    " finished_at = NULL WHERE state = ? AND id IN (SELECT value FROM json_each(?))",
-                    (TaskState.QUEUED.value, time.time(), TaskState.PAUSED.value,
-                     json.dumps(list(task_ids))))
+    def queue_paused(self, task_ids=None) -> int:
+        """Queue those of ``task_ids`` that are paused (with None, every paused task), clearing
+        their message and error code, in one statement (Resume all over 100,000 rows, and
+        start-up's auto-resume). Returns how many were queued."""
+        sql = ("UPDATE tasks SET state = ?, message = '', error_code = '', updated_at = ?,"
+               " finished_at = NULL WHERE state = ?")
+        params = (TaskState.QUEUED.value, time.time(), TaskState.PAUSED.value)
+        if task_ids is not None:
+            sql += " AND id IN (SELECT value FROM json_each(?))"
+            params += (json.dumps(list(task_ids)),)
+        return self._write(sql, params).rowcount
 
     def set_fingerprint(self, task_id, fingerprint: Fingerprint, size: int) -> None:
         self._write("UPDATE tasks SET fingerprint = ?, size = ?, updated_at = ? WHERE id = ?",

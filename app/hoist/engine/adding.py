@@ -49,23 +49,23 @@ class TaskIntake:
             full = None
         if recovered:
             log.info("restored %d interrupted tasks as paused", recovered)
+        if self.config.auto_resume and not full:
+            try:            # every paused row queued in one statement, before they are read
+                log.info("resuming %d paused tasks (auto-resume)", self.store.queue_paused())
+            except StoreFull as error:
+                full = error            # they stay paused, as the store has them
         infos = []
         # Rows that will only wait are read as far as their rows need (ListedTask); the
         # whole record of a task is read when it starts. Rows changed here need it now.
-        resuming = self.config.auto_resume and not full
-        listed = self.store.tasks if full or resuming else self.store.listed
+        listed = self.store.tasks if full else self.store.listed
         with self._writes():
             for record in listed(unfinished):
                 if record.id in self._tasks:
                     continue
                 if full and (record.state in ACTIVE or record.state is TaskState.QUEUED):
                     record = replace(record, state=TaskState.PAUSED, message=DISK_FULL)
-                resume = resuming and record.state is TaskState.PAUSED
-                if resume or record.state in ACTIVE:
-                    task = self._new_task(record)
-                    if resume:
-                        self._set_state(task, TaskState.QUEUED)
-                    infos.append(self._announce(task))
+                if record.state in ACTIVE:
+                    infos.append(self._announce(self._new_task(record)))
                     continue
                 # Paused, failed or waiting: only a record until it is needed (table.py).
                 # Its row is in restore's answer, not in a task_added of its own.
