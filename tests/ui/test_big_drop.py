@@ -5,6 +5,7 @@ import gc
 
 from PySide6.QtCore import QTimer
 
+from hoist.core.states import TaskState
 from hoist.ui import intake
 from test_window import Harness, account, harness, small_config  # noqa: F401 -- fixtures
 
@@ -55,3 +56,20 @@ def test_a_big_drop_is_queued_in_chunks_while_the_window_answers(harness, tmp_pa
     assert len(keys) == FILES - len(there) and not keys & set(there)
     assert gc.isenabled()           # held off during the drop (core/longlived.py), then back on
 
+
+
+def test_a_folder_of_tiny_files_shows_its_speed_and_then_none(harness, tmp_path):
+    """Files of a few bytes finish between two engine ticks and never have a speed of their
+    own; the status bar still says how fast they go up, then "0 B/s" once nothing moves."""
+    folder = make_folder(tmp_path, 300)
+    shown = []
+    speed = harness.window.status.speed_label
+    beat = QTimer(interval=20)
+    beat.timeout.connect(lambda: shown.append(speed.text()))
+    beat.start()
+    harness.drop_and_wait(folder, rows=300)
+    harness.qtbot.waitUntil(
+        lambda: harness.model.summary().count(TaskState.COMPLETED) == 300, timeout=60_000)
+    assert any(text not in ("", "↑ 0 B/s") for text in shown)
+    harness.qtbot.waitUntil(lambda: speed.text() == "↑ 0 B/s", timeout=10_000)
+    beat.stop()

@@ -9,7 +9,7 @@ from hoist.core.planner import MiB
 from hoist.core.states import TaskState
 from hoist.engine.info import TaskInfo
 from hoist.ui.model import (COLUMN_COUNT, DESTINATION, ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, InfoRole,
-                          ProgressRole, StateRole, TaskIdRole, UploadTableModel)
+                          ProgressRole, RATE_WINDOW, StateRole, TaskIdRole, UploadTableModel)
 
 
 def info(task_id, **changes) -> TaskInfo:
@@ -174,6 +174,29 @@ def test_summary_counts_and_totals(model):
     assert model.summary().speed == 0 and model.summary().size == 30 * MiB
 
 
+def test_total_speed_counts_files_too_small_to_show_a_speed_of_their_own(qapp):
+    now = [100.0]
+    model = UploadTableModel(clock=lambda: now[0])
+    small = dict(size=4096, parts_total=0)
+    model.add_tasks([info(i, **small) for i in (1, 2, 3)] + [
+        info(9, state=TaskState.PAUSED, bytes_done=5 * MiB)])    # progress restored, not sent
+    assert model.summary().rate == 0
+    # two 4 KiB files went up between two ticks: queued, then completed, never a speed
+    model.update_tasks([info(i, state=TaskState.COMPLETED, bytes_done=4096, **small)
+                        for i in (1, 2)])
+    assert model.summary().speed == 0
+    assert model.summary().rate == pytest.approx(2 * 4096 / RATE_WINDOW)
+    model.update_tasks([info(9, state=TaskState.QUEUED, bytes_done=5 * MiB)])  # resumed: no gain
+    assert model.summary().rate == pytest.approx(2 * 4096 / RATE_WINDOW)
+    now[0] += RATE_WINDOW + 0.1                                   # and then nothing moved
+    assert model.summary().rate == 0
+    # a row's own speed counts when it is more than the progress seen lately
+    model.update_tasks([info(3, state=TaskState.UPLOADING, bytes_done=1024, speed=MiB, **small)])
+    assert model.summary().rate == pytest.approx(MiB)
+    model.update_tasks([info(3, state=TaskState.CANCELLED, bytes_done=2048, **small)])
+    assert model.summary().rate == pytest.approx(1024 / RATE_WINDOW)   # not the cancel's 1024
+
+
 def test_batch_inserts_rows_in_one_go(model):
     inserted = []
     model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
@@ -195,6 +218,8 @@ def test_ten_thousand_rows_update_touches_only_the_changed_rows(model):
     model.update_tasks(moving)
     assert changes.rows() == list(range(0, 10_000, 200))
     assert model.summary().active == 50
+    from hoist.ui.tray import tooltip
+    assert tooltip(model.summary()).endswith("50 uploading, 9,950 queued")
 
 
 def test_batch_removes_rows_in_runs(model):

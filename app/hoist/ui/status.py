@@ -51,11 +51,13 @@ class QueueStatus(QObject):
             return
         self.overall.setValue(int(s.fraction * 1000))
         self.overall.setVisible(bool(s.count(*PAUSABLE, TaskState.PAUSED, TaskState.FAILED)))
-        self.speed_label.setText(f"↑ {format_rate(max(s.speed, 0.0))}")
+        self.speed_label.setText(f"↑ {format_rate(s.rate)}")
+        if s.moved and not self._timer.isActive():
+            self._timer.start()         # the total speed falls to 0 once nothing moves
         self.counts_label.setText(
-            f"{s.active} active · {s.count(TaskState.QUEUED)} queued · "
-            f"{s.count(TaskState.PAUSED)} paused · {s.count(TaskState.FAILED)} failed · "
-            f"{s.count(TaskState.COMPLETED)} completed")
+            f"{s.active:,} active · {s.count(TaskState.QUEUED):,} queued · "
+            f"{s.count(TaskState.PAUSED):,} paused · {s.count(TaskState.FAILED):,} failed · "
+            f"{s.count(TaskState.COMPLETED):,} completed")
 
     def _on_store_full(self, text: str) -> None:
         """Say it until the next Resume ("" clears it); every paused row says it too."""

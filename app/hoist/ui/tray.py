@@ -92,5 +92,5 @@ def tooltip(summary) -> str:
     active, queued = summary.active, summary.count(TaskState.QUEUED)
     if not active and not queued:
         return "Hoist — nothing uploading"
-    return (f"Hoist — {int(summary.fraction * 100)}% · {format_rate(max(summary.speed, 0))} · "
-            f"{active} uploading, {queued} queued")
+    return (f"Hoist — {int(summary.fraction * 100)}% · {format_rate(summary.rate)} · "
+            f"{active:,} uploading, {queued:,} queued")

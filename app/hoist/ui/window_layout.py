@@ -63,7 +63,7 @@ def make_docks(window) -> None:
     ``details``, ``details_dock`` and ``speed_action`` (Ctrl+G) on ``window``. The graph
     samples the model once a second and repaints only itself."""
     model, view = window.model, window.view
-    window.speed_graph = graph = SpeedGraph(lambda: model.summary().speed,
+    window.speed_graph = graph = SpeedGraph(lambda: model.summary().rate,
                                             lambda: _selected_speed(graph, view, model),
                                             lambda: window.manager.config.bandwidth_limit, window)
     dock = QDockWidget("Speed", window, objectName="speedDock")
