@@ -217,18 +217,22 @@ class CheckpointStore:
     def pause_queued(self, task_ids) -> None:
         """Pause those of ``task_ids`` that are queued, in one statement: quitting with
         100,000 files waiting took a transaction each."""
-        self._write("UPDATE tasks SET state = ?, updated_at = ?, finished_at = NULL WHERE state = ?"
-                    " AND id IN (SELECT value FROM json_each(?))",
-                    (TaskState.PAUSED.value, time.time(), TaskState.QUEUED.value,
-                     json.dumps(list(task_ids))))
+        self._move(TaskState.QUEUED, TaskState.PAUSED, task_ids)
 
     def queue_paused(self, task_ids=None) -> int:
         """Queue those of ``task_ids`` that are paused (with None, every paused task), clearing
         their message and error code, in one statement (Resume all over 100,000 rows, and
         start-up's auto-resume). Returns how many were queued."""
-        sql = ("UPDATE tasks SET state = ?, message = '', error_code = '', updated_at = ?,"
-               " finished_at = NULL WHERE state = ?")
-        params = (TaskState.QUEUED.value, time.time(), TaskState.PAUSED.value)
+        return self._move(TaskState.PAUSED, TaskState.QUEUED, task_ids, clear=True)
+
+    def _move(self, from_state: TaskState, to_state: TaskState, task_ids=None,
+              clear: bool = False) -> int:
+        """Move the tasks in ``from_state`` (those of ``task_ids``, or all) to ``to_state``;
+        ``clear`` empties their message and error code. How many moved."""
+        cleared = ", message = '', error_code = ''" if clear else ""
+        sql = (f"UPDATE tasks SET state = ?, updated_at = ?, finished_at = NULL{cleared}"
+               " WHERE state = ?")
+        params = (to_state.value, time.time(), from_state.value)
         if task_ids is not None:
             sql += " AND id IN (SELECT value FROM json_each(?))"
             params += (json.dumps(list(task_ids)),)
