@@ -73,11 +73,11 @@ def sparse_file(path: Path, size: int) -> None:
 
 def prepare(directory: Path, tasks: int, endpoint: str | None, big: int = 0) -> None:
     """A data directory whose store holds ``big`` fresh uploads then ``tasks`` interrupted ones."""
-    from hoist.core.datadir import STORE_NAME
-    from hoist.core.fingerprint import fingerprint
-    from hoist.core.planner import plan_parts
-    from hoist.core.states import TaskState
-    from hoist.core.store import CheckpointStore
+    from hoist.core.checkpoint.states import TaskState
+    from hoist.core.checkpoint.store import CheckpointStore
+    from hoist.core.local.fingerprint import fingerprint
+    from hoist.core.policy.planner import plan_parts
+    from hoist.core.settings.datadir import STORE_NAME
 
     shutil.rmtree(directory, ignore_errors=True)
     sources = directory / "sources"
@@ -191,7 +191,7 @@ def child(mode: str, directory: Path, spawned_at: float, seconds: float) -> None
             self.then()
 
     if mode == "drop":
-        from hoist.core.datadir import setup_logging
+        from hoist.core.settings.datadir import setup_logging
         setup_logging(directory)            # the intake logs its phases: listing, check, queueing
         engine = os.environ.get("HOIST_BENCH_ENGINE", "process")
         result = drop(app, ui_main.Session(directory, engine={"external": "direct"}.get(
@@ -363,7 +363,7 @@ def drop_tree(count: int) -> Path:
 
 def run_drop(args, env) -> None:
     """The --drop mode: drops on a fresh window, against moto's server on loopback."""
-    from hoist.core.accounts import Account, AccountBook
+    from hoist.core.settings.accounts import Account, AccountBook
 
     folder = drop_tree(args.drop)
     server, url = start_server(niceness=19)

@@ -42,9 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "app"))
 sys.path.insert(0, str(ROOT / "tests" / "support"))
-from bench_upload import (WORK, ensure_awscli, ensure_file, measure, publish,  # noqa: E402
-                          start_server)
-from hoist.core.units import format_size, parse_size  # noqa: E402
+from bench_upload import WORK, ensure_awscli, ensure_file, measure, publish, start_server  # noqa: E402
+
+from hoist.core.local.units import format_size, parse_size  # noqa: E402
 
 BUCKET = "bench"
 KEYS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",

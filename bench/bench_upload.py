@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "app"))
-from hoist.core.units import format_size, parse_size  # noqa: E402
+from hoist.core.local.units import format_size, parse_size  # noqa: E402
 
 WORK = ROOT / "bench" / ".work"
 RESULTS = ROOT / "bench" / "results"

@@ -19,10 +19,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hoist.core.settings.config import TransferConfig
+from hoist.core.settings.datadir import STORE_NAME
 from support.cli import parts_done, start
-
-from hoist.core.config import TransferConfig
-from hoist.core.datadir import STORE_NAME
 
 MiB = 1024 * 1024
 SIZE = 70 * MiB                 # 14 parts of 5 MiB

@@ -21,9 +21,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from hoist.core.settings.datadir import STORE_NAME
 from support.faultproxy import FaultProxy
-
-from hoist.core.datadir import STORE_NAME
 
 MiB = 1024 * 1024
 SAMPLE_EVERY = 10.0

@@ -19,13 +19,13 @@ import sys
 from dataclasses import replace
 
 from hoist.cli_parser import build_parser
-from hoist.core.config import TransferConfig
-from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
-from hoist.core.errors import ErrorKind, S3Error
-from hoist.core.sources import InputError, expand_sources
-from hoist.core.states import TaskState
-from hoist.core.store import CheckpointStore, StoreError, StoreFull
-from hoist.core.units import format_size
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.store import CheckpointStore, StoreError, StoreFull
+from hoist.core.local.sources import InputError, expand_sources
+from hoist.core.local.units import format_size
+from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.core.settings.config import TransferConfig
+from hoist.core.settings.datadir import STORE_NAME, data_dir, setup_logging
 
 log = logging.getLogger("hoist.cli")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -50,7 +50,7 @@ def _follow_schedule(args, manager):
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["_engine"]:       # the window's engine process, in the desktop bundle
-        from hoist.engine.worker import main as engine_main
+        from hoist.engine.hosting.worker import main as engine_main
         return engine_main(argv[1:])
     if argv[:1] == ["_demo"]:         # the window's demo server process, in the desktop bundle
         from hoist.demo import serve
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print(bash_completion(parser), end="")
         return EXIT_OK
     if args.command is None:
-        from hoist.ui.main import run_window      # Qt widgets only when a window is wanted
+        from hoist.ui.main import run_window  # Qt widgets only when a window is wanted
         return run_window(demo=args.demo, paths=paths, verbose=args.verbose)
     directory = data_dir()
     setup_logging(directory, args.verbose)
@@ -91,7 +91,7 @@ def open_store(directory, readonly=False) -> CheckpointStore:
 
 
 def _destination(args):
-    from hoist.core.s3 import Destination
+    from hoist.core.remote.s3 import Destination
     account = f"profile:{args.profile}" if args.profile else "default"
     return Destination(bucket=args.bucket, endpoint_url=args.endpoint_url or None,
                        region=args.region, profile=args.profile, account=account)
@@ -111,7 +111,8 @@ def _check_bucket(bucket, destination) -> None:
 
 def _engine(store, config):
     from PySide6.QtCore import QCoreApplication
-    from hoist.core.s3 import S3Clients
+
+    from hoist.core.remote.s3 import S3Clients
     from hoist.engine.manager import UploadManager
     app = QCoreApplication.instance() or QCoreApplication(["hoist"])
     clients = S3Clients(max_pool_connections=config.max_parts_in_flight + config.files_at_once
@@ -121,7 +122,7 @@ def _engine(store, config):
 
 def _config(args) -> TransferConfig:
     """The preset's settings (automatic parts by default), then every flag given, which wins."""
-    from hoist.core.presets import PRESETS
+    from hoist.core.settings.presets import PRESETS
     config = PRESETS[args.preset].apply(TransferConfig())
     if getattr(args, "part_size", None):
         config = replace(config, part_size=args.part_size)
@@ -228,7 +229,8 @@ def stats_summary(records, stats_json: dict) -> dict:
     """Totals over the store: uploads by state, bytes sent, speed, retries by cause, parts
     re-sent, time waiting for the network, failures by cause."""
     from collections import Counter
-    from hoist.core.stats import TransferStats
+
+    from hoist.core.checkpoint.stats import TransferStats
     total = TransferStats()
     for text in stats_json.values():
         total.merge(TransferStats.from_json(text))
@@ -253,7 +255,7 @@ def cmd_stats(args, directory) -> int:
     if not records:
         print("No uploads in the checkpoint store.")
         return EXIT_OK
-    from hoist.core.units import format_duration, format_rate
+    from hoist.core.local.units import format_duration, format_rate
     states = ", ".join(f"{n} {state}" for state, n in sorted(summary["uploads"].items()))
     retries = summary["retries"]
     lines = [
@@ -276,7 +278,7 @@ def cmd_stats(args, directory) -> int:
 
 
 def cmd_cancel(args, directory) -> int:
-    from hoist.core.s3 import Destination, S3Clients
+    from hoist.core.remote.s3 import Destination, S3Clients
     store = open_store(directory)
     clients = S3Clients(max_pool_connections=2)
     status = EXIT_OK
@@ -314,7 +316,8 @@ def cmd_cancel(args, directory) -> int:
 
 def cmd_cleanup(args, directory) -> int:
     import datetime
-    from hoist.core.s3 import S3Clients
+
+    from hoist.core.remote.s3 import S3Clients
     store = open_store(directory, readonly=True) if (directory / STORE_NAME).exists() else None
     ours = store.upload_ids(args.bucket) if store else set()
     if store:
@@ -347,7 +350,7 @@ def cmd_cleanup(args, directory) -> int:
 
 
 def format_age(seconds: float) -> str:
-    from hoist.core.units import format_duration
+    from hoist.core.local.units import format_duration
     return format_duration(seconds)
 
 

@@ -9,7 +9,7 @@ import argparse
 import os
 
 from hoist import __version__
-from hoist.core.units import parse_duration, parse_rate, parse_size
+from hoist.core.local.units import parse_duration, parse_rate, parse_size
 
 
 def _positive(kind):
@@ -58,7 +58,7 @@ EXAMPLES = {
 
 
 def _preset_option(parser) -> None:
-    from hoist.core.presets import DEFAULT, PRESETS
+    from hoist.core.settings.presets import DEFAULT, PRESETS
     lines = "; ".join(f"{p.name}: {p.describe()}" for p in PRESETS.values())
     parser.add_argument("--preset", choices=list(PRESETS), default=DEFAULT,
                         help=f"a named set of transfer settings; any flag given still wins "
@@ -66,7 +66,7 @@ def _preset_option(parser) -> None:
 
 
 def _schedule(text):
-    from hoist.core.schedule import Schedule, ScheduleError
+    from hoist.core.policy.schedule import Schedule, ScheduleError
     try:
         return Schedule.parse(text)
     except ScheduleError as e:

@@ -96,7 +96,7 @@ class DemoServer:
             return ""
 
     def account(self):
-        from hoist.core.accounts import Account
+        from hoist.core.settings.accounts import Account
         return Account(name=DEMO_ACCOUNT, endpoint_url=self.endpoint_url, region=DEMO_REGION,
                        path_style=True, bucket=DEMO_BUCKET, prefix="", profile=None,
                        access_key_id=_DEMO_KEY_ID, verify_tls=True)

@@ -9,14 +9,14 @@ one line says to free space and run `hoist resume`.
 
 import signal
 import socket
-from collections import Counter
 import sys
 import time
+from collections import Counter
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer
 
-from hoist.core.states import TaskState
-from hoist.core.units import format_duration, format_rate, format_size
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.local.units import format_duration, format_rate, format_size
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FINAL = (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED)

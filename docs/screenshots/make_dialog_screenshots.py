@@ -59,8 +59,9 @@ def _photograph(widget, path: Path) -> Path:
 def _incomplete_uploads(out: Path, server, demo) -> Path:
     """Three uploads left on the demo server, one of them owned by a row in the queue."""
     import boto3
-    from hoist.core.s3 import S3Clients
-    from hoist.ui.incomplete_dialog import IncompleteUploadsDialog
+
+    from hoist.core.remote.s3 import S3Clients
+    from hoist.ui.dialogs.incomplete import IncompleteUploadsDialog
 
     s3 = boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1")
     ids = {}
@@ -102,15 +103,16 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
 
     from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QApplication, QDialogButtonBox
-    from hoist.core.accounts import Account, AccountBook
-    from hoist.core.planner import MiB
-    from hoist.core.preferences import Preferences
-    from hoist.core.secrets import SecretStore
+
+    from hoist.core.policy.planner import MiB
+    from hoist.core.settings.accounts import Account, AccountBook
+    from hoist.core.settings.preferences import Preferences
+    from hoist.core.settings.secrets import SecretStore
     from hoist.demo import DemoServer
-    from hoist.ui.account_dialog import AccountDialog
-    from hoist.ui.existing_dialog import ExistingObjectDialog
+    from hoist.ui.dialogs.accounts import AccountDialog
+    from hoist.ui.dialogs.existing import ExistingObjectDialog
+    from hoist.ui.dialogs.preferences import PreferencesDialog
     from hoist.ui.icons import icon
-    from hoist.ui.preferences_dialog import PreferencesDialog
 
     app = QApplication.instance() or QApplication(["hoist"])
     app.setWindowIcon(icon("hoist"))

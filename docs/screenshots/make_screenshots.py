@@ -77,8 +77,9 @@ def main() -> int:
     os.environ["HOIST_DATA_DIR"] = str(work / "data")
 
     from PySide6.QtWidgets import QApplication
-    from hoist.core.config import TransferConfig
-    from hoist.core.states import TaskState
+
+    from hoist.core.checkpoint.states import TaskState
+    from hoist.core.settings.config import TransferConfig
     from hoist.ui.icons import icon
     from hoist.ui.main import Session
 

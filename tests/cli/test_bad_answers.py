@@ -3,7 +3,7 @@ error, a part refused for its size. Each gets one clear line, and nothing is los
 
 import pytest
 
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
 from support.cli import hoist, listing
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from hoist.core.datadir import STORE_NAME
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
+from hoist.core.settings.datadir import STORE_NAME
 from support.cli import hoist, interrupted_upload, listing, start, wait_for_parts
 
 pytestmark = pytest.mark.slow

@@ -2,8 +2,8 @@
 
 import pytest
 
-from hoist.core.adaptive import DEFAULT_PART_SIZE, INITIAL_PARTS
-from hoist.core.planner import MiB
+from hoist.core.policy.adaptive import DEFAULT_PART_SIZE, INITIAL_PARTS
+from hoist.core.policy.planner import MiB
 from support.cli import hoist
 from support.partgate import PartGate
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
 from support.cli import hoist, start, wait_for_parts
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,8 @@ PHASES = {
 
 def done_part_numbers(data_dir) -> set[int]:
     import sqlite3
-    from hoist.core.datadir import STORE_NAME
+
+    from hoist.core.settings.datadir import STORE_NAME
     with sqlite3.connect(f"file:{data_dir / STORE_NAME}?mode=ro", uri=True) as db:
         return {n for (n,) in db.execute("SELECT number FROM parts WHERE state = 'done'")}
 

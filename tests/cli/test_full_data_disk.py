@@ -3,8 +3,8 @@ every checkpoint kept, and `hoist resume` sends only what is missing."""
 
 import sqlite3
 
-from hoist.core.datadir import STORE_NAME
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
+from hoist.core.settings.datadir import STORE_NAME
 from support.cli import hoist, listing, start, wait_for_parts
 from support.tinydisk import fill, tiny_disk  # noqa: F401 -- a fixture
 

@@ -5,7 +5,7 @@ an identical object and spend no retry budget on the outage."""
 
 import pytest
 
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
 from support.cli import hoist, start, wait_for_parts
 from support.faultproxy import FaultProxy
 

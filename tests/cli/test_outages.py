@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
 from support.cli import start, wait_for_parts
 from support.faultproxy import FaultProxy
 

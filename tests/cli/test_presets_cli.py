@@ -2,7 +2,7 @@
 
 import pytest
 
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
 from support.cli import hoist
 from support.partgate import PartGate
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
 from support.cli import hoist
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import zlib
 
 import pytest
 
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
 from support.cli import hoist, listing, start, wait_for_parts
 
 pytestmark = pytest.mark.slow

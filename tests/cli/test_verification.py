@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from hoist.core.datadir import LOG_NAME
-from hoist.core.planner import MiB
+from hoist.core.policy.planner import MiB
+from hoist.core.settings.datadir import LOG_NAME
 from support.cli import hoist, listing, start, wait_for_parts
 
 pytestmark = pytest.mark.slow

@@ -2,14 +2,14 @@
 
 import pytest
 
-from hoist.core.adaptive import DEFAULT_PART_SIZE, INITIAL_PARTS
-from hoist.core.config import TransferConfig
-from hoist.core.datadir import STORE_NAME
-from hoist.core.planner import MiB
-from hoist.core.retry import RetryPolicy
-from hoist.core.s3 import Destination, S3Clients
-from hoist.core.states import TaskState
-from hoist.core.store import CheckpointStore
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.store import CheckpointStore
+from hoist.core.policy.adaptive import DEFAULT_PART_SIZE, INITIAL_PARTS
+from hoist.core.policy.planner import MiB
+from hoist.core.policy.retry import RetryPolicy
+from hoist.core.remote.s3 import Destination, S3Clients
+from hoist.core.settings.config import TransferConfig
+from hoist.core.settings.datadir import STORE_NAME
 from hoist.engine.manager import UploadManager
 from support.partgate import PartGate
 

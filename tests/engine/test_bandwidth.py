@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta
 
-from hoist.core.planner import MiB
-from hoist.core.schedule import Schedule
+from hoist.core.policy.planner import MiB
+from hoist.core.policy.schedule import Schedule
 from hoist.engine.bandwidth import ScheduledLimit
 
 
@@ -48,8 +48,8 @@ def test_the_timer_fires_by_itself_at_the_change(qtbot):
 
 
 def test_a_manager_takes_the_limit_live(qtbot, tmp_path):
-    from hoist.core.s3 import S3Clients
-    from hoist.core.store import CheckpointStore
+    from hoist.core.checkpoint.store import CheckpointStore
+    from hoist.core.remote.s3 import S3Clients
     from hoist.engine.manager import UploadManager
     store = CheckpointStore.open(tmp_path / "store.sqlite3")
     manager = UploadManager(store, S3Clients())

@@ -12,13 +12,13 @@ import sqlite3
 
 import pytest
 
-from hoist.core.config import TransferConfig
-from hoist.core.datadir import STORE_NAME
-from hoist.core.planner import MiB
-from hoist.core.retry import RetryPolicy
-from hoist.core.s3 import Destination, S3Clients
-from hoist.core.states import PartState, TaskState
-from hoist.core.store import DISK_FULL, CheckpointStore
+from hoist.core.checkpoint.states import PartState, TaskState
+from hoist.core.checkpoint.store import DISK_FULL, CheckpointStore
+from hoist.core.policy.planner import MiB
+from hoist.core.policy.retry import RetryPolicy
+from hoist.core.remote.s3 import Destination, S3Clients
+from hoist.core.settings.config import TransferConfig
+from hoist.core.settings.datadir import STORE_NAME
 from hoist.engine.manager import UploadManager
 from support.tinydisk import fill, tiny_disk  # noqa: F401 -- a fixture
 

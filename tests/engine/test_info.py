@@ -2,7 +2,7 @@
 
 import pytest
 
-from hoist.core.states import TaskState
+from hoist.core.checkpoint.states import TaskState
 from hoist.engine.info import status_text
 
 UP = TaskState.UPLOADING

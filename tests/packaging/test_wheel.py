@@ -76,6 +76,28 @@ def test_installed_wheel_runs_and_imports_as_hoist_only(venv):
     assert "ModuleNotFoundError" in _python(venv, "import app").stderr
 
 
+def test_installed_wheel_imports_every_module_of_the_checkout(venv):
+    """Every module under app/hoist/ is in the wheel and imports from it: no subpackage forgotten."""
+    source = ROOT / "app"
+    expected = sorted(".".join(path.relative_to(source).with_suffix("").parts).removesuffix(".__init__")
+                      for path in source.joinpath("hoist").rglob("*.py")
+                      if path.name != "__main__.py")       # __main__ runs the program when imported
+    code = """
+import importlib, pkgutil, sys
+import hoist
+names = ["hoist"] + [m.name for m in pkgutil.walk_packages(hoist.__path__, "hoist.")
+                     if not m.name.endswith("__main__")]
+for name in names:
+    module = importlib.import_module(name)
+    assert module.__file__.startswith(sys.prefix), (name, module.__file__)
+print("\\n".join(sorted(names)))
+"""
+    done = _python(venv, code)
+    assert done.returncode == 0, done.stderr
+    imported = [name for name in done.stdout.split() if name != "hoist.resources"]
+    assert imported == expected
+
+
 def test_installed_wheel_draws_its_own_icons(venv):
     code = """
 from PySide6.QtWidgets import QApplication

@@ -8,8 +8,7 @@ import subprocess
 import sys
 import time
 
-from hoist.core.datadir import STORE_NAME
-
+from hoist.core.settings.datadir import STORE_NAME
 
 # Root reads and writes anything; without these two capabilities it meets permissions
 # like anyone else, so permission tests mean the same under CI (root) as on a laptop.

@@ -4,10 +4,10 @@ in chunks whose rows appear one after another while the window keeps answering."
 import gc
 
 from PySide6.QtCore import QTimer
-
-from hoist.core.states import TaskState
-from hoist.ui import intake
 from test_window import Harness, account, harness, small_config  # noqa: F401 -- fixtures
+
+from hoist.core.checkpoint.states import TaskState
+from hoist.ui import intake
 
 FILES = 2 * intake.CHUNK + 500           # three chunks
 
@@ -54,7 +54,7 @@ def test_a_big_drop_is_queued_in_chunks_while_the_window_answers(harness, tmp_pa
     assert started == [0, 0, 0]     # the files start once the last chunk is in, not before
     keys = {i.key for i in harness.model.infos()}
     assert len(keys) == FILES - len(there) and not keys & set(there)
-    assert gc.isenabled()           # held off during the drop (core/longlived.py), then back on
+    assert gc.isenabled()           # held off during the drop (core/checkpoint/longlived.py), then back on
 
 
 

@@ -2,11 +2,12 @@
 
 from dataclasses import replace
 
-from hoist.core.states import TaskState
+from PySide6.QtWidgets import QTableView
+
+from hoist.core.checkpoint.states import TaskState
 from hoist.engine.info import TaskInfo
 from hoist.ui.details import DetailsPane
 from hoist.ui.model import UploadTableModel
-from PySide6.QtWidgets import QTableView
 
 MiB = 1024 * 1024
 

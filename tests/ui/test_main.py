@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from hoist.core.datadir import STORE_NAME
-from hoist.core.states import TaskState
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.settings.datadir import STORE_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def store_tasks(data_dir):
-    from hoist.core.store import CheckpointStore
+    from hoist.core.checkpoint.store import CheckpointStore
     if not (data_dir / STORE_NAME).exists():
         return []
     store = CheckpointStore.open(data_dir / STORE_NAME, readonly=True)
@@ -76,6 +76,7 @@ def test_demo_server_whose_process_cannot_import_moto_says_how_to_install_it(mon
 
 def test_demo_server_runs_in_its_own_process_and_ends_with_the_window(tmp_path):
     import boto3
+
     from hoist.demo import DEMO_BUCKET, DemoServer
     server = DemoServer()
     server.start()

@@ -5,11 +5,25 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt
 
-from hoist.core.planner import MiB
-from hoist.core.states import TaskState
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.policy.planner import MiB
 from hoist.engine.info import TaskInfo
-from hoist.ui.model import (COLUMN_COUNT, DESTINATION, ETA, NAME, PROGRESS, SIZE, SPEED, STATUS, InfoRole,
-                          ProgressRole, RATE_WINDOW, StateRole, TaskIdRole, UploadTableModel)
+from hoist.ui.model import (
+    COLUMN_COUNT,
+    DESTINATION,
+    ETA,
+    NAME,
+    PROGRESS,
+    RATE_WINDOW,
+    SIZE,
+    SPEED,
+    STATUS,
+    InfoRole,
+    ProgressRole,
+    StateRole,
+    TaskIdRole,
+    UploadTableModel,
+)
 
 
 def info(task_id, **changes) -> TaskInfo:

@@ -27,14 +27,14 @@ def x_display(tmp_path):
 
 def test_tray_icon_follows_the_upload_and_announces_the_batch(x_display, s3_server, bucket,
                                                               data_dir, make_file):
-    from hoist.core.accounts import Account, AccountBook
+    from hoist.core.settings.accounts import Account, AccountBook
     data_dir.mkdir(parents=True, exist_ok=True)
     book = AccountBook.load(data_dir / "accounts.json")
     book.upsert(Account(name="Local moto", endpoint_url=s3_server.endpoint_url,
                         region="us-east-1", path_style=True, bucket=bucket, prefix="",
                         profile=None, access_key_id=None, verify_tls=True))
     book.save()
-    from hoist.core.preferences import Preferences
+    from hoist.core.settings.preferences import Preferences
     Preferences(bandwidth_limit=200_000).save(data_dir / "preferences.json")  # ~1 s to watch
     path = make_file("tray.bin", 200_000)
     env = dict(os.environ, DISPLAY=x_display.display, QT_QPA_PLATFORM="xcb",

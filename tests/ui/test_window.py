@@ -17,9 +17,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from hoist.core.config import TransferConfig
-from hoist.core.planner import MiB
-from hoist.core.states import TaskState
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.policy.planner import MiB
+from hoist.core.settings.config import TransferConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def small_config(**changes) -> TransferConfig:
 
 @pytest.fixture
 def account(s3_server, bucket, data_dir):
-    from hoist.core.accounts import Account, AccountBook
+    from hoist.core.settings.accounts import Account, AccountBook
     acc = Account(name="Local moto", endpoint_url=s3_server.endpoint_url, region="us-east-1",
                   path_style=True, bucket=bucket, prefix="", profile=None, access_key_id=None,
                   verify_tls=True)
@@ -415,6 +415,7 @@ def test_second_launch_hands_its_files_to_the_window(harness, make_file, data_di
 def test_demo_server_account_uploads_and_keeps_its_secret_in_memory(qtbot, data_dir, make_file,
                                                                      memory_keyring):
     import boto3
+
     from hoist.demo import DEMO_ACCOUNT, DEMO_BUCKET
     from hoist.ui.main import Session
     session = Session(data_dir, demo=True, config=small_config())

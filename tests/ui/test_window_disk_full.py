@@ -7,12 +7,13 @@ must grow it (see tests/engine/test_disk_full.py for a real full file system).
 
 import sqlite3
 
-from hoist.core.datadir import STORE_NAME
-from hoist.core.planner import MiB
-from hoist.core.states import TaskState
-from hoist.core.store import DISK_FULL
-from hoist.ui.model import STATUS
 from test_window import Harness, account, small_config  # noqa: F401 -- account is a fixture
+
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.store import DISK_FULL
+from hoist.core.policy.planner import MiB
+from hoist.core.settings.datadir import STORE_NAME
+from hoist.ui.model import STATUS
 
 
 def _max_pages(store, pages=None):
@@ -31,7 +32,7 @@ def test_rows_and_status_bar_say_the_disk_is_full_and_resume_all_finishes(
     h = Harness(qtbot, data_dir)
     # The engine on a thread of this process: the full disk is made through the store's own
     # connection. A full store's message crossing to the window from the engine's process
-    # is tested in tests/engine/test_process.py.
+    # is tested in tests/engine/hosting/test_process.py.
     h.open(small_config(files_at_once=3, parts_per_file=1, parts_total=3,
                         bandwidth_limit=30 * MiB), engine="thread")
     try:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
-from hoist.core.network import EndpointHealth
-from hoist.core.s3 import Destination
-from hoist.core.sources import InputError, expand_sources
-from hoist.core.states import TaskState
-from hoist.core.store import DISK_FULL, StoreFull, TaskRecord
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.store import DISK_FULL, StoreFull, TaskRecord
+from hoist.core.local.sources import InputError, expand_sources
+from hoist.core.policy.network import EndpointHealth
+from hoist.core.remote.s3 import Destination
 from hoist.engine.info import TaskInfo
-from hoist.engine.task import UploadTask
+from hoist.engine.upload.task import UploadTask
 
 log = logging.getLogger("hoist.manager")
 
@@ -37,7 +37,7 @@ class TaskIntake:
 
     def restoring(self, chunk: int = RESTORE_CHUNK):
         """``restore()``, its rows yielded ``chunk`` at a time as they are made: the engine's
-        process sends each list to the window while it makes the next (engine/worker.py)."""
+        process sends each list to the window while it makes the next (engine/hosting/worker.py)."""
         unfinished = (TaskState.QUEUED, TaskState.PAUSED, TaskState.FAILED)
         try:
             recovered = self.store.recover_interrupted()

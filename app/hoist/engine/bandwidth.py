@@ -13,7 +13,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from hoist.core.schedule import Schedule
+from hoist.core.policy.schedule import Schedule
 
 log = logging.getLogger("hoist.bandwidth")
 RECHECK_MS = 60_000

@@ -10,10 +10,10 @@ import logging
 
 from PySide6.QtCore import Slot
 
-from hoist.core.longlived import pause_collector, resume_collector
-from hoist.core.states import TaskState
+from hoist.core.checkpoint.longlived import pause_collector, resume_collector
+from hoist.core.checkpoint.states import TaskState
 from hoist.engine.adding import ACTIVE
-from hoist.engine.task import UploadTask
+from hoist.engine.upload.task import UploadTask
 
 log = logging.getLogger("hoist.manager")
 
@@ -111,7 +111,7 @@ class TaskCommands:
         if not waiting or not self._write(self.store.pause_queued, [r.id for r in waiting]):
             return
         rows = []
-        pause_collector()               # 200,000 new objects, all kept (core/longlived.py)
+        pause_collector()               # 200,000 new objects, all kept (core/checkpoint/longlived.py)
         for record in waiting:
             self._queued.discard(record.id)
             record = self._tasks.rest_as(record, state=TaskState.PAUSED)

@@ -10,13 +10,13 @@ source that changed under it) keeps running jobs until each returns; then
 
 import logging
 
-from hoist.core.errors import ErrorKind, S3Error
-from hoist.core.planner import PlanError
-from hoist.core.sources import InputError
-from hoist.core.states import TaskState
-from hoist.engine.preparing import SourceChanged
-from hoist.engine.task import UploadTask
-from hoist.engine.verification import VerifyError
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.local.sources import InputError
+from hoist.core.policy.planner import PlanError
+from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.engine.upload.preparing import SourceChanged
+from hoist.engine.upload.task import UploadTask
+from hoist.engine.upload.verification import VerifyError
 
 log = logging.getLogger("hoist.manager")
 

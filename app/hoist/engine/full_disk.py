@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QTimer
 
-from hoist.core.states import TaskState
-from hoist.core.store import DISK_FULL, StoreFull
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.store import DISK_FULL, StoreFull
 
 log = logging.getLogger("hoist.manager")
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, fields
 from operator import attrgetter
 
-from hoist.core.states import TaskState
+from hoist.core.checkpoint.states import TaskState
 
 
 @dataclass(frozen=True, slots=True)     # one per task: 100,000 rows, no __dict__ each

@@ -2,7 +2,7 @@
 
 The UI and the CLI talk to it only through its slots and signals, the way an
 Electron renderer talks to its main process (the window from another process:
-engine/worker.py). All its state lives on the thread that created it; blocking
+engine/hosting/worker.py). All its state lives on the thread that created it; blocking
 steps run as :class:`TaskJob`s on a :class:`QThreadPool` and report back through
 queued signals. This module schedules; its mixins carry out the user's commands
 (commands.py), add tasks (adding.py), report rows and progress (reporting.py),
@@ -15,14 +15,14 @@ from operator import attrgetter
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
-from hoist.core.clock import SystemClock
-from hoist.core.config import TransferConfig
-from hoist.core.network import EndpointHealth
-from hoist.core.ratelimit import TokenBucket
-from hoist.core.retry import RetryPolicy
-from hoist.core.s3 import Destination
-from hoist.core.states import TaskState
-from hoist.core.store import StoreFull
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.store import StoreFull
+from hoist.core.policy.clock import SystemClock
+from hoist.core.policy.network import EndpointHealth
+from hoist.core.policy.ratelimit import TokenBucket
+from hoist.core.policy.retry import RetryPolicy
+from hoist.core.remote.s3 import Destination
+from hoist.core.settings.config import TransferConfig
 from hoist.engine.adding import ACTIVE, TaskIntake
 from hoist.engine.commands import TaskCommands
 from hoist.engine.endings import TaskEndings
@@ -32,7 +32,7 @@ from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
 from hoist.engine.reporting import ProgressReporting
 from hoist.engine.table import TaskTable
-from hoist.engine.task import SourceChanged, UploadTask
+from hoist.engine.upload.task import SourceChanged, UploadTask
 from hoist.engine.waiting import WaitingLine
 
 log = logging.getLogger("hoist.manager")

@@ -9,8 +9,8 @@ are held to the controller's limit. Explicit values always win.
 from collections import Counter
 from dataclasses import replace
 
-from hoist.core.adaptive import LinkController
-from hoist.core.config import AUTO_PARTS_IN_FLIGHT, TransferConfig
+from hoist.core.policy.adaptive import LinkController
+from hoist.core.settings.config import AUTO_PARTS_IN_FLIGHT, TransferConfig
 from hoist.engine.jobs import OK, TaskJob
 
 

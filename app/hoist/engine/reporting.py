@@ -9,11 +9,10 @@ one ``tasks_updated`` list with the rows of the touched ones, never all rows.
 
 import os
 
-from hoist.core.stats import TransferStats
+from hoist.core.checkpoint.stats import TransferStats
 from hoist.engine.adding import ACTIVE
 from hoist.engine.info import TaskInfo, status_text
-from hoist.engine.task import NO_STATS, UploadTask
-
+from hoist.engine.upload.task import NO_STATS, UploadTask
 
 # A file's name from its path: os.path.basename is three times slower, for what "/" does on POSIX
 _basename = (lambda path: path[path.rfind("/") + 1:]) if os.sep == "/" and not os.altsep \

@@ -11,8 +11,8 @@ fault this request's own. Every retry is logged with its cause.
 
 import logging
 
-from hoist.core.errors import ErrorKind, S3Error, cause_of
-from hoist.core.network import Stopped
+from hoist.core.policy.network import Stopped
+from hoist.core.remote.errors import ErrorKind, S3Error, cause_of
 from hoist.engine.progress import Interrupted
 
 log = logging.getLogger("hoist.task")

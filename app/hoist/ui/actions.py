@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 
-from hoist.core.states import TaskState
+from hoist.core.checkpoint.states import TaskState
 from hoist.ui.icons import icon
 from hoist.ui.model import InfoRole
 

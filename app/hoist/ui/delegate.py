@@ -3,7 +3,7 @@
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
 
-from hoist.core.states import TaskState
+from hoist.core.checkpoint.states import TaskState
 from hoist.ui.model import DisplayRole, ProgressRole, StateRole
 
 STEPS = 1000   # the bar's resolution: a tenth of a percent

@@ -7,7 +7,7 @@ so a busy queue never makes it repaint more than the speed graph does.
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
-from hoist.core.units import format_duration, format_rate, format_size
+from hoist.core.local.units import format_duration, format_rate, format_size
 
 FIELDS = ("File", "Destination", "Size", "State", "Progress", "Speed", "This run")
 

@@ -1,7 +1,7 @@
 """Intake: from dropped or chosen paths to queued tasks.
 
 List the files (off the GUI thread), find which target keys already exist
-(core/existing.py: by listing the folder's prefix, or HEAD for a few keys), ask the user what to do with those (overwrite, skip, keep
+(core/remote/existing.py: by listing the folder's prefix, or HEAD for a few keys), ask the user what to do with those (overwrite, skip, keep
 both), then hand every file to the engine. The GUI thread never calls boto3:
 the listing and the existence check run on a QThreadPool job that reports back
 through its own signals.
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from hoist.core.existing import existing_keys
-from hoist.core.sources import InputError, expand_sources
-from hoist.core.longlived import pause_collector, resume_collector
+from hoist.core.checkpoint.longlived import pause_collector, resume_collector
+from hoist.core.local.sources import InputError, expand_sources
+from hoist.core.remote.existing import existing_keys
 
 log = logging.getLogger("hoist.ui.intake")
 
@@ -29,7 +29,7 @@ class Batch:
     """One drop: its paths and destination, and what the checks found."""
 
     paths: list[str]
-    destination: object               # hoist.core.s3.Destination
+    destination: object               # hoist.core.remote.s3.Destination
     prefix: str
     files: dict[str, list] = field(default_factory=dict)   # path -> [(source, key, size)]
     errors: list[str] = field(default_factory=list)
@@ -96,7 +96,7 @@ class Intake(QObject):
         batch.skip_keys = {i.key for i in self.model.infos()
                            if i.bucket == destination.bucket and not i.state.is_terminal}
         self.checking.emit(f"Checking {len(batch.paths)} item(s) at s3://{destination.bucket}…")
-        pause_collector()       # until its files are queued (core/longlived.py)
+        pause_collector()       # until its files are queued (core/checkpoint/longlived.py)
         self._start(batch, self._list_and_head, self._on_checked)
 
     def _start(self, batch, step, then) -> None:
@@ -124,7 +124,7 @@ class Intake(QObject):
                  len(batch.existing), time.monotonic() - listed)
 
     def _rename(self, batch: Batch) -> None:
-        from hoist.core.naming import keep_both_key
+        from hoist.core.remote.naming import keep_both_key
         bucket = self.clients.bucket(batch.destination)
         taken = {key for files in batch.files.values() for _s, key, _n in files} | batch.skip_keys
 

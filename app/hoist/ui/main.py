@@ -16,8 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from hoist.core.datadir import STORE_NAME, data_dir, setup_logging
-from hoist.core.longlived import pause_collector, resume_collector
+from hoist.core.checkpoint.longlived import pause_collector, resume_collector
+from hoist.core.settings.datadir import STORE_NAME, data_dir, setup_logging
 
 log = logging.getLogger("hoist.ui.main")
 
@@ -38,7 +38,7 @@ class Session:
 
     def __init__(self, directory: Path, *, demo: bool = False, config=None,
                  engine: str = DEFAULT_ENGINE, verbose: bool = False):
-        from hoist.core.preferences import Preferences
+        from hoist.core.settings.preferences import Preferences
 
         if engine not in ("process", "thread", "direct"):
             raise ValueError(f"unknown engine {engine!r}")
@@ -52,16 +52,16 @@ class Session:
             # Started first: it imports, opens the store and restores while this process
             # builds the window. StoreLocked, StoreError or OSError come from restore() below;
             # accounts and secrets reach it before that, in order.
-            from hoist.engine.process import ProcessManager
+            from hoist.engine.hosting.process import ProcessManager
             self.manager = ProcessManager(self.directory, config, None, POOL_CONNECTIONS,
                                           verbose=verbose)
         else:                          # StoreError: the caller says so
-            from hoist.core.store import CheckpointStore
+            from hoist.core.checkpoint.store import CheckpointStore
             self.store = CheckpointStore.open(self.directory / STORE_NAME)
         try:
-            from hoist.core.accounts import AccountBook
-            from hoist.core.s3 import S3Clients
-            from hoist.core.secrets import SecretStore
+            from hoist.core.remote.s3 import S3Clients
+            from hoist.core.settings.accounts import AccountBook
+            from hoist.core.settings.secrets import SecretStore
             self.secrets = SecretStore()
             self.book = AccountBook.load(self.directory / ACCOUNTS_NAME)
             extra, select = [], None
@@ -90,7 +90,7 @@ class Session:
                                   prefs_path=self.prefs_path, extra_accounts=extra,
                                   select_account=select)
             # 100,000 restored rows are made for keeps: no collections while they are built,
-            # then they are frozen out of the collector's way (core/longlived.py)
+            # then they are frozen out of the collector's way (core/checkpoint/longlived.py)
             pause_collector()
             try:
                 if engine == "process":
@@ -100,7 +100,7 @@ class Session:
                 else:
                     restored = self.engine.restore()
                     if engine == "thread":
-                        from hoist.engine.threaded import ThreadedManager
+                        from hoist.engine.hosting.threaded import ThreadedManager
                         self.manager = ThreadedManager(self.engine, restored)
                     else:
                         self.manager = self.engine
@@ -150,7 +150,8 @@ def _fail(title: str, text: str) -> int:
 def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
     """Open the window; returns the exit status. ``paths`` are queued once the window is up."""
     import qasync
-    from hoist.core.store import StoreError, StoreLocked
+
+    from hoist.core.checkpoint.store import StoreError, StoreLocked
     from hoist.demo import DemoUnavailable
     from hoist.ui.icons import icon
     from hoist.ui.single_instance import InstanceServer, hand_off

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from hoist.core.states import TaskState
-from hoist.core.units import format_duration, format_rate, format_size
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.local.units import format_duration, format_rate, format_size
 from hoist.engine.info import TaskInfo
 
 NAME, SIZE, PROGRESS, SPEED, ETA, STATUS, DESTINATION = range(7)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from hoist.core.units import format_rate
+from hoist.core.local.units import format_rate
 
 SPAN_SECONDS = 300        # five minutes on screen
 TOTAL_COLOUR = QColor("#2f6fb3")

@@ -7,10 +7,10 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar
 
-from hoist.core.schedule import Schedule, ScheduleError
-from hoist.core.states import TaskState
-from hoist.core.store import DISK_FULL
-from hoist.core.units import format_rate
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.store import DISK_FULL
+from hoist.core.local.units import format_rate
+from hoist.core.policy.schedule import Schedule, ScheduleError
 from hoist.engine.bandwidth import ScheduledLimit
 from hoist.ui.actions import PAUSABLE
 

@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from hoist.core.states import TaskState
-from hoist.core.units import format_rate
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.local.units import format_rate
 from hoist.ui.icons import icon
 
 

@@ -1,15 +1,22 @@
 """MainWindow: the drop target, the queue table, its controls, and the status bar.
 
 The window talks to the engine only through its proxy's commands and signals
-(engine/proxy.py); the table model follows the signals, the actions post the
+(engine/hosting/proxy.py); the table model follows the signals, the actions post the
 commands. Its widgets are built by ui/window_layout.py.
 """
 
 import logging
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hoist.ui import window_layout
 from hoist.ui.actions import PAUSABLE, QueueActions
@@ -145,21 +152,21 @@ class MainWindow(QMainWindow):
         self.add_folder_action.setEnabled(account is not None)
 
     def edit_accounts(self) -> None:
-        from hoist.ui.account_dialog import AccountDialog
+        from hoist.ui.dialogs.accounts import AccountDialog
         AccountDialog(self.book, self.secrets, self).exec()
         self.clients.forget()            # a changed secret or endpoint takes effect at once,
         self.manager.forget_clients()    # here and in the engine (which may be another process)
         self.reload_accounts()
 
     def show_incomplete(self) -> None:
-        from hoist.ui.incomplete_dialog import IncompleteUploadsDialog
+        from hoist.ui.dialogs.incomplete import IncompleteUploadsDialog
         account = self.current_account()
         dialog = IncompleteUploadsDialog(self.accounts(), self.clients, self.manager,
                                          account.name if account else None, self)
         dialog.exec()
 
     def edit_preferences(self) -> None:
-        from hoist.ui.preferences_dialog import PreferencesDialog
+        from hoist.ui.dialogs.preferences import PreferencesDialog
         dialog = PreferencesDialog(self.prefs, self)
         if dialog.exec() != PreferencesDialog.Accepted:
             return
@@ -202,7 +209,7 @@ class MainWindow(QMainWindow):
             self.add_paths(paths)
 
     def ask_existing(self, key: str, remaining: int) -> tuple[str, bool]:
-        from hoist.ui.existing_dialog import ExistingObjectDialog
+        from hoist.ui.dialogs.existing import ExistingObjectDialog
         account = self.current_account()
         dialog = ExistingObjectDialog(key, remaining, self,
                                       bucket=account.bucket if account else None)

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
-from hoist.core.clock import SystemClock
+from hoist.core.policy.clock import SystemClock
 
 from .exchange import Connection
 from .faults import MESSAGES, Fault, ProxyRequest, ProxyStats, matcher
@@ -33,7 +33,7 @@ class FaultProxy:
     predicate on a ``ProxyRequest``. Give ``times`` (default 1, unlimited for
     ``reset_every``) or ``share`` (a probability drawn from the proxy's seeded
     rng; with ``times`` too, at most that many hits). ``clock`` paces ``drip``
-    (a hoist.core.clock.FakeClock makes it instant and measurable).
+    (a hoist.core.policy.clock.FakeClock makes it instant and measurable).
     """
 
     def __init__(self, upstream: str | int, *, seed: int = 0, clock=None):
@@ -113,7 +113,7 @@ class FaultProxy:
         """Take in and forward the whole request, then send nothing back for ``seconds``
         (or until cancelled) while the connection stays open: a client's read timeout has
         to fire. The server has done the work. hoist's read timeout is 60 s (read_timeout
-        in app/hoist/core/s3.py, not settable from outside), so against `hoist` use more."""
+        in app/hoist/core/remote/s3.py, not settable from outside), so against `hoist` use more."""
         return self._arm("stall_answer", {"seconds": seconds}, **when)
 
     def drip(self, bytes_per_second: float, *, direction: str = "both", **when) -> Fault:

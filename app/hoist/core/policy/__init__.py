@@ -1,0 +1,1 @@
+"""Transfer policy: part planning, retries, the network model, bandwidth, schedules, the clock."""

@@ -1,0 +1,1 @@
+"""Settings: accounts, secrets, preferences, presets, the transfer config and the data directory."""

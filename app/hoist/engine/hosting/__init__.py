@@ -1,0 +1,1 @@
+"""How the window hosts its engine: a worker process behind a proxy, or a thread."""
