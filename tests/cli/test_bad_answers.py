@@ -1,12 +1,9 @@
 """Stores that answer in ways moto does not: no multipart at all, a 200 that carries an
 error, a part refused for its size. Each gets one clear line, and nothing is lost."""
 
-import pytest
 
 from hoist.core.policy.planner import MiB
 from support.cli import hoist, listing
-
-pytestmark = pytest.mark.slow
 
 ERROR_BODY = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
               '<Message>{message}</Message><RequestId>test</RequestId></Error>').encode()

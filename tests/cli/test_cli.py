@@ -3,13 +3,9 @@
 import signal
 import sqlite3
 
-import pytest
-
 from hoist.core.policy.planner import MiB
 from hoist.core.settings.datadir import STORE_NAME
 from support.cli import hoist, interrupted_upload, listing, start, wait_for_parts
-
-pytestmark = pytest.mark.slow
 
 
 def test_upload_files_and_list(cli_env, bucket, make_file, download_sha256, sha256_file):

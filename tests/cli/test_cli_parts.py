@@ -1,13 +1,10 @@
 """`hoist upload` part size and parts in flight: automatic by default, flags obeyed exactly."""
 
-import pytest
 
 from hoist.core.policy.adaptive import DEFAULT_PART_SIZE, INITIAL_PARTS
 from hoist.core.policy.planner import MiB
 from support.cli import hoist
 from support.partgate import PartGate
-
-pytestmark = pytest.mark.slow
 
 
 def test_flags_set_part_size_and_parts_in_flight_exactly(cli_env, bucket, make_file, s3_server,

@@ -12,8 +12,6 @@ import pytest
 from hoist.core.policy.planner import MiB
 from support.cli import hoist, start, wait_for_parts
 
-pytestmark = pytest.mark.slow
-
 PHASES = {
     # name: (operation held, held after the server acted?)
     "before CreateMultipartUpload": ("CreateMultipartUpload", False),

@@ -10,7 +10,7 @@ from hoist.core.policy.planner import MiB
 from hoist.core.settings.datadir import STORE_NAME
 from support.cli import hoist, listing, start, wait_for_parts
 
-pytestmark = pytest.mark.slow
+
 def test_unreadable_file(cli_env, bucket, make_file, tmp_path):
     path = make_file("secret.bin", 10)
     path.chmod(0o000)
@@ -182,7 +182,7 @@ def test_file_deleted_during_upload_fails_clearly(cli_env, data_dir, bucket, mak
 def test_file_that_grows_during_upload_restarts_and_ends_identical(cli_env, data_dir, bucket,
                                                                    make_file, download_sha256,
                                                                    sha256_file):
-    path = make_file("growing.log", 20 * MiB)
+    path = make_file("growing.log", 15 * MiB)
     proc = start(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
                  "--concurrency", "1", "--bwlimit", "8MiB/s")
     wait_for_parts(data_dir, 1, proc)

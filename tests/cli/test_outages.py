@@ -1,5 +1,9 @@
-"""A real `hoist upload` through a bad link: resets every few MiB and a 30 s outage that
+"""A real `hoist upload` through a bad link: resets every few MiB and an outage that
 accepts connections and resets them (a VPN reconnecting, a captive portal). Issue #9.
+
+The issue's outage lasts 30 s against probes up to 60 s apart; here it lasts 5 s against
+probes at most 1 s apart (cli_env's HOIST_NETWORK_CAP): the same number of knocks on a
+dead link, in a sixth of the time.
 
 Five uploads, each with its own data directory and its own proxy, run at the same time:
 five independent runs of the same scenario (each must pass), in the time of one outage.
@@ -13,13 +17,13 @@ from hoist.core.policy.planner import MiB
 from support.cli import start, wait_for_parts
 from support.faultproxy import FaultProxy
 
-pytestmark = pytest.mark.slow
-
-SIZE = 64 * MiB + 12_345        # 13 parts of 5 MiB
-OUTAGE = 30
+SIZE = 40 * MiB + 12_345        # 9 parts of 5 MiB: resets every 9 MiB, four or more a run
+OUTAGE = 5
 RUNS = 5
 
 
+# slow: five 40 MiB uploads at 8 MiB/s, each through resets and a 5 s outage, in parallel
+@pytest.mark.slow
 def test_uploads_survive_resets_and_an_accept_then_reset_outage_five_times(
         cli_env, tmp_path, s3_server, s3, bucket, make_file, sha256_file, download_sha256):
     runs = []
@@ -35,7 +39,7 @@ def test_uploads_survive_resets_and_an_accept_then_reset_outage_five_times(
                          "--bwlimit", "8MiB/s")     # still uploading when its turn to wait comes
             runs.append((run, path, proxy, resets, data, proc))
         for _run, _path, proxy, _resets, data, proc in runs:
-            wait_for_parts(data, 3, proc, timeout=120)     # mid-upload: 3 of 13 parts in
+            wait_for_parts(data, 3, proc, timeout=120)     # mid-upload: 3 of 9 parts in
             proxy.down(OUTAGE, reset=True)
         results = [(run, proc.communicate(timeout=OUTAGE + 240)) for run, *_r, proc in runs]
         for (run, (_out, err)), (_, path, proxy, resets, _data, proc) in zip(results, runs):

@@ -1,12 +1,9 @@
 """`--preset` sets part size and parts in flight; an explicit flag still wins."""
 
-import pytest
 
 from hoist.core.policy.planner import MiB
 from support.cli import hoist
 from support.partgate import PartGate
-
-pytestmark = pytest.mark.slow
 
 
 def test_poor_network_sends_small_parts_two_at_a_time(cli_env, s3_server, bucket, make_file,

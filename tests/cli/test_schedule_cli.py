@@ -1,10 +1,7 @@
 """`--bwlimit-schedule` on the command line: applied, said, and refused when unreadable."""
 
-import pytest
 
 from support.cli import hoist
-
-pytestmark = pytest.mark.slow
 
 
 def test_upload_follows_a_schedule_and_says_what_is_in_force(cli_env, bucket, make_file,

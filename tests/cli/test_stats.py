@@ -2,12 +2,8 @@
 
 import json
 
-import pytest
-
 from hoist.core.policy.planner import MiB
 from support.cli import hoist
-
-pytestmark = pytest.mark.slow
 
 
 def test_summary_and_stats_count_what_the_server_refused(cli_env, s3_server, bucket, make_file):

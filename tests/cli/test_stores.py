@@ -15,8 +15,6 @@ import pytest
 from hoist.core.policy.planner import MiB
 from support.cli import hoist, listing, start, wait_for_parts
 
-pytestmark = pytest.mark.slow
-
 SIZES = {"empty": 0, "4KiB": 4 * 1024, "17MiB": 17 * MiB}      # 17 MiB: four 5 MiB parts
 
 

@@ -10,8 +10,6 @@ from hoist.core.policy.planner import MiB
 from hoist.core.settings.datadir import LOG_NAME
 from support.cli import hoist, listing, start, wait_for_parts
 
-pytestmark = pytest.mark.slow
-
 _CHECKSUM_HEADER = re.compile(r"x-amz-checksum-", re.I)
 
 

@@ -18,10 +18,13 @@ import pytest
 from hoist import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+# One worker builds the wheel and its venv once (session fixtures: a worker may tear down a
+# module's fixtures between two of its tests) for all of these tests; two workers building in
+# the same checkout at once would trip over each other's build/.
+pytestmark = pytest.mark.xdist_group("wheel")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
@@ -31,7 +34,7 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def venv(tmp_path_factory, wheel) -> Path:
     where = tmp_path_factory.mktemp("venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, timeout=120)

@@ -3,6 +3,7 @@ in chunks whose rows appear one after another while the window keeps answering."
 
 import gc
 
+import pytest
 from PySide6.QtCore import QTimer
 from test_window import Harness, account, harness, small_config  # noqa: F401 -- fixtures
 
@@ -58,6 +59,8 @@ def test_a_big_drop_is_queued_in_chunks_while_the_window_answers(harness, tmp_pa
 
 
 
+# slow: the total speed counts what the last 3 s gained, so 'and then none' takes 3 s
+@pytest.mark.slow
 def test_a_folder_of_tiny_files_shows_its_speed_and_then_none(harness, tmp_path):
     """Files of a few bytes finish between two engine ticks and never have a speed of their
     own; the status bar still says how fast they go up, then "0 B/s" once nothing moves."""

@@ -26,6 +26,7 @@ def store_tasks(data_dir):
         store.close()
 
 
+# slow: the real program, three processes (window, engine, demo server) started and ended
 @pytest.mark.slow
 def test_demo_window_process_takes_a_handed_file_and_exits_cleanly(qtbot, data_dir, make_file):
     from hoist.ui.single_instance import hand_off

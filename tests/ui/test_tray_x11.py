@@ -14,7 +14,8 @@ import pytest
 
 from support.xdisplay import XDisplay, require_x_tools
 
-pytestmark = pytest.mark.slow
+# A real X server and a tray host: with the other timing tests, one at a time on one worker.
+pytestmark = pytest.mark.xdist_group("timing")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from hoist.core.checkpoint.store import StoreFull
 from hoist.core.policy.clock import SystemClock
 from hoist.core.policy.network import EndpointHealth
 from hoist.core.policy.ratelimit import TokenBucket
-from hoist.core.policy.retry import RetryPolicy
+from hoist.core.policy.retry import RetryPolicy, policy_from_environment
 from hoist.core.remote.s3 import Destination
 from hoist.core.settings.config import TransferConfig
 from hoist.engine.adding import ACTIVE, TaskIntake
@@ -64,8 +64,8 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         self.clients = clients
         self.config = config.clamped()
         self.clock = clock or SystemClock()
-        self.policy = policy or RetryPolicy(max_attempts=self.config.max_attempts,
-                                            min_window=self.config.retry_window)
+        self.policy = policy or policy_from_environment(max_attempts=self.config.max_attempts,
+                                                        min_window=self.config.retry_window)
         self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
         self.pacer = PartPacer(self.clock)     # part size and parts in flight where automatic
         self._tasks = TaskTable(self._make_task)   # id → UploadTask; restored ones at rest

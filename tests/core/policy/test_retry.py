@@ -7,7 +7,7 @@ from enum import Enum
 import pytest
 
 from hoist.core.policy.clock import FakeClock, SystemClock
-from hoist.core.policy.retry import RetryPolicy
+from hoist.core.policy.retry import RetryPolicy, policy_from_environment
 
 
 class Kind(Enum):
@@ -223,3 +223,12 @@ def test_system_clock_is_monotonic_and_tolerates_zero_or_negative_sleeps():
     clock.sleep(0)
     clock.sleep(-1)
     assert clock.monotonic() >= a
+
+
+def test_the_environment_sets_the_pace_of_waiting_and_a_typo_is_ignored():
+    environ = {"HOIST_NETWORK_BASE": "0.2", "HOIST_NETWORK_CAP": "1", "HOIST_RETRY_BASE": "fast",
+               "HOIST_RETRY_CAP": "-3"}
+    policy = policy_from_environment(environ, max_attempts=7, network_cap=60.0)
+    assert (policy.network_base, policy.network_cap, policy.max_attempts) == (0.2, 1.0, 7)
+    assert (policy.base, policy.cap) == (RetryPolicy().base, RetryPolicy().cap)
+    assert policy_from_environment({}) == RetryPolicy()

@@ -168,6 +168,7 @@ def test_a_killed_engine_is_restarted_and_sends_only_the_missing_parts(
         os.kill(first_pid, signal.SIGKILL)
     assert "killed by signal 9" in lost.args[0] and "restarted" in lost.args[0]
     assert manager.running and manager.pid != first_pid
+    manager.set_bandwidth_limit(0)          # the kill is done: the rest need not crawl
     # it goes on by itself, as it was uploading; the paused one stays paused
     qtbot.waitUntil(lambda: manager.task(task_id).state is TaskState.COMPLETED, timeout=60_000)
     assert manager.task(other).state is TaskState.PAUSED
@@ -303,6 +304,7 @@ def test_a_full_disk_under_the_store_reaches_the_window(qtbot, start, tiny_disk,
     assert isinstance(manager.full, StoreFull) and manager.full.directory == data
     qtbot.waitUntil(lambda: manager.task(task_id).state is TaskState.PAUSED, timeout=30_000)
     filler.unlink()
+    manager.set_bandwidth_limit(0)          # the full disk was met: the rest need not crawl
     with qtbot.waitSignal(manager.task_finished, timeout=60_000) as finished:
         manager.resume(task_id)
     assert finished.args == [task_id, "completed"] and manager.full is None

@@ -11,13 +11,14 @@ pause interrupts a backoff promptly.
 """
 
 import math
+import os
 import random
 from dataclasses import dataclass, field
 
 # Re-exported: the SPEC lists the clock next to the retry policy.
 from hoist.core.policy.clock import Clock, FakeClock, SystemClock
 
-__all__ = ["Clock", "FakeClock", "RetryPolicy", "SystemClock"]
+__all__ = ["Clock", "FakeClock", "RetryPolicy", "SystemClock", "policy_from_environment"]
 
 # Beyond this many doublings every realistic cap has long been reached; stopping
 # here keeps 2**n from overflowing a float for absurd attempt numbers.
@@ -107,3 +108,25 @@ class RetryPolicy:
         if name == "RETRYABLE":
             return attempt < self.max_attempts or elapsed < self.min_window
         return False
+
+
+# The pace of waiting, from the environment: a link whose outages should be probed sooner, and
+# the test suite, which waits out outages in seconds instead of minutes.
+PACE_VARIABLES = {"HOIST_RETRY_BASE": "base", "HOIST_RETRY_CAP": "cap",
+                  "HOIST_NETWORK_BASE": "network_base", "HOIST_NETWORK_CAP": "network_cap"}
+
+
+def policy_from_environment(environ=os.environ, **values) -> RetryPolicy:
+    """A :class:`RetryPolicy` of ``values``, its delays overridden by any ``HOIST_RETRY_BASE``,
+    ``HOIST_RETRY_CAP``, ``HOIST_NETWORK_BASE`` or ``HOIST_NETWORK_CAP`` (seconds) that is set.
+
+    A value that is not a positive number is ignored: a typo must not stop an upload.
+    """
+    for variable, field_name in PACE_VARIABLES.items():
+        try:
+            seconds = float(environ.get(variable, ""))
+        except ValueError:
+            continue
+        if seconds > 0 and math.isfinite(seconds):
+            values[field_name] = seconds
+    return RetryPolicy(**values)
