@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hoist.core.checkpoint.longlived import pause_collector, resume_collector
+from hoist.core.local.stop_signals import stop_signals
 from hoist.core.settings.datadir import STORE_NAME, data_dir, setup_logging
 
 log = logging.getLogger("hoist.ui.main")
@@ -201,7 +202,7 @@ def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
     def stop(*_args):          # SIGINT/SIGTERM: checkpoint as paused and leave, without asking
         window.shutdown()
         app.quit()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in stop_signals():
         signal.signal(sig, stop)
     # Python runs signal handlers only between bytecodes; a slow timer lets it get a turn.
     wake = QTimer(interval=500)
