@@ -117,3 +117,21 @@ def test_demo_server_exits_when_the_window_is_killed(qtbot):
     finally:
         parent.kill()
         parent.stdout.close()
+
+
+# -- other platforms, simulated --------------------------------------------------------------
+def test_on_windows_the_window_runs_its_engine_on_a_thread(qtbot, data_dir, monkeypatch):
+    from hoist.engine.hosting.threaded import ThreadedManager
+    from hoist.ui.main import Session
+    from support.fake_msvcrt import FakeMsvcrt
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "fcntl", None)
+    monkeypatch.setitem(sys.modules, "msvcrt", msvcrt := FakeMsvcrt())   # the store's lock
+    session = Session(data_dir)
+    try:
+        assert isinstance(session.manager, ThreadedManager)
+        assert session.store is not None and msvcrt.held   # held here, not by a worker
+    finally:
+        session.close()
+    assert not msvcrt.held
+
