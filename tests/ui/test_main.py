@@ -135,3 +135,17 @@ def test_on_windows_the_window_runs_its_engine_on_a_thread(qtbot, data_dir, monk
         session.close()
     assert not msvcrt.held
 
+
+def test_on_windows_the_demo_server_opens_no_console_window(monkeypatch):
+    import hoist.demo
+    from hoist.demo import DemoServer
+    started = []
+
+    def popen(command, **kwargs):               # the OS's process creation, simulated
+        started.append(kwargs)
+        raise OSError("simulated")
+    monkeypatch.setattr(subprocess, "CREATE_NO_WINDOW", 0x08000000, raising=False)
+    monkeypatch.setattr(hoist.demo.subprocess, "Popen", popen)
+    with pytest.raises(OSError, match="simulated"):
+        DemoServer().start()
+    assert started[0]["creationflags"] == 0x08000000
