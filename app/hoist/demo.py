@@ -70,8 +70,11 @@ class DemoServer:
         for name in ("moto", "flask"):        # found without importing them here
             if importlib.util.find_spec(name) is None:
                 raise DemoUnavailable(_MISSING.format(name=name))
+        # Windows would open a console window for a console program started from the
+        # window: the server needs none (its stdin and stdout are pipes to us).
         self._process = subprocess.Popen(demo_command(), stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, text=True)
+                                         stdout=subprocess.PIPE, text=True,
+                                         creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
         answer = self._first_line()
         if answer.startswith("missing "):
             self.stop()

@@ -1,10 +1,11 @@
 """Running the engine without a window: the event loop behind `hoist upload` and `hoist resume`.
 
 A QCoreApplication drives the same UploadManager the window uses. Progress is
-drawn as one live line per active file on a terminal; SIGINT and SIGTERM pause
-every task (each finished part is already checkpointed) and exit with 130. So
-does a full disk under the checkpoint store: the engine pauses every task, and
-one line says to free space and run `hoist resume`.
+drawn as one live line per active file on a terminal; SIGINT and SIGTERM (and
+Ctrl+Break on Windows: core/local/stop_signals.py) pause every task (each
+finished part is already checkpointed) and exit with 130. So does a full disk
+under the checkpoint store: the engine pauses every task, and one line says to
+free space and run `hoist resume`.
 """
 
 import signal
@@ -16,6 +17,7 @@ from collections import Counter
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.core.local.stop_signals import stop_signals
 from hoist.core.local.units import format_duration, format_rate, format_size
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -72,7 +74,7 @@ class HeadlessRun(QObject):
         wake_w.setblocking(False)
         self._wake_r.setblocking(False)
         signal.set_wakeup_fd(wake_w.fileno())
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in stop_signals():      # SIGINT, SIGTERM; and SIGBREAK on Windows
             signal.signal(sig, lambda *_: None)
         self._notifier = QSocketNotifier(self._wake_r.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._on_signal)

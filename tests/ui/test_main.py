@@ -118,3 +118,35 @@ def test_demo_server_exits_when_the_window_is_killed(qtbot):
     finally:
         parent.kill()
         parent.stdout.close()
+
+
+# -- other platforms, simulated --------------------------------------------------------------
+def test_on_windows_the_window_runs_its_engine_on_a_thread(qtbot, data_dir, monkeypatch):
+    from hoist.engine.hosting.threaded import ThreadedManager
+    from hoist.ui.main import Session
+    from support.fake_msvcrt import FakeMsvcrt
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "fcntl", None)
+    monkeypatch.setitem(sys.modules, "msvcrt", msvcrt := FakeMsvcrt())   # the store's lock
+    session = Session(data_dir)
+    try:
+        assert isinstance(session.manager, ThreadedManager)
+        assert session.store is not None and msvcrt.held   # held here, not by a worker
+    finally:
+        session.close()
+    assert not msvcrt.held
+
+
+def test_on_windows_the_demo_server_opens_no_console_window(monkeypatch):
+    import hoist.demo
+    from hoist.demo import DemoServer
+    started = []
+
+    def popen(command, **kwargs):               # the OS's process creation, simulated
+        started.append(kwargs)
+        raise OSError("simulated")
+    monkeypatch.setattr(subprocess, "CREATE_NO_WINDOW", 0x08000000, raising=False)
+    monkeypatch.setattr(hoist.demo.subprocess, "Popen", popen)
+    with pytest.raises(OSError, match="simulated"):
+        DemoServer().start()
+    assert started[0]["creationflags"] == 0x08000000

@@ -6,6 +6,8 @@ import threading
 import time
 from typing import Callable
 
+from hoist.core.local.positioned import BINARY, read_at
+
 
 class Interrupted(Exception):
     """The task was asked to stop (pause, cancel, shutdown); not an error."""
@@ -27,7 +29,7 @@ class ProgressBody:
 
     def __init__(self, path: str, offset: int, size: int, on_bytes: Callable[[int], None],
                  should_stop: Callable[[], bool], limiter=None):
-        self._fd = os.open(path, os.O_RDONLY)
+        self._fd = os.open(path, os.O_RDONLY | BINARY)
         self._offset = offset
         self._size = size
         self._pos = 0
@@ -47,7 +49,7 @@ class ProgressBody:
             return b""
         if self._limiter is not None and not self._limiter.consume(size, self._should_stop):
             raise Interrupted()
-        chunk = os.pread(self._fd, size, self._offset + self._pos)
+        chunk = read_at(self._fd, size, self._offset + self._pos)
         if len(chunk) < size:
             raise SourceShrank("the file shrank during the upload")
         self._pos += len(chunk)

@@ -8,7 +8,6 @@ clear messages when the store cannot be opened.
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -17,14 +16,14 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hoist.core.checkpoint.longlived import pause_collector, resume_collector
+from hoist.core.local.stop_signals import stop_signals
 from hoist.core.settings.datadir import STORE_NAME, data_dir, setup_logging
+from hoist.engine.hosting.choice import default_engine
 
 log = logging.getLogger("hoist.ui.main")
 
 ACCOUNTS_NAME = "accounts.json"
 PREFERENCES_NAME = "preferences.json"
-# The engine's own process needs a socket handed to a child (POSIX); elsewhere, a thread.
-DEFAULT_ENGINE = "process" if os.name == "posix" else "thread"
 POOL_CONNECTIONS = 64     # connections open lazily; enough for the highest caps the preferences allow
 
 
@@ -34,12 +33,14 @@ class Session:
     ``engine`` says where the uploads run (docs/architecture.md): ``"process"``, the app's
     way, in a worker process that holds the store; ``"thread"``, on a QThread of this
     process; ``"direct"``, on the GUI thread itself. The last two open the store here.
+    None: the platform's default (``hoist.engine.hosting.choice``).
     """
 
     def __init__(self, directory: Path, *, demo: bool = False, config=None,
-                 engine: str = DEFAULT_ENGINE, verbose: bool = False):
+                 engine: str | None = None, verbose: bool = False):
         from hoist.core.settings.preferences import Preferences
 
+        engine = engine or default_engine()
         if engine not in ("process", "thread", "direct"):
             raise ValueError(f"unknown engine {engine!r}")
         self.directory = Path(directory)
@@ -201,7 +202,7 @@ def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
     def stop(*_args):          # SIGINT/SIGTERM: checkpoint as paused and leave, without asking
         window.shutdown()
         app.quit()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in stop_signals():
         signal.signal(sig, stop)
     # Python runs signal handlers only between bytecodes; a slow timer lets it get a turn.
     wake = QTimer(interval=500)

@@ -14,7 +14,6 @@ committed is lost, and the same store takes writes again once space is freed.
 """
 
 import json
-import os
 import sqlite3
 import sys
 import threading
@@ -23,6 +22,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+from hoist.core.checkpoint.file_lock import unlock_and_close
 from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are this module's API too
     _LISTED_QUERY,
     _STATE_OF,
@@ -90,11 +90,11 @@ class CheckpointStore:
                 recovered = _set_aside(path)
                 db = _open_writable(path)
         except _Damaged as e:       # even a brand-new file: the disk itself is failing
-            os.close(lock_fd)
+            unlock_and_close(lock_fd)
             raise StoreError(f"Hoist cannot create a sound checkpoint database at {path} ({e}): "
                              f"check the disk, {_ELSEWHERE}.") from None
         except BaseException:
-            os.close(lock_fd)
+            unlock_and_close(lock_fd)
             raise
         store = cls(path, db, lock_fd, readonly=False)
         store.recovered_from = recovered
@@ -106,7 +106,7 @@ class CheckpointStore:
             self._db.close()
             if self._lock_fd is not None:
                 note_clean(self._lock_fd, self.path)
-                os.close(self._lock_fd)         # releases the writer lock
+                unlock_and_close(self._lock_fd)     # releases the writer lock
                 self._lock_fd = None
 
     def __enter__(self) -> "CheckpointStore":

@@ -1,17 +1,17 @@
 """The writer's lock on the checkpoint file: ``<db>.lock``, and what a clean close leaves in it.
 
-One Hoist process writes a store at a time: it holds an exclusive ``flock`` on the
-lock file, which names it (its pid) for the message another process shows. On a
+One Hoist process writes a store at a time: it holds an exclusive lock on the lock
+file (:mod:`hoist.core.checkpoint.file_lock`: ``flock``, or ``msvcrt.locking`` on
+Windows), which names it (its pid) for the message another process shows. On a
 clean close the pid gives way to the database's size and modification time, so
 the next writer can tell a file left exactly as it was closed (its whole-file
 check is skipped) from one left by a crash or changed since.
 """
 
-import errno
-import fcntl
 import os
 from pathlib import Path
 
+from hoist.core.checkpoint.file_lock import try_lock
 from hoist.core.checkpoint.store_file import (
     _ELSEWHERE,
     StoreError,
@@ -20,6 +20,7 @@ from hoist.core.checkpoint.store_file import (
     _writable,
     full_error,
 )
+from hoist.core.local.positioned import BINARY, read_at, write_at
 
 
 def _take_lock(path: Path) -> tuple[int, str]:
@@ -35,28 +36,29 @@ def _take_lock(path: Path) -> tuple[int, str]:
         raise StoreError(f"Hoist cannot create its data directory {directory} ({e.strerror}): "
                          f"create it yourself, {_ELSEWHERE}.") from None
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | BINARY, 0o644)
     except OSError as e:
         if not _writable(directory):
             raise _readonly_directory(directory) from None
         raise StoreError(f"Hoist cannot open its lock file {lock_path} ({e.strerror}): make it "
                          "writable or delete it, then try again.") from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        taken = try_lock(fd)
     except OSError as e:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
         os.close(fd)
-        if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-            raise StoreError(f"Hoist cannot lock {lock_path} ({e.strerror}): keep its data "
-                             f"directory on a local disk, {_ELSEWHERE}.") from None
+        raise StoreError(f"Hoist cannot lock {lock_path} ({e.strerror}): keep its data "
+                         f"directory on a local disk, {_ELSEWHERE}.") from None
+    if not taken:
+        holder = read_at(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
         who = f"Another Hoist process (pid {holder})" if holder.isdigit() \
             else "Another Hoist process"
         raise StoreLocked(f"{who} is using {directory}. Wait for it to finish or close it, "
                           "then try again.") from None
     try:
-        left = os.pread(fd, 100, 0).decode("ascii", "replace")
+        left = read_at(fd, 100, 0).decode("ascii", "replace")
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        write_at(fd, f"{os.getpid()}\n".encode(), 0)
     except OSError as e:
         os.close(fd)
         full = full_error(e, directory)
@@ -79,7 +81,7 @@ def note_clean(lock_fd: int, path: Path) -> None:
             return
         st = os.stat(path)
         os.ftruncate(lock_fd, 0)
-        os.pwrite(lock_fd, f"closed {st.st_size} {st.st_mtime_ns}\n".encode(), 0)
+        write_at(lock_fd, f"closed {st.st_size} {st.st_mtime_ns}\n".encode(), 0)
     except OSError:
         pass                                   # the next open checks the file: nothing lost
 

@@ -61,7 +61,7 @@ def expand_sources(path: Path, prefix: str = "") -> list[tuple[str, str, int]]:
     # Strings and os.scandir, not pathlib: a folder of 100,000 photos is listed in a
     # fraction of the time, and its paths stay text (a Path costs 200 bytes more each).
     found: list[tuple[str, str, int]] = []
-    base = len(str(path.parent).rstrip("/")) + 1        # what the key leaves out
+    base = len(os.path.join(str(path.parent), ""))      # what the key leaves out: "/", "C:\\"
     _walk(str(path), prefix, base, found)
     return found
 

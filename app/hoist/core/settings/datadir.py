@@ -12,11 +12,15 @@ ENGINE_LOG_NAME = "hoist-engine.log"    # the window's engine process (engine/ho
 
 
 def data_dir() -> Path:
-    """``$HOIST_DATA_DIR``, else the platform's per-user application data directory."""
+    """``$HOIST_DATA_DIR``, else the platform's per-user application data directory
+    (docs/platforms.md)."""
     if os.environ.get("HOIST_DATA_DIR"):
         return Path(os.environ["HOIST_DATA_DIR"]).expanduser()
     if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "Hoist"
+        # Local, not Roaming (%APPDATA%): the checkpoints name this machine's files, and a
+        # roaming profile may be redirected to a network share, where SQLite's WAL and the
+        # store's lock are not safe.
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "Hoist"
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Application Support" / "Hoist"
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "hoist"

@@ -33,6 +33,7 @@ from dataclasses import replace
 from PySide6.QtCore import QSocketNotifier, QTimer, Signal
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.engine.hosting.choice import process_engine_supported
 from hoist.engine.hosting.proxy import EngineProxy
 from hoist.engine.hosting.wire import EngineGone, Reader, encode
 
@@ -65,6 +66,8 @@ class ProcessManager(EngineProxy):
 
     def __init__(self, directory, config, secrets, pool_connections: int = 64,
                  destinations=(), verbose: bool = False, parent=None):
+        if not process_engine_supported():      # say so, not a puzzling error from Popen
+            raise NotImplementedError("no engine process on this platform: use a thread")
         super().__init__(config, [], parent)
         self.secrets = secrets
         self.recovered_from = None     # where the engine kept a damaged store, if it did

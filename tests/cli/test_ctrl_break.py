@@ -1,0 +1,33 @@
+"""`hoist upload` listens for every stop signal the platform has, Windows' SIGBREAK included.
+
+SIGBREAK does not exist here: SIGUSR2 stands in for it, so the handler installed for
+it is a real one, and its arrival is delivered for real.
+"""
+
+import os
+import signal
+
+from PySide6.QtCore import QCoreApplication, QTimer
+
+from hoist.core.local.stop_signals import stop_signals
+from hoist.headless import EXIT_INTERRUPTED, HeadlessRun
+from support.engine import Engine, small_config
+
+
+def test_ctrl_break_pauses_and_exits_as_ctrl_c_does(qtbot, data_dir, monkeypatch):
+    monkeypatch.setattr(signal, "SIGBREAK", signal.SIGUSR2, raising=False)
+    assert signal.SIGUSR2 in stop_signals()
+    saved = {sig: signal.getsignal(sig) for sig in stop_signals()}
+    engine = Engine(qtbot, data_dir, small_config())
+    try:
+        run = HeadlessRun(QCoreApplication.instance(), engine.manager, [], quiet=True)
+        for sig in stop_signals():
+            assert signal.getsignal(sig) is not saved[sig], sig
+        run._check_done = lambda: None           # no tasks: wait for the signal, not for them
+        QTimer.singleShot(50, lambda: os.kill(os.getpid(), signal.SIGUSR2))
+        assert run.exec() == EXIT_INTERRUPTED and run.interrupted
+    finally:
+        signal.set_wakeup_fd(-1)
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        engine.stop()
