@@ -17,12 +17,16 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hoist.core.checkpoint.longlived import pause_collector, resume_collector
-from hoist.core.settings.datadir import STORE_NAME, data_dir, setup_logging
+from hoist.core.settings.datadir import (
+    ACCOUNTS_NAME,
+    PREFERENCES_NAME,
+    STORE_NAME,
+    data_dir,
+    setup_logging,
+)
 
 log = logging.getLogger("hoist.ui.main")
 
-ACCOUNTS_NAME = "accounts.json"
-PREFERENCES_NAME = "preferences.json"
 # The engine's own process needs a socket handed to a child (POSIX); elsewhere, a thread.
 DEFAULT_ENGINE = "process" if os.name == "posix" else "thread"
 POOL_CONNECTIONS = 64     # connections open lazily; enough for the highest caps the preferences allow

@@ -1,4 +1,4 @@
-"""Where Hoist keeps its checkpoint store and log, and how the log is set up."""
+"""Where Hoist keeps its checkpoint store, settings and logs, and how the log is set up."""
 
 import logging
 import logging.handlers
@@ -6,15 +6,17 @@ import os
 import sys
 from pathlib import Path
 
+from hoist.core.local.private_files import make_private_dir, private_opener
+
 STORE_NAME = "checkpoints.sqlite3"
 LOG_NAME = "hoist.log"
 ENGINE_LOG_NAME = "hoist-engine.log"    # the window's engine process (engine/hosting/worker.py)
+ACCOUNTS_NAME = "accounts.json"
+PREFERENCES_NAME = "preferences.json"
 
 
-def data_dir() -> Path:
-    """``$HOIST_DATA_DIR``, else the platform's per-user application data directory."""
-    if os.environ.get("HOIST_DATA_DIR"):
-        return Path(os.environ["HOIST_DATA_DIR"]).expanduser()
+def default_data_dir() -> Path:
+    """The platform's per-user application data directory for Hoist."""
     if sys.platform == "win32":
         return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "Hoist"
     if sys.platform == "darwin":
@@ -22,12 +24,25 @@ def data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "hoist"
 
 
+def data_dir() -> Path:
+    """``$HOIST_DATA_DIR``, else :func:`default_data_dir`."""
+    if os.environ.get("HOIST_DATA_DIR"):
+        return Path(os.environ["HOIST_DATA_DIR"]).expanduser()
+    return default_data_dir()
+
+
 class _LogFile(logging.handlers.RotatingFileHandler):
-    """The log file; a disk that is full (or failing) loses log lines, never the upload.
+    """The log file, owner-only; a disk that is full (or failing) loses log lines, never the upload.
 
     The standard handler prints a traceback to stderr for every line it cannot
     write, which on a full disk would bury the one message that matters.
     """
+
+    def _open(self):
+        # every log file is made owner-only, the one a rotation starts included (the rotated
+        # ones are renamed, and keep it)
+        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+                    opener=private_opener)
 
     def handleError(self, record) -> None:
         if not isinstance(sys.exc_info()[1], OSError):
@@ -37,8 +52,8 @@ class _LogFile(logging.handlers.RotatingFileHandler):
 def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME) -> Path | None:
     """Log task events and retries to a rotated file; ``verbose`` mirrors it to stderr.
 
-    boto's own loggers stay at WARNING: at DEBUG they print request headers,
-    and those carry signatures and session tokens.
+    Creates the data directory owner-only. boto's own loggers stay at WARNING: at DEBUG
+    they print request headers, and those carry signatures and session tokens.
     """
     root = logging.getLogger("hoist")
     root.setLevel(logging.INFO)
@@ -49,7 +64,7 @@ def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME) 
     fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     path = directory / name
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        make_private_dir(directory)
         file_handler = _LogFile(
             path, maxBytes=5 * 1024 * 1024, backupCount=3, encoding="utf-8")
     except OSError:
