@@ -1,4 +1,5 @@
-"""The data directory's set-up: owner-only logs, rotations too."""
+"""The data directory's set-up: owner-only logs (rotations too), tightening what an older run
+left readable, leaving a shared directory's mode alone."""
 
 import logging
 import os
@@ -9,6 +10,7 @@ import pytest
 from hoist.core.settings.datadir import (
     ENGINE_LOG_NAME,
     LOG_NAME,
+    data_dir,
     setup_logging,
 )
 
@@ -34,6 +36,11 @@ def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+def tightening_lines(directory) -> list[str]:
+    return [line for line in (directory / LOG_NAME).read_text().splitlines()
+            if "made owner-only" in line]
+
+
 @posix_only
 @pytest.mark.parametrize("name", [LOG_NAME, ENGINE_LOG_NAME])
 def test_the_log_and_its_rotations_are_owner_only(tmp_path, hoist_logger, name):
@@ -48,3 +55,54 @@ def test_the_log_and_its_rotations_are_owner_only(tmp_path, hoist_logger, name):
     assert sorted(p.name for p in directory.iterdir()) == [name, f"{name}.1", f"{name}.2"]
     assert {p.name: mode(p) for p in directory.iterdir()} == dict.fromkeys(
         [name, f"{name}.1", f"{name}.2"], 0o600)
+
+
+@posix_only
+def test_files_an_older_run_left_readable_are_tightened_and_logged_once(tmp_path, monkeypatch):
+    monkeypatch.delenv("HOIST_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    directory = data_dir()                     # the platform's place: Hoist's own
+    directory.mkdir(parents=True)              # as an older Hoist made it, under umask 022
+    for name in ("checkpoints.sqlite3", "checkpoints.sqlite3-wal", "accounts.json",
+                 "hoist.log", "hoist-engine.log.1", "preferences.json"):
+        (directory / name).write_text("")
+    os.chmod(directory / "preferences.json", 0o640)
+    (directory / "README.txt").write_text("the user's own notes")
+    setup_logging(directory)
+    assert mode(directory) == 0o700
+    assert {p.name: mode(p) for p in directory.iterdir() if p.name != "README.txt"} == {
+        name: 0o600 for name in ("checkpoints.sqlite3", "checkpoints.sqlite3-wal",
+                                 "accounts.json", "hoist.log", "hoist-engine.log.1",
+                                 "preferences.json")}
+    assert mode(directory / "README.txt") == 0o644        # not Hoist's
+    [line] = tightening_lines(directory)
+    assert "checkpoints.sqlite3-wal" in line and "accounts.json" in line
+    setup_logging(directory)                   # the next start: nothing left to say
+    assert len(tightening_lines(directory)) == 1
+
+
+@posix_only
+def test_a_shared_directory_is_warned_about_not_changed(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o775)
+    os.chmod(shared, 0o775)
+    (shared / "accounts.json").write_text("{}")
+    (shared / "team-notes.txt").write_text("not Hoist's")
+    monkeypatch.setenv("HOIST_DATA_DIR", str(shared))
+    setup_logging(data_dir())
+    assert mode(shared) == 0o775               # the user's call, not Hoist's
+    assert mode(shared / "team-notes.txt") == 0o644
+    assert mode(shared / "accounts.json") == mode(shared / LOG_NAME) == 0o600
+    warnings = [line for line in (shared / LOG_NAME).read_text().splitlines()
+                if "can be read by other users" in line]
+    assert len(warnings) == 1 and "WARNING" in warnings[0] and str(shared) in warnings[0]
+
+
+@posix_only
+def test_a_directory_hoist_made_earlier_with_hoist_data_dir_draws_no_warning(tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.setenv("HOIST_DATA_DIR", str(tmp_path / "mine"))
+    setup_logging(data_dir())
+    setup_logging(data_dir())
+    text = (tmp_path / "mine" / LOG_NAME).read_text()
+    assert "other users" not in text and "owner-only" not in text

@@ -1,4 +1,4 @@
-"""Where Hoist keeps its checkpoint store, settings and logs, and how the log is set up."""
+"""Where Hoist keeps its checkpoint store, settings and logs; who may read them; the log's setup."""
 
 import logging
 import logging.handlers
@@ -6,13 +6,24 @@ import os
 import sys
 from pathlib import Path
 
-from hoist.core.local.private_files import make_private_dir, private_opener
+from hoist.core.local.private_files import (
+    is_loose,
+    make_private_dir,
+    private_opener,
+    tighten,
+    tighten_files,
+)
 
 STORE_NAME = "checkpoints.sqlite3"
 LOG_NAME = "hoist.log"
 ENGINE_LOG_NAME = "hoist-engine.log"    # the window's engine process (engine/hosting/worker.py)
 ACCOUNTS_NAME = "accounts.json"
 PREFERENCES_NAME = "preferences.json"
+# Hoist's own files in the data directory, with what follows their names: -wal, .lock,
+# .corrupt-<time>, .1 (a rotated log), .tmp. Anything else there is not Hoist's to change.
+OWN_FILES = (STORE_NAME, LOG_NAME, ENGINE_LOG_NAME, ACCOUNTS_NAME, PREFERENCES_NAME)
+
+log = logging.getLogger("hoist.datadir")
 
 
 def default_data_dir() -> Path:
@@ -29,6 +40,24 @@ def data_dir() -> Path:
     if os.environ.get("HOIST_DATA_DIR"):
         return Path(os.environ["HOIST_DATA_DIR"]).expanduser()
     return default_data_dir()
+
+
+def _check_privacy(directory: Path, created: bool) -> None:
+    """Make Hoist's files owner-only where an older Hoist (or a user) left them readable by
+    others, and say so; a loose directory is tightened only if it is Hoist's own place."""
+    tightened = tighten_files(directory, OWN_FILES)
+    if not created and is_loose(directory):
+        if directory.resolve() == default_data_dir().resolve():
+            tighten(directory)
+            tightened.insert(0, directory)
+        else:
+            # HOIST_DATA_DIR may name a directory shared on purpose: its mode is the user's call
+            log.warning("the data directory %s can be read by other users (mode %03o); Hoist did "
+                        "not create it, so it leaves it as it is: its own files there are "
+                        "owner-only", directory, directory.stat().st_mode & 0o777)
+    if tightened:
+        log.warning("made owner-only, as they could be read by other users: %s",
+                    ", ".join(str(p) for p in tightened))
 
 
 class _LogFile(logging.handlers.RotatingFileHandler):
@@ -49,11 +78,14 @@ class _LogFile(logging.handlers.RotatingFileHandler):
             super().handleError(record)
 
 
-def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME) -> Path | None:
+def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME,
+                  check_privacy: bool = True) -> Path | None:
     """Log task events and retries to a rotated file; ``verbose`` mirrors it to stderr.
 
-    Creates the data directory owner-only. boto's own loggers stay at WARNING: at DEBUG
-    they print request headers, and those carry signatures and session tokens.
+    Creates the data directory owner-only and, with ``check_privacy``, tightens what an
+    earlier run left readable by others (the window's engine process leaves that to the
+    window). boto's own loggers stay at WARNING: at DEBUG they print request headers, and
+    those carry signatures and session tokens.
     """
     root = logging.getLogger("hoist")
     root.setLevel(logging.INFO)
@@ -62,9 +94,9 @@ def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME) 
         root.removeHandler(handler)
         handler.close()
     fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    path = directory / name
+    path, created = directory / name, None
     try:
-        make_private_dir(directory)
+        created = make_private_dir(directory)
         file_handler = _LogFile(
             path, maxBytes=5 * 1024 * 1024, backupCount=3, encoding="utf-8")
     except OSError:
@@ -78,4 +110,9 @@ def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME) 
         root.addHandler(stream)
     for noisy in ("boto3", "botocore", "s3transfer", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if check_privacy and created is not None:
+        try:
+            _check_privacy(directory, created)
+        except OSError as error:
+            log.warning("could not check who may read %s: %s", directory, error.strerror)
     return path
