@@ -1,11 +1,15 @@
-"""What `hoist` leaves on disk: owner-only files.
+"""What `hoist` leaves on disk and prints: owner-only files, and no secret anywhere.
 
 Real `hoist` processes under umask 022 (the usual desktop one, which would leave
 every file readable by all) against moto's server.
 """
 
+import json
 import os
+import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ from hoist.core.settings.preferences import Preferences
 from support.cli import hoist
 
 pytestmark = pytest.mark.slow
+LOUD_HOIST = Path(__file__).resolve().parents[1] / "support" / "loud_hoist.py"
 ROTATE_AT = 5 * MiB                        # setup_logging's maxBytes
 
 
@@ -57,3 +62,45 @@ def test_everything_in_the_data_directory_is_owner_only(cli_env, data_dir, bucke
     loose = {name: oct(mode) for name, mode in found.items() if mode & 0o077}
     assert loose == {}, loose
     assert found["."] == 0o700
+
+
+# What a secret looks like in any output: the values themselves, and signatures however written.
+_SIGNED = re.compile(r"(?:X-Amz-Signature|Signature)=(?!\[redacted\])[0-9A-Za-z%+/=]+"
+                     r"|Authorization['\"]?\s*[:=]\s*b?['\"]?AWS4-HMAC-SHA256", re.IGNORECASE)
+
+
+def _leaks(text: str, secrets: tuple[str, ...]) -> list[str]:
+    return [s for s in secrets if s in text] + _SIGNED.findall(text)
+
+
+def test_no_secret_in_any_log_or_output_with_every_logger_at_debug(cli_env, data_dir, bucket,
+                                                                   make_file, s3_server):
+    secrets = (cli_env["AWS_SECRET_ACCESS_KEY"], cli_env["AWS_SESSION_TOKEN"])
+    # a server that quotes the request back in its error: the message reaches the log, the
+    # store, `hoist list` and `hoist stats`, and must arrive there without the secrets
+    echoed = (f"Denied: Authorization: AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/"
+              f"s3/aws4_request, SignedHeaders=host;x-amz-date, Signature={'ab' * 32}; "
+              f"X-Amz-Security-Token: {cli_env['AWS_SESSION_TOKEN']}")
+    s3_server.fail_next("PutObject", status=400, code="InvalidRequest", message=echoed)
+    env = dict(cli_env, PYTHONPATH=os.pathsep.join(
+        [str(LOUD_HOIST.parent.parent), os.environ.get("PYTHONPATH", "")]))
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(LOUD_HOIST), *args], env=env,
+                              capture_output=True, text=True, timeout=60)
+    outputs = [run("upload", make_file("denied.txt", 100), "--bucket", bucket, "--verbose"),
+               run("upload", make_file("fine.bin", 6 * MiB), "--bucket", bucket,
+                   "--part-size", "5MiB", "--verbose"),
+               run("list", "--json", "--verbose"), run("list"), run("stats"),
+               run("stats", "--json")]
+    assert [r.returncode for r in outputs] == [1, 0, 0, 0, 0, 0], [r.stderr for r in outputs]
+    listed = json.loads(outputs[2].stdout)
+    assert any("[redacted]" in task["message"] for task in listed)   # the echo, made harmless
+    assert "completed" in outputs[1].stderr                          # the log was on, mirrored
+    for result in outputs:
+        for text in (result.stdout, result.stderr):
+            assert _leaks(text, secrets) == [], text[-2000:]
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            assert _leaks(text, secrets) == [], path

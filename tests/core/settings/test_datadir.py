@@ -1,5 +1,5 @@
 """The data directory's set-up: owner-only logs (rotations too), tightening what an older run
-left readable, leaving a shared directory's mode alone."""
+left readable, leaving a shared directory's mode alone, and no secret in a log line."""
 
 import logging
 import os
@@ -10,12 +10,15 @@ import pytest
 from hoist.core.settings.datadir import (
     ENGINE_LOG_NAME,
     LOG_NAME,
+    RedactingFilter,
     data_dir,
     setup_logging,
 )
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
 pytestmark = pytest.mark.usefixtures("umask_022")
+SIG = "0123456789abcdef" * 4
+TOKEN = "IQoJb3JpZ2luX2VjEXAMPLEsessiontoken"
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +109,39 @@ def test_a_directory_hoist_made_earlier_with_hoist_data_dir_draws_no_warning(tmp
     setup_logging(data_dir())
     text = (tmp_path / "mine" / LOG_NAME).read_text()
     assert "other users" not in text and "owner-only" not in text
+
+
+def test_secrets_are_redacted_in_the_log_and_on_stderr(tmp_path, capsys):
+    directory = tmp_path / "data"
+    setup_logging(directory, verbose=True)
+    log = logging.getLogger("hoist.test")
+    log.warning("sent %s", f"Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature={SIG}")
+    log.info("url https://b.s3.amazonaws.com/k?X-Amz-Security-Token=%s&X-Amz-Signature=%s",
+             TOKEN, SIG)
+    try:
+        raise RuntimeError(f"quoted x-amz-security-token: {TOKEN}")
+    except RuntimeError:
+        log.exception("a failure")
+    text, err = (directory / LOG_NAME).read_text(), capsys.readouterr().err
+    for output in (text, err):
+        assert "a failure" in output and "RuntimeError" in output and "[redacted]" in output
+        assert SIG not in output and TOKEN not in output
+
+
+def test_the_filter_leaves_a_record_it_cannot_format_to_the_handler():
+    record = logging.LogRecord("hoist.x", logging.INFO, __file__, 1, "%d items", ("many",), None)
+    assert RedactingFilter().filter(record) is True
+    assert record.msg == "%d items"
+
+
+def test_boto_loggers_set_to_debug_beforehand_are_quietened(tmp_path):
+    """At DEBUG botocore prints each request's headers: its signature and session token."""
+    for name in ("botocore.endpoint", "urllib3.connectionpool"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    try:
+        setup_logging(tmp_path / "data")
+        for name in ("botocore.endpoint", "urllib3.connectionpool", "botocore", "s3transfer"):
+            assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING, name
+    finally:
+        for name in ("botocore.endpoint", "urllib3.connectionpool"):
+            logging.getLogger(name).setLevel(logging.NOTSET)

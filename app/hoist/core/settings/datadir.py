@@ -13,6 +13,7 @@ from hoist.core.local.private_files import (
     tighten,
     tighten_files,
 )
+from hoist.core.remote.redaction import redact
 
 STORE_NAME = "checkpoints.sqlite3"
 LOG_NAME = "hoist.log"
@@ -78,6 +79,29 @@ class _LogFile(logging.handlers.RotatingFileHandler):
             super().handleError(record)
 
 
+class RedactingFilter(logging.Filter):
+    """Takes signatures, session tokens and SSE-C keys out of every record a handler writes
+    (see :func:`hoist.core.remote.redaction.redact`), its traceback included."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 -- a bad format is the handler's to report
+            return True
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
 def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME,
                   check_privacy: bool = True) -> Path | None:
     """Log task events and retries to a rotated file; ``verbose`` mirrors it to stderr.
@@ -85,7 +109,7 @@ def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME,
     Creates the data directory owner-only and, with ``check_privacy``, tightens what an
     earlier run left readable by others (the window's engine process leaves that to the
     window). boto's own loggers stay at WARNING: at DEBUG they print request headers, and
-    those carry signatures and session tokens.
+    those carry signatures and session tokens; what does reach a handler is redacted.
     """
     root = logging.getLogger("hoist")
     root.setLevel(logging.INFO)
@@ -103,13 +127,20 @@ def setup_logging(directory: Path, verbose: bool = False, name: str = LOG_NAME,
         path = None        # a read-only data directory is reported by the store, not here
     else:
         file_handler.setFormatter(fmt)
+        file_handler.addFilter(RedactingFilter())
         root.addHandler(file_handler)
     if verbose:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(fmt)
+        stream.addFilter(RedactingFilter())
         root.addHandler(stream)
-    for noisy in ("boto3", "botocore", "s3transfer", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    noisy = ("boto3", "botocore", "s3transfer", "urllib3")
+    for name in noisy:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # ...and so does every one below them that something set to DEBUG before we started
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and name.startswith(tuple(n + "." for n in noisy)):
+            logger.setLevel(logging.NOTSET)
     if check_privacy and created is not None:
         try:
             _check_privacy(directory, created)
