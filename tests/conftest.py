@@ -71,6 +71,15 @@ def memory_keyring(isolated_environment):
 
 
 @pytest.fixture
+def umask_022():
+    """The usual desktop umask, which leaves a file made without a mode readable by all;
+    also handed to the `hoist` processes the test starts."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+@pytest.fixture
 def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
 

@@ -59,8 +59,8 @@ def write_file(path: Path, size_mib: int) -> Path:
 
 
 def use_memory_keyring() -> None:
-    """Photograph the usual desktop, which has a keyring; a bare CI box has none and the
-    window would (rightly) show its no-keyring notice across the top."""
+    """Photograph the usual desktop, which has a keyring, without touching the real one.
+    (With none, the window would look the same: the demo keeps no secret of the user's.)"""
     import keyring
 
     from support.memory_keyring import MemoryKeyring

@@ -9,7 +9,6 @@ the one settle period (pause) only checks that nothing more is sent.
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -379,17 +378,41 @@ def test_an_engine_that_crashes_is_restarted_and_the_window_says_so(
     assert harness.model.rowCount() == 1
 
 
-def test_keyring_without_persistence_is_shown(harness):
-    from hoist.ui.window import MainWindow
-    assert not harness.window.keyring_notice.isVisibleTo(harness.window)
-    other = MainWindow(harness.manager, harness.session.clients,
-                       secrets=types.SimpleNamespace(persistent=False))
-    assert other.keyring_notice.isVisibleTo(other)
-    assert "session only" in other.keyring_notice.text()
-    other.shutdown = lambda *_: None            # the harness owns the engine
-    other._shut_down = True
-    other.close()
-    other.deleteLater()
+def test_no_keyring_is_said_only_once_a_typed_key_is_kept_for_the_session(qtbot, data_dir,
+                                                                          monkeypatch):
+    """The demo (like an AWS profile) keeps no secret, so no notice; a key typed under
+    Accounts… is kept for the session only, and then the window says so."""
+    import keyring
+    from keyring.backends import fail
+    from PySide6.QtWidgets import QDialog
+
+    from hoist.ui.dialogs.accounts import AccountDialog
+    from hoist.ui.main import Session
+    keyring.set_keyring(fail.Keyring())        # conftest puts its own back afterwards
+    session = Session(data_dir, demo=True, config=small_config())
+    try:
+        window = session.window
+        window.show()
+        qtbot.waitExposed(window)
+        assert not window.secrets.persistent           # there really is no keyring
+        assert not window.keyring_notice.isVisibleTo(window)
+
+        def type_a_key_and_save(dialog):
+            dialog._add()
+            dialog.name.setText("Work")
+            dialog.bucket.setText("media")
+            dialog.use_key.setChecked(True)
+            dialog.key_id.setText("AKIAEXAMPLE")
+            dialog.secret.setText("typed-secret-for-this-session")
+            assert dialog.save()
+            return QDialog.Accepted
+        monkeypatch.setattr(AccountDialog, "exec", type_a_key_and_save)
+        window.edit_accounts()
+        assert window.keyring_notice.isVisibleTo(window)
+        assert "session only" in window.keyring_notice.text()
+        assert window.secrets.get("Work", "AKIAEXAMPLE") == "typed-secret-for-this-session"
+    finally:
+        session.close()
 
 
 # -- a second launch ------------------------------------------------------------------------

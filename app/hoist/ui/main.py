@@ -17,13 +17,17 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hoist.core.checkpoint.longlived import pause_collector, resume_collector
 from hoist.core.local.stop_signals import stop_signals
-from hoist.core.settings.datadir import STORE_NAME, data_dir, setup_logging
+from hoist.core.settings.datadir import (
+    ACCOUNTS_NAME,
+    PREFERENCES_NAME,
+    STORE_NAME,
+    data_dir,
+    setup_logging,
+)
 from hoist.engine.hosting.choice import default_engine
 
 log = logging.getLogger("hoist.ui.main")
 
-ACCOUNTS_NAME = "accounts.json"
-PREFERENCES_NAME = "preferences.json"
 POOL_CONNECTIONS = 64     # connections open lazily; enough for the highest caps the preferences allow
 
 

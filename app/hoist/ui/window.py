@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         self.keyring_notice = QLabel(KEYRING_NOTICE, central, wordWrap=True)
         self.keyring_notice.setStyleSheet("background: #fff4ce; color: #4d3a00; padding: 6px 10px;"
                                           "border-bottom: 1px solid #e5d08a;")
-        self.keyring_notice.setVisible(not getattr(secrets, "persistent", True))
+        self._show_keyring_notice()
         column.addWidget(self.keyring_notice)
         column.addWidget(self.stack)
         self.setCentralWidget(central)
@@ -157,6 +157,12 @@ class MainWindow(QMainWindow):
         self.clients.forget()            # a changed secret or endpoint takes effect at once,
         self.manager.forget_clients()    # here and in the engine (which may be another process)
         self.reload_accounts()
+        self._show_keyring_notice()
+
+    def _show_keyring_notice(self) -> None:
+        # Only once a secret is kept for this session alone (an access key typed under
+        # Accounts…): without one, as in the demo or with AWS profiles, nothing is lost.
+        self.keyring_notice.setVisible(bool(getattr(self.secrets, "kept_for_session", False)))
 
     def show_incomplete(self) -> None:
         from hoist.ui.dialogs.incomplete import IncompleteUploadsDialog

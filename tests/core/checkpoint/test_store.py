@@ -504,6 +504,27 @@ def test_a_file_that_is_not_a_database_is_kept_aside(db_path):
         store.close()
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+@pytest.mark.usefixtures("umask_022")
+def test_every_file_of_the_store_is_owner_only_the_one_kept_aside_too(db_path):
+    def modes():
+        return {p.name: p.stat().st_mode & 0o777 for p in db_path.parent.iterdir()}
+    store = CheckpointStore.open(db_path)
+    with_upload(store)                        # a write: the -wal and -shm files exist now
+    assert modes() == {"checkpoints.sqlite3": 0o600, "checkpoints.sqlite3-wal": 0o600,
+                       "checkpoints.sqlite3-shm": 0o600, "checkpoints.sqlite3.lock": 0o600}
+    assert db_path.parent.stat().st_mode & 0o777 == 0o700
+    store.close()
+    for path in db_path.parent.iterdir():
+        path.unlink()
+    db_path.write_bytes(b"not a database" * 100)     # made by someone else, readable by all
+    store = CheckpointStore.open(db_path)
+    with_upload(store)
+    store.close()
+    assert store.recovered_from is not None
+    assert set(modes().values()) == {0o600}, modes()
+
+
 def fill_and_close(db_path) -> None:
     """A store of 150 tasks with their parts, closed cleanly: some pages, all in the file."""
     store = CheckpointStore.open(db_path)

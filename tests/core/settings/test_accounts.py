@@ -1,6 +1,9 @@
 """The account book: round trips, renames, damaged files, atomic saves, no secret on disk."""
 
 import json
+import os
+
+import pytest
 
 from hoist.core.settings.accounts import Account, AccountBook, list_aws_profiles
 
@@ -51,6 +54,19 @@ def test_damaged_accounts_file_is_kept_aside_and_a_new_book_starts(tmp_path):
     book.upsert(Account("Fresh", bucket="b"))
     book.save()
     assert [a.name for a in AccountBook.load(path).accounts] == ["Fresh"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+@pytest.mark.usefixtures("umask_022")
+def test_the_book_and_a_damaged_one_kept_aside_are_owner_only(tmp_path):
+    book = AccountBook.load(tmp_path / "data" / "accounts.json")
+    book.upsert(Account("Work", bucket="media", access_key_id="AKIAEXAMPLE"))
+    book.save()
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "data" / "accounts.json").stat().st_mode & 0o777 == 0o600
+    (tmp_path / "damaged.json").write_text("{not json")            # readable by all
+    aside = AccountBook.load(tmp_path / "damaged.json").recovered_from
+    assert aside.stat().st_mode & 0o777 == 0o600
 
 
 def test_json_of_the_wrong_shape_counts_as_damaged(tmp_path):

@@ -1,5 +1,9 @@
 """Preferences: round trip, damaged files, and the TransferConfig they make."""
 
+import os
+
+import pytest
+
 from hoist.core.policy.planner import MIN_PART_SIZE, MiB
 from hoist.core.settings.config import TransferConfig
 from hoist.core.settings.preferences import FIXED_PARTS_TOTAL, Preferences
@@ -12,6 +16,14 @@ def test_preferences_round_trip(tmp_path):
     prefs.save(tmp_path / "dir" / "p.json")
     assert Preferences.load(tmp_path / "dir" / "p.json") == prefs
     assert [p.name for p in (tmp_path / "dir").iterdir()] == ["p.json"]   # no temp file left
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+@pytest.mark.usefixtures("umask_022")
+def test_preferences_are_saved_owner_only(tmp_path):
+    Preferences(files_at_once=2).save(tmp_path / "data" / "preferences.json")
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "data" / "preferences.json").stat().st_mode & 0o777 == 0o600
 
 
 def test_damaged_or_missing_preferences_give_defaults(tmp_path):

@@ -122,3 +122,16 @@ def test_nothing_is_written_to_the_data_directory(data_dir, tmp_path):
     store.set("work", "K", "s3cr3t-on-disk?")
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert not any(b"s3cr3t-on-disk?" in p.read_bytes() for p in written)
+
+
+def test_only_a_secret_no_keyring_took_is_kept_for_the_session(memory_keyring):
+    with_keyring = SecretStore()
+    with_keyring.set("Work", "AKIA1", "s3cret")
+    assert not with_keyring.kept_for_session
+    keyring.set_keyring(fail.Keyring())       # conftest puts its own back afterwards
+    without = SecretStore()
+    assert not without.kept_for_session       # nothing typed yet: nothing to lose
+    without.set("Work", "AKIA1", "s3cret")
+    assert without.kept_for_session
+    without.delete("Work", "AKIA1")
+    assert not without.kept_for_session

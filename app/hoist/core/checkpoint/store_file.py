@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hoist.core.checkpoint.states import PartState, TaskState
+from hoist.core.local.private_files import create_private_file, tighten
 
 _STATES = ", ".join(f"'{s.value}'" for s in TaskState)
 _PART_STATES = ", ".join(f"'{s.value}'" for s in PartState)
@@ -205,6 +206,15 @@ def _open_writable(path: Path, check: bool = True) -> sqlite3.Connection:
     problem = _permission_problem(path)
     if problem:
         raise problem
+    if not path.exists():
+        # SQLite would make the file 0644; made here owner-only, it gives its -wal, -shm
+        # and -journal the same mode (an empty file is an empty database)
+        try:
+            create_private_file(path)
+        except OSError as e:
+            raise full_error(e, path.parent) or StoreError(
+                f"Hoist cannot create its checkpoint database {path} ({e.strerror}): check "
+                f"its directory, {_ELSEWHERE}.") from None
     try:
         db = _connect(str(path))
     except sqlite3.Error as e:
@@ -288,6 +298,7 @@ def _set_aside(path: Path) -> Path:
         for suffix in (*_SIDE_FILES, ""):
             if os.path.lexists(f"{path}{suffix}"):
                 os.replace(f"{path}{suffix}", f"{target}{suffix}")
+                tighten(Path(f"{target}{suffix}"))    # kept aside, still the user's uploads
     except OSError as e:
         raise StoreError(f"The checkpoint database {path} is damaged and Hoist could not move it "
                          f"aside ({e.strerror}): move or delete it yourself, then try "

@@ -21,6 +21,7 @@ from hoist.core.checkpoint.store_file import (
     full_error,
 )
 from hoist.core.local.positioned import BINARY, read_at, write_at
+from hoist.core.local.private_files import FILE_MODE, make_private_dir
 
 
 def _take_lock(path: Path) -> tuple[int, str]:
@@ -28,7 +29,7 @@ def _take_lock(path: Path) -> tuple[int, str]:
     and what the last writer left in it (its pid, or how it closed the file: ``note_clean``)."""
     directory, lock_path = path.parent, Path(f"{path}.lock")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        make_private_dir(directory)
     except (FileExistsError, NotADirectoryError):
         raise StoreError(f"Hoist cannot use {directory} as its data directory: part of that path "
                          f"is a file, not a directory. Move the file away, {_ELSEWHERE}.") from None
@@ -36,7 +37,7 @@ def _take_lock(path: Path) -> tuple[int, str]:
         raise StoreError(f"Hoist cannot create its data directory {directory} ({e.strerror}): "
                          f"create it yourself, {_ELSEWHERE}.") from None
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | BINARY, 0o644)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | BINARY, FILE_MODE)
     except OSError as e:
         if not _writable(directory):
             raise _readonly_directory(directory) from None

@@ -30,6 +30,8 @@ from botocore.exceptions import (
 )
 from urllib3.exceptions import ProtocolError
 
+from hoist.core.remote.redaction import redact
+
 
 class ErrorKind(Enum):
     RETRYABLE = "retryable"            # try again after a backoff
@@ -61,6 +63,8 @@ CREDENTIAL_CODES = {"InvalidAccessKeyId", "InvalidToken", "SignatureDoesNotMatch
 
 class S3Error(Exception):
     def __init__(self, kind: ErrorKind, code: str, message: str, retry_after: float | None = None):
+        # a server's or a library's words may quote a request: its signature never goes further
+        message = redact(message)
         super().__init__(message)
         self.kind = kind
         self.code = code

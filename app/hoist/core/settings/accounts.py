@@ -11,9 +11,8 @@ import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from hoist.core.local.private_files import make_private_dir, tighten, write_private_text
 from hoist.core.remote.s3 import Destination
-
-ACCOUNTS_NAME = "accounts.json"
 
 
 @dataclass
@@ -62,6 +61,7 @@ class AccountBook:
         except (ValueError, TypeError, AttributeError):
             aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
             os.replace(path, aside)
+            tighten(aside)
             book = cls(path, [])
             book.recovered_from = aside
             return book
@@ -93,12 +93,10 @@ class AccountBook:
 
     def save(self) -> None:
         """Write atomically: a crash mid-write leaves the old file, never half of the new."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_name(self.path.name + ".tmp")
-        temp.write_text(json.dumps({"default": self.default_name,
-                                    "accounts": [asdict(a) for a in self.accounts]},
-                                   indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(temp, self.path)
+        make_private_dir(self.path.parent)
+        write_private_text(self.path, json.dumps(
+            {"default": self.default_name, "accounts": [asdict(a) for a in self.accounts]},
+            indent=2, ensure_ascii=False))
 
 
 def list_aws_profiles() -> list[str]:

@@ -1,15 +1,14 @@
 """The window's preferences, kept in preferences.json, and the TransferConfig they make."""
 
 import json
-import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from hoist.core.local.private_files import make_private_dir, write_private_text
 from hoist.core.policy.planner import MiB
 from hoist.core.settings.config import TransferConfig
 from hoist.core.settings.presets import PRESETS
 
-PREFERENCES_NAME = "preferences.json"
 FORMAT = 2                 # 2: part size and parts per file may be null (automatic)
 FIXED_PARTS_TOTAL = 8      # parts in flight in total when parts per file is set by hand
 _OLD_DEFAULTS = {"part_size": 8 * MiB, "parts_per_file": 4}   # what format 1 always saved
@@ -51,10 +50,8 @@ class Preferences:
 
     def save(self, path: Path) -> None:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(path.name + ".tmp")
-        temp.write_text(json.dumps({"format": FORMAT, **asdict(self)}, indent=2), encoding="utf-8")
-        os.replace(temp, path)
+        make_private_dir(path.parent)
+        write_private_text(path, json.dumps({"format": FORMAT, **asdict(self)}, indent=2))
 
     def transfer_config(self) -> TransferConfig:
         """The engine's config for these preferences, clamped to S3's and our limits.

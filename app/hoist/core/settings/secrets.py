@@ -46,6 +46,12 @@ class SecretStore:
         self.why_not_persistent = unusable_reason(keyring.get_keyring())
         self.persistent = not self.why_not_persistent
 
+    @property
+    def kept_for_session(self) -> bool:
+        """Whether a secret is held for this session only (no keyring took it): it will have
+        to be entered again next time."""
+        return bool(self._session)
+
     @staticmethod
     def _name(account: str, key_id: str) -> str:
         return f"{account}:{key_id}"
