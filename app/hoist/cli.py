@@ -104,7 +104,7 @@ def _check_bucket(bucket, destination) -> None:
     except S3Error as e:
         if e.kind is ErrorKind.FATAL and e.code not in ("AccessDenied", "403", "Forbidden"):
             raise UsageError(e.message) from None
-        if e.kind is ErrorKind.NETWORK:
+        if e.kind in (ErrorKind.NETWORK, ErrorKind.EXPIRED):    # expired already: renew first
             raise UsageError(e.message) from None
         log.warning("bucket check for %s: %s (continuing)", destination.bucket, e.message)
 
