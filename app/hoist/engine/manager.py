@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.store import StoreFull
 from hoist.core.policy.clock import SystemClock
-from hoist.core.policy.network import EndpointHealth
+from hoist.core.policy.network import CredentialHealth, EndpointHealth
 from hoist.core.policy.ratelimit import TokenBucket
 from hoist.core.policy.retry import RetryPolicy
 from hoist.core.remote.s3 import Destination
@@ -77,6 +77,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
         self._health: dict[str | None, EndpointHealth] = {}   # one network state per endpoint
+        self._credentials: dict[Destination, CredentialHealth] = {}   # and per credentials
         self._buckets: dict[tuple, object] = {}       # Bucket per account and bucket, shared
         self._was_idle = True
         self._shut_down = False
