@@ -63,3 +63,38 @@ def test_expired_credentials_wait_and_continue_by_themselves(qtbot, data_dir, tm
         manager.shutdown(5000)
         store.close()
 
+
+def test_an_access_key_renewed_under_accounts_ends_the_wait(qtbot, data_dir, bucket, relay,
+                                                            s3_server, make_file):
+    from hoist.core.settings.secrets import SecretStore
+    secrets = SecretStore()
+    secrets.set("Work", OLD, "old-secret")
+    store = CheckpointStore.open(data_dir / STORE_NAME)
+    policy = RetryPolicy(base=0.01, cap=0.05, max_attempts=2, network_base=0.2, network_cap=0.5)
+    manager = UploadManager(store, S3Clients(max_pool_connections=8, secrets=secrets),
+                            small_config(parts_per_file=IN_FLIGHT, parts_total=IN_FLIGHT,
+                                         bandwidth_limit=6 * MiB), policy=policy)
+    try:
+        typed = Destination(bucket=bucket, endpoint_url=relay.endpoint_url, region="us-east-1",
+                            account="Work", access_key_id=OLD)
+        manager.register_destination(typed)
+        [task_id] = manager.add(make_file("typed.bin", PARTS * 5 * MiB), typed)
+        qtbot.waitUntil(lambda: manager.task(task_id).parts_done >= 1, timeout=20_000)
+        relay.refuse_key(OLD)
+        qtbot.waitUntil(lambda: manager.task(task_id).message.startswith(
+            "Credentials expired: update the access key of account Work in Accounts…"),
+            timeout=10_000)
+        # what the window does after its Accounts dialog: the new secret is in the keyring,
+        # the engine hears the account's new destination and forgets its clients
+        secrets.set("Work", NEW, "new-secret")
+        manager.register_destination(Destination(
+            bucket=bucket, endpoint_url=relay.endpoint_url, region="us-east-1", account="Work",
+            access_key_id=NEW))
+        manager.forget_clients()
+        qtbot.waitUntil(manager.is_idle, timeout=30_000)
+        assert manager.task(task_id).state is TaskState.COMPLETED, manager.task(task_id).message
+        assert key_id_of(s3_server.of("UploadPart", bucket)[-1]) == NEW
+        assert not manager.run_stats([task_id]).retries
+    finally:
+        manager.shutdown(5000)
+        store.close()

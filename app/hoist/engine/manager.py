@@ -118,8 +118,17 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
 
     # -- slots ------------------------------------------------------------------------
     def register_destination(self, destination: Destination) -> None:
-        """Tell the engine how to reach an account (endpoint, credentials, TLS)."""
+        """Tell the engine how to reach an account (endpoint, credentials, TLS). Its running
+        tasks follow a change at once: an access key renewed under Accounts ends their wait
+        for credentials."""
+        previous = self._destinations.get(destination.account)
         self._destinations[destination.account] = destination
+        if previous is None or previous == destination:
+            return
+        for task in self._tasks.awake():
+            if task.record.account == destination.account:
+                task.bucket = self._bucket_for(task.record)
+                task.credentials = self._credentials_of(task.bucket.dest)
 
     def forget_clients(self) -> None:
         """Read credentials and endpoints afresh on the next request (an account changed)."""
