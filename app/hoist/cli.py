@@ -104,7 +104,7 @@ def _check_bucket(bucket, destination) -> None:
     except S3Error as e:
         if e.kind is ErrorKind.FATAL and e.code not in ("AccessDenied", "403", "Forbidden"):
             raise UsageError(e.message) from None
-        if e.kind is ErrorKind.NETWORK:
+        if e.kind in (ErrorKind.NETWORK, ErrorKind.EXPIRED):    # expired already: renew first
             raise UsageError(e.message) from None
         log.warning("bucket check for %s: %s (continuing)", destination.bucket, e.message)
 
@@ -133,6 +133,8 @@ def _config(args) -> TransferConfig:
         config = replace(config, files_at_once=args.files)
     if getattr(args, "bwlimit", None):
         config = replace(config, bandwidth_limit=args.bwlimit)
+    if getattr(args, "no_wait_for_credentials", False):
+        config = replace(config, wait_for_credentials=False)
     if config.part_size:            # a file smaller than one part goes as one PutObject
         config = replace(config, multipart_threshold=min(config.part_size,
                                                          config.multipart_threshold))
@@ -227,7 +229,7 @@ def cmd_list(args, directory) -> int:
 
 def stats_summary(records, stats_json: dict) -> dict:
     """Totals over the store: uploads by state, bytes sent, speed, retries by cause, parts
-    re-sent, time waiting for the network, failures by cause."""
+    re-sent, time waiting for the network and for fresh credentials, failures by cause."""
     from collections import Counter
 
     from hoist.core.checkpoint.stats import TransferStats
@@ -239,7 +241,8 @@ def stats_summary(records, stats_json: dict) -> dict:
             "bytes_sent": total.bytes_sent, "seconds_uploading": round(total.seconds, 1),
             "throughput": round(total.throughput()), "retries": dict(total.retries),
             "parts_resent": total.parts_resent, "network_wait": round(total.network_wait, 1),
-            "outages": total.outages, "failures": dict(failed)}
+            "outages": total.outages, "credentials_wait": round(total.credentials_wait, 1),
+            "failures": dict(failed)}
 
 
 def cmd_stats(args, directory) -> int:
@@ -269,6 +272,8 @@ def cmd_stats(args, directory) -> int:
         ("Parts re-sent", str(summary["parts_resent"])),
         ("Waiting for network", f"{format_duration(summary['network_wait'])} in "
                                 f"{summary['outages']} outage(s)" if summary["outages"] else "none"),
+        ("Expired credentials", f"{format_duration(summary['credentials_wait'])} waiting for "
+                                "fresh ones" if summary["credentials_wait"] else "none"),
         ("Failures", ", ".join(f"{c} {n}" for c, n in sorted(summary["failures"].items()))
          or "none"),
     ]

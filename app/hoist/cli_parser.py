@@ -65,6 +65,12 @@ def _preset_option(parser) -> None:
                              f"(default {DEFAULT}). {lines}")
 
 
+def _credentials_option(parser) -> None:
+    parser.add_argument("--no-wait-for-credentials", action="store_true",
+                        help="when the credentials expire mid-upload (a role, an SSO session), "
+                             "fail the uploads instead of waiting until they are renewed")
+
+
 def _schedule(text):
     from hoist.core.policy.schedule import Schedule, ScheduleError
     try:
@@ -114,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="limits by time of day, replacing --bwlimit, e.g. "
                          "'Mon-Fri-09:00,2MiB/s Mon-Fri-18:00,off' (rclone's timetable syntax)")
     up.add_argument("--quiet", action="store_true", help="print only the summary")
+    _credentials_option(up)
     up.add_argument("--adopt", action="store_true",
                     help="continue an incomplete multipart upload of the same key found on the "
                          "server, after checking its parts against the file")
@@ -122,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="continue unfinished uploads and wait for them")
     res.add_argument("ids", nargs="*", type=int, metavar="ID")
     res.add_argument("--quiet", action="store_true", help="print only the summary")
+    _credentials_option(res)
     _preset_option(res)
     res.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
                      help="limits by time of day, as for upload")

@@ -5,7 +5,8 @@ drawn as one live line per active file on a terminal; SIGINT and SIGTERM (and
 Ctrl+Break on Windows: core/local/stop_signals.py) pause every task (each
 finished part is already checkpointed) and exit with 130. So does a full disk
 under the checkpoint store: the engine pauses every task, and one line says to
-free space and run `hoist resume`.
+free space and run `hoist resume`. Credentials that expire mid-upload are said
+once, with how to renew them, while the uploads wait.
 """
 
 import signal
@@ -19,6 +20,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.local.stop_signals import stop_signals
 from hoist.core.local.units import format_duration, format_rate, format_size
+from hoist.core.policy.network import NEXT_TRY
+from hoist.core.remote.expiry import EXPIRED_PREFIX
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FINAL = (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED)
@@ -39,9 +42,11 @@ class HeadlessRun(QObject):
         self.interrupted = False
         self._drawn_lines = 0
         self._reported: set[int] = set()
+        self._expiries: set[str] = set()      # "Credentials expired: …" lines said already
         self._started = time.monotonic()
         manager.task_finished.connect(self._on_finished)
         manager.idle.connect(self._check_done)
+        manager.tasks_updated.connect(self._on_updated)
         self._timer = QTimer(self)
         self._timer.setInterval(500)
         self._timer.timeout.connect(self._draw)
@@ -108,6 +113,17 @@ class HeadlessRun(QObject):
                   file=self.out, flush=True)
         else:
             print(f"✗ {info.name} → {info.s3_uri}: {info.message}", file=self.err, flush=True)
+
+    def _on_updated(self, infos) -> None:
+        """Say once what would renew expired credentials; the rows wait meanwhile."""
+        for info in infos:
+            if info.message.startswith(EXPIRED_PREFIX) and info.state is not TaskState.FAILED:
+                remedy = info.message.split(NEXT_TRY)[0]
+                if remedy not in self._expiries and info.id in self.task_ids:
+                    self._expiries.add(remedy)
+                    self._erase()
+                    print(f"hoist: {remedy}. Waiting until they are renewed (Ctrl-C pauses; "
+                          "--no-wait-for-credentials fails instead).", file=self.err, flush=True)
 
     def _check_done(self) -> None:
         infos = [self.manager.task(i) for i in self.task_ids]

@@ -97,7 +97,7 @@ def test_invalid_bucket_name(cli_env, make_file):
 def test_expired_session_token(cli_env, bucket, make_file, s3_server):
     s3_server.fail_next("ListObjects", status=400, code="ExpiredToken")
     result = hoist(cli_env, "upload", make_file("t.txt", 1), "--bucket", bucket)
-    assert result.returncode == 2 and "has expired" in result.stderr
+    assert result.returncode == 2 and "Credentials expired: refresh the credentials" in result.stderr
 
 
 class _HtmlHandler(http.server.BaseHTTPRequestHandler):

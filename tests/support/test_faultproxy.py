@@ -170,6 +170,25 @@ def test_error_filter_hits_only_matching_requests(proxy, bucket):
     assert proxy.count("CreateMultipartUpload") == 1 and proxy.count("UploadPart") == 2
 
 
+def test_refuse_key_answers_expired_to_that_key_only_until_cancelled(proxy, bucket, s3_server):
+    def as_key(key_id):
+        return boto3.client("s3", endpoint_url=proxy.endpoint_url, region_name="us-east-1",
+                            aws_access_key_id=key_id, aws_secret_access_key="s",
+                            config=Config(retries={"total_max_attempts": 1}))
+    old, new = as_key("AKIDOLD"), as_key("AKIDNEW")
+    fault = proxy.refuse_key("AKIDOLD")
+    for _ in range(3):                                  # not once: for as long as it is armed
+        with pytest.raises(ClientError) as caught:
+            old.put_object(Bucket=bucket, Key="k", Body=payload(MiB))
+        assert caught.value.response["Error"]["Code"] == "ExpiredToken"
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    new.put_object(Bucket=bucket, Key="k", Body=b"new key")         # another key passes
+    assert fault.fired == 3 and proxy.injected("refuse_key") == 3
+    assert s3_server.count("PutObject", bucket) == 1               # moto saw only that one
+    fault.cancel()
+    old.put_object(Bucket=bucket, Key="k", Body=b"old key again")
+
+
 def test_share_uses_the_seeded_rng(s3_server, bucket):
     def failures(seed: int) -> list[bool]:
         with FaultProxy(s3_server.endpoint_url, seed=seed) as proxy:

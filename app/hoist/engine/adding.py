@@ -15,7 +15,7 @@ from PySide6.QtCore import QTimer
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.store import DISK_FULL, StoreFull, TaskRecord
 from hoist.core.local.sources import InputError, expand_sources
-from hoist.core.policy.network import EndpointHealth
+from hoist.core.policy.network import CredentialHealth, EndpointHealth
 from hoist.core.remote.s3 import Destination
 from hoist.engine.info import TaskInfo
 from hoist.engine.upload.task import UploadTask
@@ -222,9 +222,10 @@ class TaskIntake:
         """The task of ``record``, in its state: for a new row, or one woken from rest."""
         if not isinstance(record, TaskRecord):        # a ListedTask: the store has the rest
             record = self.store.get_task(record.id)
-        return UploadTask(record, self._bucket_for(record), self.store, self.config,
-                          self.policy, self.limiter, self.clock,
-                          self._health_of(record.endpoint_url))
+        bucket = self._bucket_for(record)
+        return UploadTask(record, bucket, self.store, self.config, self.policy, self.limiter,
+                          self.clock, self._health_of(record.endpoint_url),
+                          self._credentials_of(bucket.dest))
 
     def _bucket_for(self, record):
         """The Bucket of a task's account and bucket: one object shared by all their tasks."""
@@ -244,4 +245,12 @@ class TaskIntake:
         if health is None:
             health = self._health[endpoint_url] = EndpointHealth(self.policy, self.clock)
         return health
+
+    def _credentials_of(self, dest: Destination) -> CredentialHealth:
+        """One credentials state for every bucket reached with the same credentials."""
+        ident = replace(dest, bucket="")
+        state = self._credentials.get(ident)
+        if state is None:
+            state = self._credentials[ident] = CredentialHealth(self.policy, self.clock)
+        return state
 

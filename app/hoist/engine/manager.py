@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.store import StoreFull
 from hoist.core.policy.clock import SystemClock
-from hoist.core.policy.network import EndpointHealth
+from hoist.core.policy.network import CredentialHealth, EndpointHealth
 from hoist.core.policy.ratelimit import TokenBucket
 from hoist.core.policy.retry import RetryPolicy, policy_from_environment
 from hoist.core.remote.s3 import Destination
@@ -77,6 +77,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
         self._health: dict[str | None, EndpointHealth] = {}   # one network state per endpoint
+        self._credentials: dict[Destination, CredentialHealth] = {}   # and per credentials
         self._buckets: dict[tuple, object] = {}       # Bucket per account and bucket, shared
         self._was_idle = True
         self._shut_down = False
@@ -117,8 +118,17 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
 
     # -- slots ------------------------------------------------------------------------
     def register_destination(self, destination: Destination) -> None:
-        """Tell the engine how to reach an account (endpoint, credentials, TLS)."""
+        """Tell the engine how to reach an account (endpoint, credentials, TLS). Its running
+        tasks follow a change at once: an access key renewed under Accounts ends their wait
+        for credentials."""
+        previous = self._destinations.get(destination.account)
         self._destinations[destination.account] = destination
+        if previous is None or previous == destination:
+            return
+        for task in self._tasks.awake():
+            if task.record.account == destination.account:
+                task.bucket = self._bucket_for(task.record)
+                task.credentials = self._credentials_of(task.bucket.dest)
 
     def forget_clients(self) -> None:
         """Read credentials and endpoints afresh on the next request (an account changed)."""

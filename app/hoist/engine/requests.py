@@ -7,6 +7,12 @@ budget. The budget (``RetryPolicy``: tries *and* a minimum time) is spent only
 by answers from the server (5xx, throttling, retryable 4xx), or by a connection
 fault while other requests to the same endpoint are answered, which makes the
 fault this request's own. Every retry is logged with its cause.
+
+Credentials that expire (issue #28) are waited out the same way, on the account's
+:class:`CredentialHealth`: the first "expired" answer stops every request with
+those credentials, and one probe at a time, each on a client made afresh, looks
+whether they were renewed. Nor does that spend any budget, unless the task was
+told not to wait (``TransferConfig.wait_for_credentials``): then it fails.
 """
 
 import logging
@@ -18,13 +24,16 @@ from hoist.engine.progress import Interrupted
 log = logging.getLogger("hoist.task")
 
 
-def probe_for(bucket):
-    """A cheap request to the bucket; True on any HTTP answer (even an error)."""
+def probe_for(bucket, fresh: bool = False):
+    """A cheap request to the bucket; True on any HTTP answer (even an error). With
+    ``fresh``, on a client made now (new credentials), and an "expired" is no answer."""
+    waits = (ErrorKind.NETWORK, ErrorKind.EXPIRED) if fresh else (ErrorKind.NETWORK,)
+
     def probe() -> bool:
         try:
-            bucket.check_access()
+            bucket.check_access(fresh=fresh)
         except S3Error as error:
-            return error.kind is not ErrorKind.NETWORK
+            return error.kind not in waits
         return True
     return probe
 
@@ -33,13 +42,18 @@ def run_request(task, fn, report, what: str, part: bool = False):
     """Run ``fn()`` (one S3 request) for ``task`` until it succeeds, the budget is spent,
     or the task is asked to stop (:class:`Interrupted`)."""
     health, policy, clock, stats = task.health, task.policy, task.clock, task.stats
-    attempt, first_failure, waited = 0, None, False
+    attempt, first_failure, waited = 0, None, ""
     while True:
         if task.stopping():
             raise Interrupted()
         if health.is_down:
-            _wait(task, report)
-            waited = True
+            _wait(task, health, report)
+            waited = " and a wait for the network"
+        credentials = task.credentials       # Accounts may move the task to renewed ones
+        if credentials.is_down:
+            _wait(task, credentials, report, fresh=True)
+            waited = " and a wait for fresh credentials"
+            continue                         # the network may have gone meanwhile
         started = clock.monotonic()
         try:
             result = fn()
@@ -56,6 +70,14 @@ def run_request(task, fn, report, what: str, part: bool = False):
                 continue                     # the loop waits for the endpoint first
             if error.kind is not ErrorKind.NETWORK:
                 health.answered()            # an error answer still proves the link works
+            if error.kind is ErrorKind.EXPIRED and task.config.wait_for_credentials:
+                if not credentials.came_up_since(started):   # else: signed before renewal
+                    credentials.went_down(error.message)
+                    log.warning("task %s: %s: %s (%s): waiting for fresh credentials",
+                                task.id, what, error.message, error.code)
+                if part:
+                    stats.resent()
+                continue
             retryable = error.kind in (ErrorKind.RETRYABLE, ErrorKind.NETWORK)
             now = clock.monotonic()
             first_failure = now if first_failure is None else first_failure
@@ -78,15 +100,18 @@ def run_request(task, fn, report, what: str, part: bool = False):
         health.answered()
         if attempt or waited:
             report("")
-            log.info("task %s: %s succeeded after %d retries%s", task.id, what, attempt,
-                     " and a wait for the network" if waited else "")
+            log.info("task %s: %s succeeded after %d retries%s", task.id, what, attempt, waited)
         return result
 
 
-def _wait(task, report) -> None:
+def _wait(task, gate, report, fresh: bool = False) -> None:
+    """Wait with every other request until ``gate`` (the endpoint's network, or with
+    ``fresh`` the account's credentials) is found up again."""
+    def probe() -> bool:        # the task's bucket now: Accounts may have renewed its key
+        return probe_for(task.bucket, fresh)()
     try:
-        seconds = task.health.wait_until_up(probe_for(task.bucket), task.stopping, report)
+        seconds = gate.wait_until_up(probe, task.stopping, report)
     except Stopped:
         raise Interrupted() from None
-    task.stats.waited(seconds)
+    task.stats.waited(seconds, credentials=fresh)
     report("")

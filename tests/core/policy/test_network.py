@@ -1,17 +1,19 @@
-"""The endpoint's network state and the request runner, on a fake clock (no real waiting).
+"""The endpoint's network state, the account's credentials and the request runner, on a
+fake clock (no real waiting).
 
-A fake task stands in for UploadTask: the runner only needs its health, policy,
-clock, stats, bucket and stop flag.
+A fake task stands in for UploadTask: the runner only needs its health, credentials,
+policy, config, clock, stats, bucket and stop flag.
 """
 
 import random
 import threading
+from types import SimpleNamespace
 
 import pytest
 
 from hoist.core.checkpoint.stats import TransferStats
 from hoist.core.policy.clock import FakeClock
-from hoist.core.policy.network import EndpointHealth, Stopped
+from hoist.core.policy.network import CredentialHealth, EndpointHealth, Stopped
 from hoist.core.policy.retry import RetryPolicy
 from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.engine.progress import Interrupted
@@ -20,6 +22,8 @@ from hoist.engine.requests import run_request
 RESET = S3Error(ErrorKind.NETWORK, "ConnectionClosedError", "The connection was interrupted")
 SLOW_DOWN = S3Error(ErrorKind.RETRYABLE, "SlowDown", "The server asked to slow down (SlowDown)")
 DENIED = S3Error(ErrorKind.FATAL, "AccessDenied", "Access denied")
+EXPIRED = S3Error(ErrorKind.EXPIRED, "ExpiredToken",
+                  "Credentials expired: run `aws sso login --profile dev`")
 
 
 def policy(**kw) -> RetryPolicy:
@@ -35,9 +39,11 @@ class Bucket:
     def __init__(self):
         self.up = False
         self.probes = 0
+        self.fresh = []
 
-    def check_access(self):
+    def check_access(self, fresh=False):
         self.probes += 1
+        self.fresh.append(fresh)
         if not self.up:
             raise RESET
 
@@ -46,6 +52,8 @@ class Task:
     def __init__(self, health, clock, pol=None):
         self.id = 1
         self.health, self.clock, self.policy = health, clock, pol or health.policy
+        self.credentials = CredentialHealth(self.policy, clock)
+        self.config = SimpleNamespace(wait_for_credentials=True)
         self.stats = TransferStats()
         self.bucket = Bucket()
         self.stop = threading.Event()
@@ -178,3 +186,79 @@ def test_waiters_say_when_the_next_try_is():
     with pytest.raises(Stopped):
         health.went_down()
         health.wait_until_up(lambda: False, lambda: True, said.append)
+
+
+class RotatingBucket(Bucket):
+    """Credentials that expire: the shared client signs with ``key``; a fresh one takes
+    whatever the source (a profile, an SSO cache, a credential_process) gives now."""
+
+    def __init__(self):
+        super().__init__()
+        self.key, self.source, self.valid = "A", "A", {"A"}
+
+    def check_access(self, fresh=False):
+        self.probes += 1
+        self.fresh.append(fresh)
+        if fresh:
+            self.key = self.source
+        if self.key not in self.valid:
+            raise EXPIRED
+
+    def upload(self):
+        if self.key not in self.valid:
+            raise EXPIRED
+        return "etag"
+
+
+def test_expired_credentials_are_waited_out_on_fresh_clients_without_spending_the_budget():
+    clock = FakeClock()
+    health = EndpointHealth(policy(network_base=1.0, network_cap=8.0), clock)
+    task = Task(health, clock)
+    bucket = task.bucket = RotatingBucket()
+    bucket.valid = {"B"}                                   # A has just expired
+
+    def renew(_seconds):                                   # renewed 25 s later
+        if clock.monotonic() > 25:
+            bucket.source = "B"
+    clock.on_sleep = renew
+    said = []
+    assert run_request(task, bucket.upload, said.append, "part 4", part=True) == "etag"
+    assert sum(task.stats.retries.values()) == 0 and task.stats.parts_resent == 1
+    assert task.stats.credentials_wait >= 25 and task.stats.network_wait == 0
+    assert bucket.fresh and all(bucket.fresh)              # every probe on a new client
+    assert max(clock.sleeps) <= 8.0                        # the network's backoff and cap
+    assert said[0].startswith("Credentials expired: run `aws sso login --profile dev` — next "
+                              "try in ")
+    assert not task.credentials.is_down and not health.is_down
+
+
+def test_told_not_to_wait_an_expired_answer_fails_at_once():
+    clock = FakeClock()
+    task = Task(EndpointHealth(policy(), clock), clock)
+    task.config.wait_for_credentials = False
+    with pytest.raises(S3Error, match="Credentials expired"):
+        run_request(task, scripted(EXPIRED, "etag"), lambda _m: None, "part 5", part=True)
+    assert sum(task.stats.retries.values()) == 0 and not task.credentials.is_down
+
+
+def test_a_refusal_signed_before_the_renewal_is_sent_again_without_waiting():
+    clock = FakeClock()
+    task = Task(EndpointHealth(policy(), clock), clock)
+    credentials = task.credentials
+
+    def renewed_meanwhile():
+        # another request's probe renewed them while this one was on its way, signed with
+        # the old ones: its refusal is old news, and must not stop everything again
+        credentials.went_down(EXPIRED.message)
+        credentials.answered()
+        raise EXPIRED
+    result = run_request(task, scripted_fn(renewed_meanwhile, "etag"), lambda _m: None,
+                         "part 6", part=True)
+    assert result == "etag" and not credentials.is_down
+    assert task.bucket.probes == 0 and task.stats.credentials_wait == 0
+
+
+def scripted_fn(*steps):
+    """A request that calls or returns each step in turn."""
+    queue = list(steps)
+    return lambda: queue.pop(0)() if callable(queue[0]) else queue.pop(0)

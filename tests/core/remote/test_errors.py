@@ -107,7 +107,7 @@ def test_no_connection_at_all_is_network(exc):
     ("SignatureDoesNotMatch", 403, "check the secret key"),
     ("EntityTooLarge", 400, "larger than the server accepts"),
     ("InvalidBucketName", 400, "not a valid bucket name"),
-    ("ExpiredToken", 400, "has expired"),
+    ("InvalidToken", 400, "not recognised by https://s3.example.test"),   # malformed: not expiry
     ("RequestTimeTooSkewed", 403, "clock"),
     ("PermanentRedirect", 301, "another region"),
     ("InvalidArgument", 400, "refused"),

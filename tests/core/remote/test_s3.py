@@ -155,6 +155,26 @@ def test_a_corrected_secret_is_used_after_a_credentials_error(clients, s3_server
     assert second._request_signer._credentials.secret_key == "corrected"
 
 
+def test_a_fresh_check_reads_the_profile_again_and_its_client_is_shared_from_then_on(
+        clients, s3_server, bucket, tmp_path, monkeypatch):
+    config = tmp_path / "aws-config"
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    config.write_text("[profile role]\naws_access_key_id = AKIDOLD\naws_secret_access_key = s1\n")
+    remote = clients.bucket(Destination(bucket, endpoint_url=s3_server.endpoint_url,
+                                        profile="role"))
+    remote.check_access()
+    stale = clients.client_for(remote.dest)
+    config.write_text("[profile role]\naws_access_key_id = AKIDNEW\naws_secret_access_key = s2\n")
+    remote.check_access()                        # the shared client keeps what it read
+    assert key_id_of(s3_server.of("ListObjects", bucket)[-1]) == "AKIDOLD"
+    remote.check_access(fresh=True)              # the probe's: a new session, new credentials
+    remote.check_access()                        # and every request after it
+    assert [key_id_of(r) for r in s3_server.of("ListObjects", bucket)[-2:]] == ["AKIDNEW"] * 2
+    renewed = clients.client_for(remote.dest)
+    clients.forget(remote.dest, stale)           # a late refusal of the old client:
+    assert clients.client_for(remote.dest) is renewed      # the renewed one stays
+
+
 # -- the calls -------------------------------------------------------------------------------
 
 def test_multipart_round_trip(remote, s3_server, bucket, make_file, sha256_file, download_sha256):

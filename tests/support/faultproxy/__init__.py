@@ -5,7 +5,8 @@ goes to the upstream server byte for byte (the Host header too, so what the
 client signed is what arrives) and the answer streams back. A test arms
 faults that hit chosen requests -- a TCP reset part-way through the body or
 every N bytes, a stall before the request or before the answer, a slow drip,
-an S3 error answer, a cut-off answer -- or breaks the link: refused or
+an S3 error answer, a cut-off answer, every request signed with one access key
+refused as expired (``refuse_key``) -- or breaks the link: refused or
 accepted-then-reset connections (``down``), connections gone silent
 (``half_open``). Only 127.0.0.1 is ever contacted and every loop and thread
 ends on ``stop()``.

@@ -80,7 +80,7 @@ class Connection:
             return self._forward(request, raw, length, expect, keep, fault)
         if expect:
             self.client.send(CONTINUE)
-        if kind == "error":
+        if kind in ("error", "refuse_key"):
             copy_body(self.client, lambda data: None, length)
             answer = error_response(**fault.params, method=method, close=not keep)
             self.client.send(answer)

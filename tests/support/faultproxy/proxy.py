@@ -129,6 +129,19 @@ class FaultProxy:
         message = message or MESSAGES.get(code, "Injected by the test proxy.")
         return self._arm("error", {"status": status, "code": code, "message": message}, **when)
 
+    def refuse_key(self, key_id: str, status: int = 400, code: str = "ExpiredToken",
+                   message: str = "The provided token has expired.", **when) -> Fault:
+        """Answer every request signed with access key ``key_id`` (its Authorization header
+        names it) with an S3 error, without forwarding, until cancelled (or ``times``
+        hits): credentials that expired. Requests signed with another key pass; ``match``
+        narrows it to some operations."""
+        also = matcher(when.pop("match", None))
+        signed = f"Credential={key_id}/"
+        when["match"] = lambda request: (signed in request.headers.get("authorization", "")
+                                         and also(request))
+        return self._arm("refuse_key", {"status": status, "code": code, "message": message},
+                         until_cancelled="times" not in when, **when)
+
     def truncate_response(self, fraction: float = 0.5, **when) -> Fault:
         """Forward, then send the head and ``fraction`` of the body and close.
 
@@ -138,8 +151,9 @@ class FaultProxy:
         return self._arm("truncate_response", {"fraction": fraction}, **when)
 
     def _arm(self, kind: str, params: dict, *, match=None, times: int | None = None,
-             share: float | None = None, per_request: bool = True) -> Fault:
-        if per_request and times is None and share is None:
+             share: float | None = None, per_request: bool = True,
+             until_cancelled: bool = False) -> Fault:
+        if per_request and times is None and share is None and not until_cancelled:
             times = 1
         fault = Fault(kind, params, matcher(match), times, share, per_request)
         with self._lock:

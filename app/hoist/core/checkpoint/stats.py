@@ -1,4 +1,5 @@
-"""What uploads cost beyond their bytes: retries by cause, parts re-sent, time offline.
+"""What uploads cost beyond their bytes: retries by cause, parts re-sent, time offline
+or waiting for fresh credentials.
 
 The engine keeps one :class:`TransferStats` per task for the current run and adds
 it to what the checkpoint store holds from earlier runs; the CLI prints them in
@@ -19,6 +20,7 @@ class TransferStats:
     parts_resent: int = 0          # part requests sent again after a failed attempt
     network_wait: float = 0.0      # seconds spent waiting for the endpoint to come back
     outages: int = 0               # times this task found its endpoint down
+    credentials_wait: float = 0.0  # seconds spent waiting for expired credentials to be renewed
     bytes_sent: int = 0            # bytes of requests the server accepted
     seconds: float = 0.0           # time spent preparing, uploading and completing
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -31,10 +33,13 @@ class TransferStats:
         with self._lock:
             self.parts_resent += 1
 
-    def waited(self, seconds: float) -> None:
+    def waited(self, seconds: float, credentials: bool = False) -> None:
         with self._lock:
-            self.network_wait += seconds
-            self.outages += 1
+            if credentials:
+                self.credentials_wait += seconds
+            else:
+                self.network_wait += seconds
+                self.outages += 1
 
     def sent(self, nbytes: int) -> None:
         with self._lock:
@@ -46,6 +51,7 @@ class TransferStats:
             self.parts_resent += other.parts_resent
             self.network_wait += other.network_wait
             self.outages += other.outages
+            self.credentials_wait += other.credentials_wait
             self.bytes_sent += other.bytes_sent
             self.seconds += other.seconds
         return self
@@ -57,6 +63,7 @@ class TransferStats:
     def to_json(self) -> str:
         return json.dumps({"retries": dict(self.retries), "parts_resent": self.parts_resent,
                            "network_wait": round(self.network_wait, 3), "outages": self.outages,
+                           "credentials_wait": round(self.credentials_wait, 3),
                            "bytes_sent": self.bytes_sent, "seconds": round(self.seconds, 3)})
 
     @classmethod
@@ -68,6 +75,7 @@ class TransferStats:
                        parts_resent=int(data.get("parts_resent", 0)),
                        network_wait=float(data.get("network_wait", 0.0)),
                        outages=int(data.get("outages", 0)),
+                       credentials_wait=float(data.get("credentials_wait", 0.0)),
                        bytes_sent=int(data.get("bytes_sent", 0)),
                        seconds=float(data.get("seconds", 0.0)))
         except (ValueError, TypeError, AttributeError):
@@ -84,4 +92,6 @@ class TransferStats:
             bits.append(f"{self.parts_resent} part{'' if self.parts_resent == 1 else 's'} re-sent")
         if self.network_wait >= 0.5:
             bits.append(f"{self.network_wait:.0f} s waiting for the network")
+        if self.credentials_wait >= 0.5:
+            bits.append(f"{self.credentials_wait:.0f} s waiting for credentials")
         return ", ".join(bits) or "no retries"

@@ -10,6 +10,10 @@ waiter goes on. None of this spends a request's retry budget.
 A connection fault while *other* requests to the endpoint were answered is
 different: the link is up, so the fault is that request's own, and the caller
 counts it as a retry (:meth:`answered_since`). The clock is injected.
+
+Credentials that expire mid-transfer are the same kind of wait with another
+cause: :class:`CredentialHealth` is this model for one account's credentials,
+down from the first refusal until a probe with freshly read ones is accepted.
 """
 
 import logging
@@ -23,17 +27,26 @@ WAIT_SLICE = 0.1       # seconds: how often a waiter looks whether it should sto
 
 
 class Stopped(Exception):
-    """The caller asked to stop (pause, cancel, quit) while waiting for the network."""
+    """The caller asked to stop (pause, cancel, quit) while waiting for the network or for
+    fresh credentials."""
+
+
+NEXT_TRY = " — next try in"     # what follows the reason in a waiting row's text
 
 
 class EndpointHealth:
     """Thread-safe state of one endpoint: up, or down since when, and who probes."""
+
+    waiting = "Waiting for network"          # what the rows of waiting tasks say
+    lost = "no answer from the endpoint: waiting for the network"      # for the log
+    back = "the endpoint answers again after %.1f s without network"
 
     def __init__(self, policy, clock: Clock | None = None):
         self.policy = policy
         self.clock = clock or SystemClock()
         self._cond = threading.Condition()
         self._down_since: float | None = None
+        self._up_since = float("-inf")
         self._last_answer = float("-inf")
         self._probing = False
         self._probes = 0
@@ -53,6 +66,12 @@ class EndpointHealth:
         with self._cond:
             return self._last_answer >= moment
 
+    def came_up_since(self, moment: float) -> bool:
+        """Whether it came back up after ``moment``: a request sent before then may have
+        met what the probe has since found gone."""
+        with self._cond:
+            return self._up_since >= moment
+
     def went_down(self) -> None:
         """A request met a connection fault and nothing else got through meanwhile."""
         with self._cond:
@@ -60,7 +79,7 @@ class EndpointHealth:
                 self._down_since = self.clock.monotonic()
                 self._probes = 0
                 self.outages += 1
-                log.warning("no answer from the endpoint: waiting for the network")
+                log.warning(self.lost)
 
     @property
     def is_down(self) -> bool:
@@ -68,8 +87,8 @@ class EndpointHealth:
             return self._down_since is not None
 
     def _back_up(self) -> None:
-        log.info("the endpoint answers again after %.1f s without network",
-                 self.clock.monotonic() - self._down_since)
+        self._up_since = self.clock.monotonic()
+        log.info(self.back, self._up_since - self._down_since)
         self._down_since = None
         self._probes = 0
         self.next_probe_at = None
@@ -106,7 +125,7 @@ class EndpointHealth:
                 delay = self.policy.network_delay(self._probes)
                 self.next_probe_at = self.clock.monotonic() + delay
             try:
-                say(f"Waiting for network — next try in {delay:.0f} s")
+                say(f"{self.waiting}{NEXT_TRY} {delay:.0f} s")
                 self._sleep_until(self.next_probe_at, stopping)
                 ok = probe()
             finally:
@@ -119,7 +138,7 @@ class EndpointHealth:
     def _say_next(self, report) -> None:
         if self.next_probe_at is not None:
             left = max(0.0, self.next_probe_at - self.clock.monotonic())
-            report(f"Waiting for network — next try in {left:.0f} s")
+            report(f"{self.waiting}{NEXT_TRY} {left:.0f} s")
 
     def _sleep_until(self, deadline: float, stopping) -> None:
         while True:
@@ -132,3 +151,22 @@ class EndpointHealth:
             with self._cond:          # another request got through: no need to wait on
                 if self._down_since is None:
                     return
+
+
+class CredentialHealth(EndpointHealth):
+    """The same model for one account's credentials: down from the first "expired"
+    answer until a probe made with freshly read credentials is accepted.
+
+    Only the probe brings it back up: a request signed before the credentials ran
+    out may still be answered, and proves nothing about the ones to come.
+    """
+
+    waiting = "Credentials expired"
+    lost = "the credentials expired: waiting for fresh ones"
+    back = "fresh credentials were accepted after %.1f s"
+
+    def went_down(self, why: str = "") -> None:
+        """``why`` is what the waiting rows say: "Credentials expired: " and the remedy."""
+        with self._cond:
+            self.waiting = why or type(self).waiting
+            super().went_down()

@@ -30,12 +30,14 @@ from botocore.exceptions import (
 )
 from urllib3.exceptions import ProtocolError
 
+from hoist.core.remote.expiry import EXPIRED_CODES, EXPIRED_REFRESHES, expired_message
 from hoist.core.remote.redaction import redact
 
 
 class ErrorKind(Enum):
     RETRYABLE = "retryable"            # try again after a backoff
     NETWORK = "network"                # the endpoint cannot be reached: wait, don't spend retries
+    EXPIRED = "expired"                # the credentials ran out: wait for fresh ones, likewise
     FATAL = "fatal"                    # retrying will not help; the user must act
     NO_SUCH_UPLOAD = "no_such_upload"  # the multipart upload is gone: start a new one
     NOT_FOUND = "not_found"            # the object does not exist (HeadObject)
@@ -46,19 +48,20 @@ RETRYABLE_CODES = {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavai
                    "ThrottlingException", "Throttling", "500", "502",
                    "503", "504", "BadDigest", "XAmzContentSHA256Mismatch", "IncompleteBody"}
 
-# codes that mean the credentials themselves are wrong or stale (the client is rebuilt after them)
-# operations some S3-compatible stores do not implement; a 405 or 501 to them is an answer,
-# not a passing server fault, so they are not retried
 # refusals that repeating cannot change, even when they come with a 5xx status
 LASTING_CODES = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "EntityTooLarge",
                  "MalformedXML", "InvalidArgument", "InvalidRequest", "AccessDenied",
                  "NoSuchBucket", "KeyTooLongError"}
 
+# operations some S3-compatible stores do not implement; a 405 or 501 to them is an answer,
+# not a passing server fault, so they are not retried
 OPTIONAL_OPERATIONS = {"ListParts", "AbortMultipartUpload", "GetObjectAttributes",
                        "CreateMultipartUpload", "ListMultipartUploads"}
 
-CREDENTIAL_CODES = {"InvalidAccessKeyId", "InvalidToken", "SignatureDoesNotMatch", "ExpiredToken",
-                    "TokenRefreshRequired", "NoCredentials", "NoSecret"}
+# codes that mean the credentials themselves are wrong or stale (the client is rebuilt after them)
+CREDENTIAL_CODES = {"InvalidAccessKeyId", "InvalidToken", "SignatureDoesNotMatch",
+                    "NoCredentials", "NoSecret", *EXPIRED_CODES,
+                    *(e.__name__ for e in EXPIRED_REFRESHES)}
 
 
 class S3Error(Exception):
@@ -98,13 +101,24 @@ def _whose(profile: str | None, account: str | None) -> str:
 
 def classify(exc: BaseException, *, operation: str, bucket: str, key: str | None = None,
              profile: str | None = None, endpoint_url: str | None = None,
-             account: str | None = None) -> S3Error:
-    """Turn any exception from an S3 call into an :class:`S3Error`."""
+             account: str | None = None, typed_key: bool = False) -> S3Error:
+    """Turn any exception from an S3 call into an :class:`S3Error`.
+
+    ``typed_key``: the credentials are an access key entered under Accounts (which
+    is where an expired one is put right).
+    """
     target = f"s3://{bucket}/{key}" if key else f"bucket {bucket}"
     if isinstance(exc, S3Error):
         return exc
     if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code") or "")
+        if code in EXPIRED_CODES:
+            return S3Error(ErrorKind.EXPIRED, code, expired_message(profile, account, typed_key))
         return _classify_client_error(exc, operation, bucket, target, profile, endpoint_url, account)
+    if isinstance(exc, EXPIRED_REFRESHES):
+        # botocore could not refresh them before signing; its text may quote a process's output
+        return S3Error(ErrorKind.EXPIRED, type(exc).__name__,
+                       expired_message(profile, account, typed_key))
     if isinstance(exc, SSLError):
         # A certificate that fails verification fails every time; other TLS failures
         # (a handshake cut short) are the connection's, and pass.
@@ -245,10 +259,6 @@ def _classify_client_error(exc, operation, bucket, target, profile, endpoint_url
     if code == "SignatureDoesNotMatch":
         return S3Error(ErrorKind.FATAL, code,
                        f"{where} rejected the request signature: check the secret key {whose}.")
-    if code in ("ExpiredToken", "TokenRefreshRequired"):
-        return S3Error(ErrorKind.FATAL, code,
-                       f"The session token {whose} has expired: refresh your credentials "
-                       "(for example `aws sso login`), then retry.")
     if code == "InvalidBucketName":
         return S3Error(ErrorKind.FATAL, code,
                        f"{bucket!r} is not a valid bucket name: use 3–63 lowercase letters, "

@@ -90,21 +90,26 @@ class S3Clients:
         return (dest.endpoint_url, dest.region, dest.profile, dest.account, dest.path_style,
                 dest.verify_tls, dest.access_key_id)
 
-    def client_for(self, dest: Destination):
+    def client_for(self, dest: Destination, fresh: bool = False):
+        """The shared client of ``dest``; with ``fresh``, one made now on a new boto3 session
+        (which reads the profile, the SSO cache or the credential_process again), and shared
+        from then on."""
         ident = self._ident(dest)
         with self._lock:
-            client = self._clients.get(ident)
+            client = None if fresh else self._clients.get(ident)
             if client is None:
                 client = self._clients[ident] = self._make_client(dest)
             return client
 
-    def forget(self, dest: Destination | None = None) -> None:
+    def forget(self, dest: Destination | None = None, client=None) -> None:
         """Drop the cached client of ``dest`` (all, if None): the next call reads the
-        credentials again (a secret fixed under Accounts, a refreshed session token)."""
+        credentials again (a secret fixed under Accounts, a refreshed session token).
+        With ``client``, only if that is still the one cached: a request refused with
+        stale credentials must not drop the client a probe has just renewed."""
         with self._lock:
             if dest is None:
                 self._clients.clear()
-            else:
+            elif client is None or self._clients.get(self._ident(dest)) is client:
                 self._clients.pop(self._ident(dest), None)
 
     def _make_client(self, dest: Destination):
@@ -192,9 +197,10 @@ class Bucket:
     def noted(self, remark: str) -> bool:
         return self._clients.noted(self.dest.endpoint_url, remark)
 
-    def _call(self, operation: str, key: str | None, **params):
+    def _call(self, operation: str, key: str | None, fresh: bool = False, **params):
+        client = None
         try:
-            client = self._clients.client_for(self.dest)
+            client = self._clients.client_for(self.dest, fresh)
             reply = getattr(client, _METHODS[operation])(Bucket=self.name, **params)
         except S3Error:
             raise
@@ -202,9 +208,9 @@ class Bucket:
             # anything else (a pause raised from the request body, say) is the caller's
             error = classify(exc, operation=operation, bucket=self.name, key=key,
                              profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
-                             account=self.dest.account)
-            if error.code in CREDENTIAL_CODES:
-                self._clients.forget(self.dest)    # so a retry picks up corrected credentials
+                             account=self.dest.account, typed_key=bool(self.dest.access_key_id))
+            if error.code in CREDENTIAL_CODES:     # so a retry picks up corrected credentials
+                self._clients.forget(self.dest, client)
             if _has_checksum(params) and is_checksum_rejection(error):
                 self._clients.refuse_checksums(self.dest.endpoint_url)
                 error = S3Error(ErrorKind.RETRYABLE, error.code,
@@ -218,10 +224,12 @@ class Bucket:
                           "answered with a web page): check the endpoint URL.")
         return reply
 
-    def check_access(self) -> None:
+    def check_access(self, fresh: bool = False) -> None:
         """Does the bucket exist and do the credentials work? (ListObjectsV2: unlike
-        HeadBucket, its errors carry a code, so a bad key is told from a missing bucket.)"""
-        self._call("ListObjectsV2", None, MaxKeys=1)
+        HeadBucket, its errors carry a code, so a bad key is told from a missing bucket.)
+        With ``fresh``, on a client made now, which every later request then shares:
+        the probe for credentials that expired (S3Clients.client_for)."""
+        self._call("ListObjectsV2", None, fresh, MaxKeys=1)
 
     def list_keys(self, prefix: str, start_after: str = "",
                   page: int = 1000) -> tuple[list[str], str | None]:

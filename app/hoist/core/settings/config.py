@@ -32,6 +32,9 @@ class TransferConfig:
     retry_window         -- seconds: nor does it fail before this long since the request's
                             first failure (both must be spent)
     auto_resume          -- at start-up resume restored tasks instead of leaving them paused
+    wait_for_credentials -- credentials that expire mid-transfer are waited for, like the
+                            network, until a probe finds them renewed; False: the task
+                            fails, saying how to renew them (`--no-wait-for-credentials`)
     """
 
     part_size: int | None = None
@@ -44,6 +47,7 @@ class TransferConfig:
     max_attempts: int = 10
     retry_window: float = 600.0
     auto_resume: bool = False
+    wait_for_credentials: bool = True
 
     def clamped(self) -> "TransferConfig":
         """A copy with every value inside what S3 and this machine can take."""

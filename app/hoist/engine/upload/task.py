@@ -16,7 +16,7 @@ from typing import Callable
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.stats import TransferStats
 from hoist.core.local.sources import InputError
-from hoist.core.policy.network import EndpointHealth
+from hoist.core.policy.network import CredentialHealth, EndpointHealth
 from hoist.core.policy.planner import PartPlan
 from hoist.core.policy.retry import RetryPolicy
 from hoist.core.remote.checksums import file_range_checksums
@@ -62,14 +62,15 @@ class UploadTask(Preparation, Verification, Adoption):
 
     # Slots, not a __dict__: a 100,000-file drop makes 100,000 tasks (bench_gui.py --drop).
     __slots__ = ("id", "record", "bucket", "store", "config", "policy", "limiter", "clock",
-                 "health", "_stats", "stats_base", "active_since", "state", "message", "notice",
+                 "health", "credentials", "_stats", "stats_base", "active_since", "state", "message", "notice",
                  "single", "pending", "in_flight", "restarts", "adopt", "started_at",
                  "finished_at", "_speed", "dirty", "stop_reason", "jobs", "cancelling",
                  "remove_after", "failure", "restart_reason", "error_code", "_stop", "_md5",
                  "_lock", "_done_bytes", "_parts_done", "_parts_total", "_inflight_bytes")
 
     def __init__(self, record, bucket, store, config: TransferConfig, policy: RetryPolicy,
-                 limiter, clock, health: EndpointHealth | None = None):
+                 limiter, clock, health: EndpointHealth | None = None,
+                 credentials: CredentialHealth | None = None):
         self.id = record.id
         self.record = record
         self.bucket = bucket
@@ -79,6 +80,8 @@ class UploadTask(Preparation, Verification, Adoption):
         self.limiter = limiter
         self.clock = clock
         self.health = health or EndpointHealth(policy, clock)   # shared by its endpoint's tasks
+        # and by its account's tasks: whether their credentials expired
+        self.credentials = credentials or CredentialHealth(policy, clock)
         self._stats: TransferStats | None = None   # this run's (the store has earlier runs')
         self.stats_base: TransferStats | None = None
         self.active_since: float | None = None
@@ -190,8 +193,9 @@ class UploadTask(Preparation, Verification, Adoption):
         raise Interrupted()
 
     def _call(self, fn, report: Report, what: str):
-        """Run one S3 request under the retry policy and the endpoint's network state
-        (engine/requests.py): outages are waited out, server trouble is retried."""
+        """Run one S3 request under the retry policy, the endpoint's network state and the
+        account's credentials (engine/requests.py): outages and expired credentials are
+        waited out, server trouble is retried."""
         return run_request(self, fn, report, what,
                            part=what.startswith("part ") or what == "PutObject")
 
