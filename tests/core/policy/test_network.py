@@ -262,3 +262,19 @@ def scripted_fn(*steps):
     """A request that calls or returns each step in turn."""
     queue = list(steps)
     return lambda: queue.pop(0)() if callable(queue[0]) else queue.pop(0)
+
+
+def test_an_answer_arriving_as_the_probe_wait_begins_ends_the_wait_without_an_error():
+    """Another request got through just as this waiter said when it will probe: the wait is
+    over, and the probe's deadline (cleared by that answer) must not be read back."""
+    clock = FakeClock()
+    health = EndpointHealth(policy(), clock)
+    health.went_down()
+    said = []
+
+    def report(text):
+        said.append(text)
+        if len(said) == 1:
+            health.answered()          # what another part's thread does, here in the gap
+    waited = health.wait_until_up(lambda: True, lambda: False, report)
+    assert waited <= 0.2 and not health.is_down        # a slice at most, not a probe's delay

@@ -123,10 +123,11 @@ class EndpointHealth:
                 self._probing = True
                 self._probes += 1
                 delay = self.policy.network_delay(self._probes)
-                self.next_probe_at = self.clock.monotonic() + delay
+                # kept here: a request that gets through meanwhile clears next_probe_at
+                self.next_probe_at = next_probe = self.clock.monotonic() + delay
             try:
                 say(f"{self.waiting}{NEXT_TRY} {delay:.0f} s")
-                self._sleep_until(self.next_probe_at, stopping)
+                self._sleep_until(next_probe, stopping)
                 ok = probe()
             finally:
                 with self._cond:
