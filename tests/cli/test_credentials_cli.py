@@ -13,6 +13,7 @@ from support.cli import hoist, start, wait_for_parts
 from support.faultproxy import FaultProxy
 from support.rotating import NEW, OLD, PROFILE, RotatingProfile, key_id_of
 
+# slow: an upload slowed to 5 MiB/s so that credentials can expire mid-way and be renewed
 pytestmark = pytest.mark.slow
 
 REMEDY = "Credentials expired: refresh the credentials of profile rotating"
@@ -45,7 +46,7 @@ def test_expired_credentials_pause_the_upload_and_it_goes_on_once_they_are_renew
             wait_for_parts(data_dir, 2, proc, timeout=60)
             refused = proxy.refuse_key(OLD)          # the session behind the old key ran out
             wait_for(lambda: refused.fired >= 1, proc)
-            time.sleep(3)                            # parts in flight and probes are refused
+            time.sleep(1.5)                          # parts in flight and probes are refused
             profile.use(NEW)                         # and then the credentials are renewed
             out, err = proc.communicate(timeout=120)
         finally:

@@ -20,6 +20,7 @@ from hoist.core.settings.datadir import LOG_NAME, STORE_NAME
 from hoist.core.settings.preferences import Preferences
 from support.cli import hoist
 
+# slow: real uploads with every logger at DEBUG, log rotations past 5 MiB, then a scan of all
 pytestmark = pytest.mark.slow
 LOUD_HOIST = Path(__file__).resolve().parents[1] / "support" / "loud_hoist.py"
 ROTATE_AT = 5 * MiB                        # setup_logging's maxBytes

@@ -16,6 +16,8 @@ from support.faultproxy import FaultProxy
 from support.rotating import NEW, OLD, PROFILE, RotatingProfile, key_id_of
 
 PARTS, IN_FLIGHT = 6, 2
+# slow: uploads slowed to 6 MiB/s so that credentials expire mid-way, then are renewed
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -49,6 +51,7 @@ def test_expired_credentials_wait_and_continue_by_themselves(qtbot, data_dir, tm
         qtbot.waitUntil(lambda: refused.fired >= 4, timeout=10_000)    # probes refused too
         assert manager.task(task_id).state is TaskState.UPLOADING
         profile.use(NEW)
+        manager.set_bandwidth_limit(0)          # renewed: the rest need not crawl
         qtbot.waitUntil(manager.is_idle, timeout=30_000)
         assert manager.task(task_id).state is TaskState.COMPLETED, manager.task(task_id).message
         assert "failed" not in states

@@ -13,6 +13,7 @@ from hoist.ui.model import STATUS
 from support.faultproxy import FaultProxy
 from support.rotating import NEW, OLD, PROFILE, RotatingProfile, key_id_of
 
+# slow: the window and its engine process, an upload slowed so credentials expire mid-way
 pytestmark = pytest.mark.slow
 
 
@@ -39,6 +40,7 @@ def test_the_row_says_the_credentials_expired_then_completes(qtbot, data_dir, tm
                 timeout=15_000)
             assert h.info("role.bin").state is TaskState.UPLOADING
             profile.use(NEW)
+            h.manager.set_limits(1, 2, 2, 0)    # renewed: the rest need not crawl
             h.wait_state("role.bin", TaskState.COMPLETED, timeout=60_000)
             assert key_id_of(s3_server.of("UploadPart", bucket)[-1]) == NEW
             assert download_sha256(bucket, "role.bin") == sha256_file(path)
