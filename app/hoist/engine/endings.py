@@ -14,6 +14,7 @@ from hoist.core.checkpoint.states import TaskState
 from hoist.core.local.sources import InputError
 from hoist.core.policy.planner import PlanError
 from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.core.remote.redaction import redact
 from hoist.engine.upload.preparing import SourceChanged
 from hoist.engine.upload.task import UploadTask
 from hoist.engine.upload.verification import VerifyError
@@ -70,4 +71,4 @@ def failure_message(error: BaseException | None) -> str:
         return str(error)
     if isinstance(error, OSError) and error.errno == 28:
         return "The disk is full: free some space, then retry."
-    return f"Unexpected error: {error}. Retry; if it happens again, see the log."
+    return f"Unexpected error: {redact(str(error))}. Retry; if it happens again, see the log."

@@ -128,6 +128,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         for task in self._tasks.awake():
             if task.record.account == destination.account:
                 task.bucket = self._bucket_for(task.record)
+                task.health = self._health_of(task.bucket.dest.endpoint_url)
                 task.credentials = self._credentials_of(task.bucket.dest)
 
     def forget_clients(self) -> None:

@@ -71,8 +71,7 @@ def run_request(task, fn, report, what: str, part: bool = False):
             if error.kind is not ErrorKind.NETWORK:
                 health.answered()            # an error answer still proves the link works
             if error.kind is ErrorKind.EXPIRED and task.config.wait_for_credentials:
-                if not credentials.came_up_since(started):   # else: signed before renewal
-                    credentials.went_down(error.message)
+                if credentials.went_down(error.message, sent_at=started):
                     log.warning("task %s: %s: %s (%s): waiting for fresh credentials",
                                 task.id, what, error.message, error.code)
                 if part:

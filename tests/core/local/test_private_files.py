@@ -89,3 +89,13 @@ def test_on_windows_no_mode_is_changed(tmp_path, monkeypatch):
     assert tighten(tmp_path / "hoist.log") is False
     assert tighten_files(tmp_path, ("hoist.log",)) == []
     assert mode(tmp_path / "hoist.log") == 0o644
+
+
+def test_tighten_leaves_a_symlink_and_what_it_points_to_alone(tmp_path):
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("not Hoist's")
+    target.chmod(0o644)
+    link = tmp_path / "hoist.log"
+    link.symlink_to(target)
+    assert tighten(link) is False
+    assert mode(target) == 0o644

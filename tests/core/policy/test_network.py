@@ -278,3 +278,14 @@ def test_an_answer_arriving_as_the_probe_wait_begins_ends_the_wait_without_an_er
             health.answered()          # what another part's thread does, here in the gap
     waited = health.wait_until_up(lambda: True, lambda: False, report)
     assert waited <= 0.2 and not health.is_down        # a slice at most, not a probe's delay
+
+
+def test_a_refusal_signed_before_the_renewal_leaves_the_credentials_gate_open():
+    clock = FakeClock()
+    credentials = CredentialHealth(policy(), clock)
+    assert credentials.went_down(EXPIRED.message) and credentials.is_down
+    clock.advance(5)
+    credentials.answered()                        # a probe with fresh credentials got through
+    assert not credentials.went_down(EXPIRED.message, sent_at=4.0)    # signed with the old ones
+    assert not credentials.is_down
+    assert credentials.went_down(EXPIRED.message, sent_at=6.0) and credentials.is_down

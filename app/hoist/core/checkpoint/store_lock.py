@@ -11,7 +11,7 @@ check is skipped) from one left by a crash or changed since.
 import os
 from pathlib import Path
 
-from hoist.core.checkpoint.file_lock import try_lock
+from hoist.core.checkpoint.file_lock import try_lock, unlock_and_close
 from hoist.core.checkpoint.store_file import (
     _ELSEWHERE,
     StoreError,
@@ -61,7 +61,7 @@ def _take_lock(path: Path) -> tuple[int, str]:
         os.ftruncate(fd, 0)
         write_at(fd, f"{os.getpid()}\n".encode(), 0)
     except OSError as e:
-        os.close(fd)
+        unlock_and_close(fd)          # not a bare close: on Windows the lock could linger
         full = full_error(e, directory)
         if full:
             raise full from None

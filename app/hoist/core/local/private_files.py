@@ -68,7 +68,10 @@ def tighten(path: Path) -> bool:
     """
     if not POSIX:
         return False
-    mode = stat.S_IMODE(os.stat(path, follow_symlinks=False).st_mode)
+    info = os.stat(path, follow_symlinks=False)
+    if stat.S_ISLNK(info.st_mode):
+        return False       # chmod would follow the link to a file that is not ours to change
+    mode = stat.S_IMODE(info.st_mode)
     if not mode & _OTHERS:
         return False
     os.chmod(path, mode & ~_OTHERS)

@@ -66,12 +66,6 @@ class EndpointHealth:
         with self._cond:
             return self._last_answer >= moment
 
-    def came_up_since(self, moment: float) -> bool:
-        """Whether it came back up after ``moment``: a request sent before then may have
-        met what the probe has since found gone."""
-        with self._cond:
-            return self._up_since >= moment
-
     def went_down(self) -> None:
         """A request met a connection fault and nothing else got through meanwhile."""
         with self._cond:
@@ -166,8 +160,15 @@ class CredentialHealth(EndpointHealth):
     lost = "the credentials expired: waiting for fresh ones"
     back = "fresh credentials were accepted after %.1f s"
 
-    def went_down(self, why: str = "") -> None:
-        """``why`` is what the waiting rows say: "Credentials expired: " and the remedy."""
+    def went_down(self, why: str = "", sent_at: float = float("inf")) -> bool:
+        """A request sent at ``sent_at`` (monotonic) was refused as expired; ``why`` is what
+        the waiting rows say: "Credentials expired: " and the remedy. Returns whether that
+        closed the gate: a refusal of a request signed before a probe found renewed
+        credentials proves nothing about them, and leaves the gate open. Checked and closed
+        in one hold of the lock, so that no probe can open it in between."""
         with self._cond:
+            if self._up_since >= sent_at:
+                return False
             self.waiting = why or type(self).waiting
             super().went_down()
+            return True

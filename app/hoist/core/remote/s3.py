@@ -95,10 +95,19 @@ class S3Clients:
         (which reads the profile, the SSO cache or the credential_process again), and shared
         from then on."""
         ident = self._ident(dest)
+        if not fresh:
+            with self._lock:
+                client = self._clients.get(ident)
+            if client is not None:
+                return client
+        # Made outside the lock: reading credentials may run a credential_process or ask the
+        # keyring, and every other account's requests must not wait for that.
+        client = self._make_client(dest)
         with self._lock:
-            client = None if fresh else self._clients.get(ident)
-            if client is None:
-                client = self._clients[ident] = self._make_client(dest)
+            if not fresh:            # another thread may have made one meanwhile: share it
+                client = self._clients.setdefault(ident, client)
+            else:
+                self._clients[ident] = client
             return client
 
     def forget(self, dest: Destination | None = None, client=None) -> None:
