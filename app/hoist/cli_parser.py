@@ -36,7 +36,8 @@ EXAMPLES = {
   hoist upload big.iso --bucket backups
   hoist upload ~/photos --bucket media --prefix 2026/ --bwlimit 20MiB/s
   hoist upload db.tar --bucket b --endpoint-url http://nas:9000 --part-size 64MiB --concurrency 8
-  hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key""",
+  hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key
+  hoist upload ~/photos --bucket media --force       send even the files already there""",
     "resume": """examples:
   hoist resume            every unfinished upload
   hoist resume 12 14      only these (ids from `hoist list`)""",
@@ -114,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="limits by time of day, replacing --bwlimit, e.g. "
                          "'Mon-Fri-09:00,2MiB/s Mon-Fri-18:00,off' (rclone's timetable syntax)")
     up.add_argument("--quiet", action="store_true", help="print only the summary")
+    up.add_argument("--force", action="store_true",
+                    help="send every file, even those on the server already, unchanged")
+    up.add_argument("--checksum", action="store_true",
+                    help="tell unchanged files by their content (reads each file found on the "
+                         "server) instead of Hoist's record of what it sent, or size and time")
     up.add_argument("--adopt", action="store_true",
                     help="continue an incomplete multipart upload of the same key found on the "
                          "server, after checking its parts against the file")

@@ -16,7 +16,9 @@ from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.store import DISK_FULL, StoreFull, TaskRecord
 from hoist.core.local.sources import InputError, expand_sources
 from hoist.core.policy.network import EndpointHealth
+from hoist.core.remote.existing import existing_objects
 from hoist.core.remote.s3 import Destination
+from hoist.core.remote.unchanged import UNCHANGED, verdicts
 from hoist.engine.info import TaskInfo
 from hoist.engine.upload.task import UploadTask
 
@@ -80,6 +82,25 @@ class TaskIntake:
             self._on_store_full(full)
         self._schedule()
         yield infos
+
+    def check_sources(self, sources, destination: Destination,
+                      checksum: bool = False) -> dict[str, str]:
+        """Which of ``sources`` (path, key, size) are on the server already: key -> UNCHANGED
+        or OVERWRITE for each key that exists (core/remote/unchanged.py). Blocking (one
+        listing a 1,000 keys, and a read of each file found there); safe on any thread:
+        it reads only the store (which locks) and the clients (thread-safe)."""
+        sources = list(sources)
+        if not sources:
+            return {}
+        bucket = self.clients.bucket(destination)
+        remote = existing_objects(bucket, [key for _path, key, _size in sources])
+        sent = (self.store.sent_files(destination.endpoint_url, destination.bucket, remote)
+                if remote and not checksum else {})
+        found = verdicts(sources, remote, sent, checksum, bucket)
+        unchanged = sum(1 for verdict in found.values() if verdict == UNCHANGED)
+        log.info("checked %d files at s3://%s: %d there, %d of them unchanged%s", len(sources),
+                 destination.bucket, len(found), unchanged, " (by content)" if checksum else "")
+        return found
 
     def add(self, path, destination: Destination, key_prefix: str = "",
             adopt: bool = False, key: str | None = None) -> list[int]:

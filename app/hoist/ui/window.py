@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.intake.added.connect(self._on_added)
         self.intake.problem.connect(self._on_problem)
         self.intake.checking.connect(self._on_checking)
+        self.intake.unchanged.connect(self._on_unchanged)
         self._problems: list[str] = []
 
         central = QWidget(self)
@@ -233,6 +234,11 @@ class MainWindow(QMainWindow):
                     self.model.index(row, 0),
                     QItemSelectionModel.Select | QItemSelectionModel.Rows)
             self.view.scrollTo(self.model.index(row, 0))
+
+    def _on_unchanged(self, count: int) -> None:
+        """Unchanged files are left out without a question; the status bar counts them."""
+        what = "1 file is" if count == 1 else f"{count:,} files are"
+        self.statusBar().showMessage(f"{what} on the server already, unchanged: skipped", 8000)
 
     def _on_checking(self, text: str) -> None:
         if text:

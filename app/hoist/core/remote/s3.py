@@ -223,17 +223,30 @@ class Bucket:
         HeadBucket, its errors carry a code, so a bad key is told from a missing bucket.)"""
         self._call("ListObjectsV2", None, MaxKeys=1)
 
-    def list_keys(self, prefix: str, start_after: str = "",
-                  page: int = 1000) -> tuple[list[str], str | None]:
-        """One page (up to ``page`` keys) of the keys under ``prefix`` after ``start_after``,
-        in order, and where the next page starts (None after the last)."""
+    def list_objects(self, prefix: str, start_after: str = "",
+                     page: int = 1000) -> tuple[dict[str, RemoteObject], str | None]:
+        """One page (up to ``page`` objects) under ``prefix`` after ``start_after``: key ->
+        size, ETag and LastModified, and where the next page starts (None after the last)."""
         params = {"Prefix": prefix, "MaxKeys": page}
         if start_after:
             params["StartAfter"] = start_after
         reply = self._call("ListObjectsV2", prefix or None, **params)
-        keys = [item["Key"] for item in reply.get("Contents", [])]
-        more = reply.get("IsTruncated") and keys
-        return keys, keys[-1] if more else None
+        found = {item["Key"]: RemoteObject(item.get("Size", 0), item.get("ETag", ""), None,
+                                           item.get("LastModified"))
+                 for item in reply.get("Contents", [])}
+        last = reply["Contents"][-1]["Key"] if found else None
+        return found, last if reply.get("IsTruncated") else None
+
+    def part_size(self, key: str) -> int | None:
+        """The size of a multipart object's first part (HeadObject of part 1), None if gone:
+        what a multipart ETag is recomputed with (``hoist upload --checksum``)."""
+        try:
+            reply = self._call("HeadObject", key, Key=key, PartNumber=1)
+        except S3Error as error:
+            if error.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+        return reply["ContentLength"]
 
     def create_multipart(self, key: str, checksum_algorithm: str) -> str:
         params = {"Key": key}

@@ -81,6 +81,11 @@ class ThreadedManager(EngineProxy):
         if not self._stopped:
             self._invoker.post.emit(call)
 
+    def check_sources(self, sources, destination, checksum: bool = False) -> dict[str, str]:
+        """UploadManager.check_sources on the caller's thread (it is safe on any): a listing
+        must not hold up the engine's thread, nor the window's (the intake asks from its pool)."""
+        return self.engine.check_sources(sources, destination, checksum)
+
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Pause and checkpoint on the engine's thread, then stop that thread (once)."""
         if self._stopped:
