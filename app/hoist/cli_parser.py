@@ -37,7 +37,8 @@ EXAMPLES = {
   hoist upload ~/photos --bucket media --prefix 2026/ --bwlimit 20MiB/s
   hoist upload db.tar --bucket b --endpoint-url http://nas:9000 --part-size 64MiB --concurrency 8
   hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key
-  hoist upload ~/photos --bucket media --force       send even the files already there""",
+  hoist upload ~/photos --bucket media --force       send even the files already there
+  hoist upload ~/site --bucket web --exclude '**.tmp' --exclude 'cache/**' --dry-run""",
     "resume": """examples:
   hoist resume            every unfinished upload
   hoist resume 12 14      only these (ids from `hoist list`)""",
@@ -64,6 +65,15 @@ def _preset_option(parser) -> None:
     parser.add_argument("--preset", choices=list(PRESETS), default=DEFAULT,
                         help=f"a named set of transfer settings; any flag given still wins "
                              f"(default {DEFAULT}). {lines}")
+
+
+class _Rule(argparse.Action):
+    """--exclude and --include go into one list, in the order given (the last match wins)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        rules = list(getattr(namespace, self.dest, None) or [])
+        rules.append((option_string.lstrip("-"), value))
+        setattr(namespace, self.dest, rules)
 
 
 def _schedule(text):
@@ -120,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--checksum", action="store_true",
                     help="tell unchanged files by their content (reads each file found on the "
                          "server) instead of Hoist's record of what it sent, or size and time")
+    for flag, what in (("--exclude", "leave out"), ("--include", "take back")):
+        up.add_argument(flag, action=_Rule, dest="filters", default=[], metavar="GLOB",
+                        help=f"{what} files whose path below the folder given matches GLOB; "
+                             "* stays in a folder, ** crosses folders; repeatable, and the "
+                             "last matching --exclude or --include wins")
+    up.add_argument("--dry-run", action="store_true",
+                    help="print what each file would be (send, skip (unchanged), overwrite, "
+                         "excluded) and send nothing")
     up.add_argument("--adopt", action="store_true",
                     help="continue an incomplete multipart upload of the same key found on the "
                          "server, after checking its parts against the file")

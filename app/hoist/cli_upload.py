@@ -4,6 +4,8 @@ Files already on the server as they are here are skipped by default (the rule
 is core/remote/unchanged.py; the check is UploadManager.check_sources: one
 listing a 1,000 keys and Hoist's record of what it sent, no request per key).
 ``--checksum`` compares content instead; ``--force`` sends everything.
+``--exclude``/``--include`` leave files out (core/local/filters.py), and
+``--dry-run`` says what each file would be and sends nothing.
 """
 
 import sys
@@ -19,8 +21,9 @@ from hoist.cli import (
     _follow_schedule,
     open_store,
 )
+from hoist.core.local.filters import Filters
 from hoist.core.local.sources import InputError, expand_sources
-from hoist.core.remote.unchanged import UNCHANGED
+from hoist.core.remote.unchanged import EXCLUDED, OVERWRITE, SEND, UNCHANGED
 
 
 def cmd_upload(args, directory) -> int:
@@ -30,27 +33,53 @@ def cmd_upload(args, directory) -> int:
         raise UsageError(f"--prefix {args.prefix!r} starts with '/': S3 keys are relative, drop it.")
     if ".." in args.prefix.split("/"):
         raise UsageError(f"--prefix {args.prefix!r} contains '..', which S3 keeps literally: remove it.")
-    bad_input, files = [], []
+    bad_input, files, excluded = [], [], []
+    rules = Filters(args.filters)
     for path in args.paths:
         try:
-            files += expand_sources(path, args.prefix)
+            kept, left_out = rules.split(expand_sources(path, args.prefix), path)
         except InputError as e:
             bad_input.append(str(e))
             print(f"hoist: {e}", file=sys.stderr)
-    if bad_input and not files:
+            continue
+        files += kept
+        excluded += left_out
+    if bad_input and not files and not excluded:
         return EXIT_USAGE
     destination = _destination(args)
     store = open_store(directory)
     app, clients, manager = _engine(store, config)
     # the check's listing is the bucket's check too: no request more for it
-    check = (None if args.force or not files
+    check = (None if (args.force and not args.dry_run) or not files
              else lambda: manager.check_sources(files, destination, args.checksum))
     found = _check_bucket(clients.bucket(destination), destination, check) or {}
+    if args.dry_run:
+        manager.shutdown()
+        store.close()
+        return dry_run(files, excluded, found, destination.bucket, args.force)
     sending = [file for file in files if found.get(file[1]) != UNCHANGED]
     ids = manager.add_sources(sending, destination, args.adopt) if sending else []
     _follow_schedule(args, manager)
     status = HeadlessRun(app, manager, ids, quiet=args.quiet,
-                         skipped=len(files) - len(sending)).exec()
+                         skipped=len(files) - len(sending), excluded=len(excluded)).exec()
     manager.shutdown()
     store.close()
     return EXIT_USAGE if bad_input and status == EXIT_OK else status
+
+
+def dry_run(files, excluded, found: dict, bucket: str, force: bool) -> int:
+    """One line a file: what an upload would do with it. Nothing is sent or queued."""
+    counts = dict.fromkeys((SEND, OVERWRITE, UNCHANGED, EXCLUDED), 0)
+    width = len(UNCHANGED)
+    for path, key, _size in files:
+        verdict = found.get(key, SEND)
+        if force and verdict == UNCHANGED:
+            verdict = OVERWRITE
+        counts[verdict] += 1
+        print(f"{verdict:<{width}}  {path} → s3://{bucket}/{key}")
+    for path, key, _size in excluded:
+        counts[EXCLUDED] += 1
+        print(f"{EXCLUDED:<{width}}  {path}")
+    print(f"Dry run: {counts[SEND]} to send, {counts[OVERWRITE]} to overwrite, "
+          f"{counts[UNCHANGED]} unchanged, {counts[EXCLUDED]} excluded; nothing was sent.")
+    return EXIT_OK

@@ -65,3 +65,29 @@ def test_force_sends_and_checksum_compares_content(cli_env, bucket, make_file, s
     assert spent["HeadObject"] == 1                          # part 1's size, for the ETag
     forced = hoist(cli_env, "upload", path, "--bucket", bucket, "--force", "--part-size", "5MiB")
     assert forced.returncode == 0 and "1 of 1 file(s) uploaded" in forced.stdout
+
+
+def test_filters_and_a_dry_run_that_sends_nothing(cli_env, bucket, make_file, s3, s3_server):
+    keep = make_file("site/index.html", 10)
+    make_file("site/cache/a.tmp", 10)
+    make_file("site/b.tmp", 10)
+    there = make_file("site/there.css", 10)
+    changed = make_file("site/changed.css", 10)
+    s3.upload_file(str(there), bucket, "site/there.css")
+    s3.put_object(Bucket=bucket, Key="site/changed.css", Body=b"0123456789")
+    later = time.time() + 3600
+    os.utime(changed, (later, later))                    # newer than its object
+    before = counts(s3_server, bucket)
+    result = hoist(cli_env, "upload", keep.parent, "--bucket", bucket, "--dry-run",
+                   "--exclude", "**.tmp", "--include", "cache/**", "--exclude", "cache/a.*")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split("  ", 1)[0].strip() + " " + line.rsplit("/", 1)[1]
+             for line in result.stdout.splitlines()[:-1]]
+    assert sorted(lines) == ["excluded a.tmp", "excluded b.tmp", "overwrite changed.css",
+                             "send index.html", "skip (unchanged) there.css"]
+    assert "Dry run: 1 to send, 1 to overwrite, 1 unchanged, 2 excluded" in result.stdout
+    spent = {op: n - before[op] for op, n in counts(s3_server, bucket).items()}
+    assert spent["PutObject"] == spent["UploadPart"] == spent["CreateMultipartUpload"] == 0
+    real = hoist(cli_env, "upload", keep.parent, "--bucket", bucket, "--exclude", "**.tmp")
+    assert "2 of 2 file(s) uploaded" in real.stdout and "1 skipped (unchanged), 2 excluded" \
+        in real.stdout, real.stdout
