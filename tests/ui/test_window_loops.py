@@ -1,8 +1,12 @@
-"""The window's everyday loops: dropping the same folder again."""
+"""The window's everyday loops: dropping the same folder again, the history of uploads."""
 
-from test_window import Harness, account, harness, small_config  # noqa: F401 -- fixtures
+import sqlite3
+
+from test_window import Harness, account, enabled, harness, small_config  # noqa: F401 -- fixtures
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.core.policy.planner import MiB
+from hoist.core.settings.datadir import STORE_NAME
 
 
 def test_dropping_again_skips_unchanged_files_and_asks_only_about_changed_ones(
@@ -23,3 +27,35 @@ def test_dropping_again_skips_unchanged_files_and_asks_only_about_changed_ones(
                             timeout=30_000)
     assert s3_server.count("PutObject", bucket=bucket) == puts + 1
     assert s3_server.count("HeadObject", bucket=bucket) == 0
+
+
+def test_completed_rows_survive_a_restart_until_cleared(harness, make_file):
+    harness.manager.set_limits(1, 1, 1, 2 * MiB)          # paused.bin is paused mid-way
+    harness.drop_and_wait(make_file("kept.txt", 100), make_file("paused.bin", 12 * MiB), rows=2)
+    harness.wait_state("kept.txt", TaskState.COMPLETED)
+    harness.manager.pause(harness.task_id("paused.bin"))
+    harness.close()
+
+    window = harness.open()
+    assert {(i.name, i.state) for i in harness.model.infos()} == {
+        ("kept.txt", TaskState.COMPLETED), ("paused.bin", TaskState.PAUSED)}
+    assert "Completed" in harness.info("kept.txt").message
+    assert "clear_completed" in enabled(window.queue_actions)
+    window.queue_actions.clear_completed.trigger()
+    harness.qtbot.waitUntil(lambda: harness.model.rowCount() == 1)
+    harness.close()
+    harness.open()
+    assert [i.name for i in harness.model.infos()] == ["paused.bin"]
+
+
+def test_history_older_than_the_preference_is_forgotten(qtbot, data_dir, account, make_file):
+    harness = Harness(qtbot, data_dir)
+    harness.open(small_config(history_days=2))
+    harness.drop_and_wait(make_file("old.txt", 10), make_file("new.txt", 10), rows=2)
+    qtbot.waitUntil(lambda: harness.model.summary().count(TaskState.COMPLETED) == 2)
+    harness.close()
+    with sqlite3.connect(data_dir / STORE_NAME) as db:         # old.txt finished 3 days ago
+        db.execute("UPDATE tasks SET finished_at = finished_at - 3 * 86400 WHERE key = 'old.txt'")
+    harness.open(small_config(history_days=2))
+    assert [i.name for i in harness.model.infos()] == ["new.txt"]
+    harness.close()

@@ -133,10 +133,8 @@ class QueueActions(QObject):
                 self.manager.remove(info.id)
 
     def clear_finished(self) -> None:
-        with self.model.batch():          # thousands of rows go in one removal, not one by one
-            for info in self.model.infos():
-                if info.state in FINISHED:
-                    self.manager.remove(info.id)
+        # one command, one statement and one list of rows back, however long the history
+        self.manager.remove_finished()
 
     def copy_selected_uris(self) -> None:
         # Only the URI: never credentials or endpoints with secrets in them.

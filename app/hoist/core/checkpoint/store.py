@@ -33,6 +33,7 @@ from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are thi
     TaskRecord,
     _task,
 )
+from hoist.core.checkpoint.history import TaskHistory
 from hoist.core.checkpoint.sent import SentFiles
 from hoist.core.checkpoint.states import PartState, TaskState
 from hoist.core.checkpoint.store_file import (  # noqa: F401 -- MIGRATIONS and the errors are this module's API too
@@ -57,7 +58,7 @@ _ACTIVE = tuple(s.value for s in TaskState if s.is_active)
 _INTERRUPTED = "Interrupted — resume to continue"
 
 
-class CheckpointStore(SentFiles):
+class CheckpointStore(SentFiles, TaskHistory):
     """Tasks and their parts in one SQLite file; every method is short and thread-safe."""
 
     def __init__(self, path: Path, db: sqlite3.Connection, lock_fd: int | None, readonly: bool):

@@ -32,6 +32,9 @@ class TransferConfig:
     retry_window         -- seconds: nor does it fail before this long since the request's
                             first failure (both must be spent)
     auto_resume          -- at start-up resume restored tasks instead of leaving them paused
+    history_days         -- the window shows completed uploads again when it reopens, until
+                            Clear completed, or for this many days after they finished;
+                            0 (default): until cleared
     """
 
     part_size: int | None = None
@@ -44,6 +47,7 @@ class TransferConfig:
     max_attempts: int = 10
     retry_window: float = 600.0
     auto_resume: bool = False
+    history_days: int = 0
 
     def clamped(self) -> "TransferConfig":
         """A copy with every value inside what S3 and this machine can take."""
@@ -58,6 +62,7 @@ class TransferConfig:
             bandwidth_limit=max(self.bandwidth_limit, 0),
             max_attempts=max(self.max_attempts, 1),
             retry_window=max(self.retry_window, 0.0),
+            history_days=max(self.history_days, 0),
         )
 
     @property

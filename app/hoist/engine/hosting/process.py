@@ -155,7 +155,7 @@ class ProcessManager(ThreadSafeSending, EngineProxy):
         reach the engine first (they are needed only when a task starts, in any case)."""
         if self._restore_asked is None and not self._stopped:
             number = next(self._ids)
-            self._send(("call", number, "restore", (), {}))
+            self._send(("call", number, "restore", (), {"history": True}))
             self._restore_asked = number
 
     def restore(self):
@@ -389,5 +389,5 @@ class ProcessManager(ThreadSafeSending, EngineProxy):
 
 # The engine's signals, by the name it sends, to the slot that takes them here.
 _SLOTS = {"task_added": "_on_added", "tasks_added": "_on_added_many",
-          "task_removed": "_on_removed", "tasks_updated": "_on_updated",
+          "task_removed": "_on_removed", "tasks_removed": "_on_removed_many", "tasks_updated": "_on_updated",
           "task_finished": "_on_finished", "idle": "_on_idle"}

@@ -49,6 +49,7 @@ class ThreadedManager(EngineProxy):
         engine.tasks_added.connect(self._on_added_many)
         self._answer.connect(self._deliver, Qt.QueuedConnection)
         engine.task_removed.connect(self._on_removed)
+        engine.tasks_removed.connect(self._on_removed_many)
         # Run on the engine's thread as it emits: the row as it is at that moment travels
         # with the state, as a direct call of engine.task() would have given it.
         engine.task_state_changed.connect(self._snapshot_state, Qt.DirectConnection)

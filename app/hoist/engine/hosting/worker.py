@@ -141,6 +141,7 @@ class Bridge(QObject):
             lambda info: self._restoring or send(("signal", "task_added", (info,))))
         engine.tasks_added.connect(lambda infos: send(("signal", "tasks_added", (infos,))))
         engine.task_removed.connect(lambda i: send(("signal", "task_removed", (i,))))
+        engine.tasks_removed.connect(lambda ids: send(("signal", "tasks_removed", (ids,))))
         engine.tasks_updated.connect(lambda infos: send(("signal", "tasks_updated", (infos,))))
         engine.task_finished.connect(lambda i, s: send(("signal", "task_finished", (i, s))))
         engine.idle.connect(lambda: send(("signal", "idle", ())))
@@ -170,7 +171,7 @@ class Bridge(QObject):
                 if name == "restore":
                     # the rows go ahead of the answer, a list at a time as they are made
                     self._restoring = True
-                    for rows in self.engine.restoring():
+                    for rows in self.engine.restoring(**kwargs):
                         self.link.send(("rows", number, rows))
                     result = None
                 else:
