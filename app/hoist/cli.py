@@ -5,6 +5,7 @@
                  [--bwlimit RATE] [--quiet] [--adopt]
     hoist resume [ID...]     hoist list [--json]     hoist cancel ID...
     hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
+    hoist share s3://BUCKET/KEY [--expires-in DURATION] [--endpoint-url URL] [--profile NAME]
     hoist completion bash    hoist --version
 
 Exit status: 0 all completed; 1 some failed or were cancelled; 2 bad usage or
@@ -329,5 +330,10 @@ def format_age(seconds: float) -> str:
     return format_duration(seconds)
 
 
+def cmd_share(args, directory) -> int:
+    from hoist.cli_share import cmd_share as share        # it imports this module's helpers
+    return share(args, directory)
+
+
 COMMANDS = {"upload": cmd_upload, "resume": cmd_resume, "list": cmd_list, "stats": cmd_stats,
-            "cancel": cmd_cancel, "cleanup": cmd_cleanup}
+            "cancel": cmd_cancel, "cleanup": cmd_cleanup, "share": cmd_share}

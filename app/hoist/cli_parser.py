@@ -53,6 +53,10 @@ EXAMPLES = {
     "cleanup": """examples:
   hoist cleanup --bucket media --dry-run          what would be aborted
   hoist cleanup --bucket media --older-than 7d    abort week-old orphans""",
+    "share": """examples:
+  hoist share s3://media/2026/talk.mp4                  a link that works for 1 hour
+  hoist share s3://media/talk.mp4 --expires-in 7d       the longest S3 allows
+  hoist share s3://b/report.pdf --endpoint-url http://nas:9000 | xclip""",
     "completion": """examples:
   hoist completion bash > ~/.local/share/bash-completion/completions/hoist
   source <(hoist completion bash)                 for this shell only""",
@@ -99,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="mirror the log to stderr")
 
-    def endpoint_options(p, bucket_required):
-        p.add_argument("--bucket", required=bucket_required, help="destination bucket")
+    def endpoint_options(p, bucket_required, bucket=True):
+        if bucket:          # `share` names its bucket in its s3:// address instead
+            p.add_argument("--bucket", required=bucket_required, help="destination bucket")
         p.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
                        help="S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL)")
         p.add_argument("--region", help="region (default: from the profile or environment)")
@@ -169,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--older-than", type=parse_duration, default=parse_duration("24h"),
                        help="only uploads started longer ago than this (default 24h)")
     clean.add_argument("--dry-run", action="store_true", help="list, but abort nothing")
+
+    share = sub.add_parser("share", epilog=EXAMPLES["share"],
+                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
+                           help="print a link that downloads one object, for a limited time")
+    share.add_argument("uri", metavar="s3://BUCKET/KEY", help="the object to share")
+    share.add_argument("--expires-in", type=_positive(parse_duration), default=3600.0,
+                       metavar="DURATION",
+                       help="how long the link works, e.g. 1h, 1d, 7d (default 1h; at most 7d, "
+                            "and no longer than the credentials that sign it)")
+    endpoint_options(share, bucket_required=False, bucket=False)
 
     comp = sub.add_parser("completion", epilog=EXAMPLES["completion"],
                           formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,6 +1,11 @@
-"""The window's everyday loops: dropping the same folder again, the history of uploads."""
+"""The window's everyday loops: dropping the same folder again, the history of uploads,
+share links."""
 
 import sqlite3
+import urllib.parse
+import urllib.request
+
+from PySide6.QtGui import QGuiApplication
 
 from test_window import Harness, account, enabled, harness, small_config  # noqa: F401 -- fixtures
 
@@ -59,3 +64,26 @@ def test_history_older_than_the_preference_is_forgotten(qtbot, data_dir, account
     harness.open(small_config(history_days=2))
     assert [i.name for i in harness.model.infos()] == ["new.txt"]
     harness.close()
+
+
+def test_copy_share_link_puts_a_working_url_on_the_clipboard(harness, make_file, data_dir):
+    path = make_file("shared.txt", 3000)
+    harness.drop_and_wait(path, rows=1)
+    harness.wait_state("shared.txt", TaskState.COMPLETED)
+    harness.select("shared.txt")
+    actions = harness.window.queue_actions
+    assert actions.share.isEnabled()
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setText("")
+    actions.share_choices["1 day"].trigger()
+    harness.qtbot.waitUntil(lambda: clipboard.text().startswith("http"), timeout=10_000)
+    url = clipboard.text()
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        assert answer.read() == path.read_bytes()
+    assert "X-Amz-Expires=86400" in url
+    assert "works for 1 d" in harness.window.statusBar().currentMessage()
+    signature = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["X-Amz-Signature"][0]
+    harness.close()                                      # every log line is written
+    for file in data_dir.rglob("*"):
+        if file.is_file():
+            assert signature.encode() not in file.read_bytes(), file

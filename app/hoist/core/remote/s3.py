@@ -116,6 +116,10 @@ class S3Clients:
             max_pool_connections=self.max_pool_connections,
             retries={"total_max_attempts": 1, "mode": "standard"},
             connect_timeout=10, read_timeout=read_timeout(),
+            # Requests sign with SigV4 either way; said outright, share links do too (left
+            # implicit, botocore presigns with SigV2, whose links no week-long limit governs
+            # and newer regions refuse)
+            signature_version="s3v4",
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             # Each part carries a signed CRC32 or MD5 header that the server checks, so the
@@ -188,6 +192,15 @@ class Bucket:
 
     def first_time(self, remark: str) -> bool:
         return self._clients.first_time(self.dest.endpoint_url, remark)
+
+    def client(self):
+        """The boto3 client of this destination (share links sign with it)."""
+        try:
+            return self._clients.client_for(self.dest)
+        except (BotoCoreError, ClientError) as exc:
+            raise classify(exc, operation="presign", bucket=self.name, key=None,
+                           profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
+                           account=self.dest.account) from None
 
     def noted(self, remark: str) -> bool:
         return self._clients.noted(self.dest.endpoint_url, remark)
