@@ -1,8 +1,9 @@
 """The `hoist` command: the window when run bare, or a headless engine with sub-commands.
 
-    hoist upload PATH... --bucket BUCKET [--prefix PREFIX] [--endpoint-url URL] [--region REGION]
-                 [--profile NAME] [--part-size SIZE] [--concurrency N] [--files N]
-                 [--bwlimit RATE] [--quiet] [--adopt]
+    hoist upload PATH... s3://BUCKET/PREFIX/   (or --to s3://…, or --bucket B [--prefix P])
+                 [--endpoint-url URL] [--region REGION] [--profile NAME] [--part-size SIZE]
+                 [--concurrency N] [--files N] [--bwlimit RATE] [--quiet] [--adopt]
+                 [--exclude GLOB] [--include GLOB] [--dry-run] [--force] [--checksum]
     hoist resume [ID...]     hoist list [--json]     hoist cancel ID...
     hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
     hoist share s3://BUCKET/KEY [--expires-in DURATION] [--endpoint-url URL] [--profile NAME]

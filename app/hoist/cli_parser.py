@@ -29,10 +29,12 @@ EXAMPLES = {
     "hoist": """examples:
   hoist                                   open the window
   hoist --demo                            open the window with a local demo server
-  hoist upload ~/videos --bucket media    upload a folder, resumably
+  hoist upload ~/videos s3://media/        upload a folder, resumably
   hoist resume                            continue whatever was interrupted
   hoist COMMAND --help                    options and examples of one command""",
     "upload": """examples:
+  hoist upload big.iso s3://backups/
+  hoist upload ~/photos s3://media/2026/             the same as --bucket media --prefix 2026/
   hoist upload big.iso --bucket backups
   hoist upload ~/photos --bucket media --prefix 2026/ --bwlimit 20MiB/s
   hoist upload db.tar --bucket b --endpoint-url http://nas:9000 --part-size 64MiB --concurrency 8
@@ -111,11 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--region", help="region (default: from the profile or environment)")
         p.add_argument("--profile", help="AWS profile for credentials")
 
-    up = sub.add_parser("upload", epilog=EXAMPLES["upload"],
+    up = sub.add_parser("upload", epilog=EXAMPLES["upload"], usage="%(prog)s PATH... "
+                        "(s3://BUCKET/PREFIX/ | --to s3://BUCKET/PREFIX/ | --bucket BUCKET) "
+                        "[options]",
                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="upload files and folders, resumably")
-    up.add_argument("paths", nargs="+", metavar="PATH")
-    endpoint_options(up, bucket_required=True)
+    up.add_argument("paths", nargs="+", metavar="PATH",
+                    help="files and folders; the last may be the destination, s3://BUCKET/PREFIX/")
+    endpoint_options(up, bucket_required=False)
     up.add_argument("--prefix", default="", help="prepended to every key (include a trailing /)")
+    up.add_argument("--to", metavar="s3://BUCKET/PREFIX/",
+                    help="where to upload, instead of --bucket and --prefix (a prefix without a "
+                         "trailing / is taken as a folder)")
     up.add_argument("--part-size", type=_positive(parse_size),
                     help="e.g. 8MiB (5MiB–5GiB); default: automatic, from the file size and "
                          "the measured link")

@@ -5,7 +5,9 @@ is core/remote/unchanged.py; the check is UploadManager.check_sources: one
 listing a 1,000 keys and Hoist's record of what it sent, no request per key).
 ``--checksum`` compares content instead; ``--force`` sends everything.
 ``--exclude``/``--include`` leave files out (core/local/filters.py), and
-``--dry-run`` says what each file would be and sends nothing.
+``--dry-run`` says what each file would be and sends nothing. The destination is
+``--bucket`` and ``--prefix``, or one ``s3://bucket/prefix/`` address: last among
+the paths (as ``aws s3 cp`` takes it) or after ``--to``.
 """
 
 import sys
@@ -23,11 +25,35 @@ from hoist.cli import (
 )
 from hoist.core.local.filters import Filters
 from hoist.core.local.sources import InputError, expand_sources
+from hoist.core.remote.naming import parse_s3_uri
 from hoist.core.remote.unchanged import EXCLUDED, OVERWRITE, SEND, UNCHANGED
+
+
+def _where(args) -> None:
+    """Set ``args.bucket`` and ``args.prefix`` from an s3:// destination, if one was given."""
+    uri = args.to
+    if uri is None and args.paths and args.paths[-1].startswith("s3://"):
+        uri = args.paths.pop()
+    if uri is None:
+        if not args.bucket:
+            raise UsageError("say where to upload: s3://BUCKET/PREFIX/ after the files, "
+                             "or --bucket BUCKET.")
+        return
+    if args.bucket or args.prefix:
+        raise UsageError(f"{uri} and --bucket/--prefix both say where to upload: give one.")
+    try:
+        args.bucket, prefix = parse_s3_uri(uri)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    # s3://b/photos means the folder photos/ (a prefix that is part of a name needs --prefix)
+    args.prefix = prefix + "/" if prefix and not prefix.endswith("/") else prefix
+    if not args.paths:
+        raise UsageError(f"no files to upload to {uri}: name them before it.")
 
 
 def cmd_upload(args, directory) -> int:
     from hoist.headless import HeadlessRun
+    _where(args)
     config = _config(args)
     if args.prefix.startswith("/"):
         raise UsageError(f"--prefix {args.prefix!r} starts with '/': S3 keys are relative, drop it.")
