@@ -1,10 +1,12 @@
 """The `hoist` command: the window when run bare, or a headless engine with sub-commands.
 
-    hoist upload PATH... --bucket BUCKET [--prefix PREFIX] [--endpoint-url URL] [--region REGION]
-                 [--profile NAME] [--part-size SIZE] [--concurrency N] [--files N]
-                 [--bwlimit RATE] [--quiet] [--adopt]
+    hoist upload PATH... s3://BUCKET/PREFIX/   (or --to s3://…, or --bucket B [--prefix P])
+                 [--endpoint-url URL] [--region REGION] [--profile NAME] [--part-size SIZE]
+                 [--concurrency N] [--files N] [--bwlimit RATE] [--quiet] [--adopt]
+                 [--exclude GLOB] [--include GLOB] [--dry-run] [--force] [--checksum]
     hoist resume [ID...]     hoist list [--json]     hoist cancel ID...
     hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
+    hoist share s3://BUCKET/KEY [--expires-in DURATION] [--endpoint-url URL] [--profile NAME]
     hoist completion bash    hoist --version
 
 Exit status: 0 all completed; 1 some failed or were cancelled; 2 bad usage or
@@ -21,7 +23,7 @@ from dataclasses import replace
 from hoist.cli_parser import build_parser
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.store import CheckpointStore, StoreError, StoreFull
-from hoist.core.local.sources import InputError, expand_sources
+from hoist.core.local.sources import InputError
 from hoist.core.local.units import format_size
 from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.core.settings.config import TransferConfig
@@ -97,10 +99,11 @@ def _destination(args):
                        region=args.region, profile=args.profile, account=account)
 
 
-def _check_bucket(bucket, destination) -> None:
-    """Refuse early what can never work; an outage or a narrow policy is the engine's business."""
+def _check_bucket(bucket, destination, first_request=None):
+    """Refuse early what can never work; an outage or a narrow policy is the engine's business.
+    ``first_request`` (default: a listing of one key) is what meets it; its answer is returned."""
     try:
-        bucket.check_access()
+        return (first_request or bucket.check_access)()
     except S3Error as e:
         if e.kind is ErrorKind.FATAL and e.code not in ("AccessDenied", "403", "Forbidden"):
             raise UsageError(e.message) from None
@@ -142,34 +145,8 @@ def _config(args) -> TransferConfig:
 
 
 def cmd_upload(args, directory) -> int:
-    from hoist.headless import HeadlessRun
-    config = _config(args)
-    if args.prefix.startswith("/"):
-        raise UsageError(f"--prefix {args.prefix!r} starts with '/': S3 keys are relative, drop it.")
-    if ".." in args.prefix.split("/"):
-        raise UsageError(f"--prefix {args.prefix!r} contains '..', which S3 keeps literally: remove it.")
-    bad_input, good = [], []
-    for path in args.paths:
-        try:
-            expand_sources(path, args.prefix)
-            good.append(path)
-        except InputError as e:
-            bad_input.append(str(e))
-            print(f"hoist: {e}", file=sys.stderr)
-    if not good:
-        return EXIT_USAGE
-    destination = _destination(args)
-    store = open_store(directory)
-    app, clients, manager = _engine(store, config)
-    _check_bucket(clients.bucket(destination), destination)
-    ids = []
-    for path in good:
-        ids += manager.add(path, destination, args.prefix, adopt=args.adopt)
-    _follow_schedule(args, manager)
-    status = HeadlessRun(app, manager, ids, quiet=args.quiet).exec()
-    manager.shutdown()
-    store.close()
-    return EXIT_USAGE if bad_input and status == EXIT_OK else status
+    from hoist.cli_upload import cmd_upload as upload      # it imports this module's helpers
+    return upload(args, directory)
 
 
 def cmd_resume(args, directory) -> int:
@@ -359,5 +336,10 @@ def format_age(seconds: float) -> str:
     return format_duration(seconds)
 
 
+def cmd_share(args, directory) -> int:
+    from hoist.cli_share import cmd_share as share        # it imports this module's helpers
+    return share(args, directory)
+
+
 COMMANDS = {"upload": cmd_upload, "resume": cmd_resume, "list": cmd_list, "stats": cmd_stats,
-            "cancel": cmd_cancel, "cleanup": cmd_cleanup}
+            "cancel": cmd_cancel, "cleanup": cmd_cleanup, "share": cmd_share}

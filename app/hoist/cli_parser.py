@@ -29,14 +29,18 @@ EXAMPLES = {
     "hoist": """examples:
   hoist                                   open the window
   hoist --demo                            open the window with a local demo server
-  hoist upload ~/videos --bucket media    upload a folder, resumably
+  hoist upload ~/videos s3://media/        upload a folder, resumably
   hoist resume                            continue whatever was interrupted
   hoist COMMAND --help                    options and examples of one command""",
     "upload": """examples:
+  hoist upload big.iso s3://backups/
+  hoist upload ~/photos s3://media/2026/             the same as --bucket media --prefix 2026/
   hoist upload big.iso --bucket backups
   hoist upload ~/photos --bucket media --prefix 2026/ --bwlimit 20MiB/s
   hoist upload db.tar --bucket b --endpoint-url http://nas:9000 --part-size 64MiB --concurrency 8
-  hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key""",
+  hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key
+  hoist upload ~/photos --bucket media --force       send even the files already there
+  hoist upload ~/site --bucket web --exclude '**.tmp' --exclude 'cache/**' --dry-run""",
     "resume": """examples:
   hoist resume            every unfinished upload
   hoist resume 12 14      only these (ids from `hoist list`)""",
@@ -51,6 +55,10 @@ EXAMPLES = {
     "cleanup": """examples:
   hoist cleanup --bucket media --dry-run          what would be aborted
   hoist cleanup --bucket media --older-than 7d    abort week-old orphans""",
+    "share": """examples:
+  hoist share s3://media/2026/talk.mp4                  a link that works for 1 hour
+  hoist share s3://media/talk.mp4 --expires-in 7d       the longest S3 allows
+  hoist share s3://b/report.pdf --endpoint-url http://nas:9000 | xclip""",
     "completion": """examples:
   hoist completion bash > ~/.local/share/bash-completion/completions/hoist
   source <(hoist completion bash)                 for this shell only""",
@@ -69,6 +77,15 @@ def _credentials_option(parser) -> None:
     parser.add_argument("--no-wait-for-credentials", action="store_true",
                         help="when the credentials expire mid-upload (a role, an SSO session), "
                              "fail the uploads instead of waiting until they are renewed")
+
+
+class _Rule(argparse.Action):
+    """--exclude and --include go into one list, in the order given (the last match wins)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        rules = list(getattr(namespace, self.dest, None) or [])
+        rules.append((option_string.lstrip("-"), value))
+        setattr(namespace, self.dest, rules)
 
 
 def _schedule(text):
@@ -94,18 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="mirror the log to stderr")
 
-    def endpoint_options(p, bucket_required):
-        p.add_argument("--bucket", required=bucket_required, help="destination bucket")
+    def endpoint_options(p, bucket_required, bucket=True):
+        if bucket:          # `share` names its bucket in its s3:// address instead
+            p.add_argument("--bucket", required=bucket_required, help="destination bucket")
         p.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
                        help="S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL)")
         p.add_argument("--region", help="region (default: from the profile or environment)")
         p.add_argument("--profile", help="AWS profile for credentials")
 
-    up = sub.add_parser("upload", epilog=EXAMPLES["upload"],
+    up = sub.add_parser("upload", epilog=EXAMPLES["upload"], usage="%(prog)s PATH... "
+                        "(s3://BUCKET/PREFIX/ | --to s3://BUCKET/PREFIX/ | --bucket BUCKET) "
+                        "[options]",
                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="upload files and folders, resumably")
-    up.add_argument("paths", nargs="+", metavar="PATH")
-    endpoint_options(up, bucket_required=True)
+    up.add_argument("paths", nargs="+", metavar="PATH",
+                    help="files and folders; the last may be the destination, s3://BUCKET/PREFIX/")
+    endpoint_options(up, bucket_required=False)
     up.add_argument("--prefix", default="", help="prepended to every key (include a trailing /)")
+    up.add_argument("--to", metavar="s3://BUCKET/PREFIX/",
+                    help="where to upload, instead of --bucket and --prefix (a prefix without a "
+                         "trailing / is taken as a folder)")
     up.add_argument("--part-size", type=_positive(parse_size),
                     help="e.g. 8MiB (5MiB–5GiB); default: automatic, from the file size and "
                          "the measured link")
@@ -121,6 +145,19 @@ def build_parser() -> argparse.ArgumentParser:
                          "'Mon-Fri-09:00,2MiB/s Mon-Fri-18:00,off' (rclone's timetable syntax)")
     up.add_argument("--quiet", action="store_true", help="print only the summary")
     _credentials_option(up)
+    up.add_argument("--force", action="store_true",
+                    help="send every file, even those on the server already, unchanged")
+    up.add_argument("--checksum", action="store_true",
+                    help="tell unchanged files by their content (reads each file found on the "
+                         "server) instead of Hoist's record of what it sent, or size and time")
+    for flag, what in (("--exclude", "leave out"), ("--include", "take back")):
+        up.add_argument(flag, action=_Rule, dest="filters", default=[], metavar="GLOB",
+                        help=f"{what} files whose path below the folder given matches GLOB; "
+                             "* stays in a folder, ** crosses folders; repeatable, and the "
+                             "last matching --exclude or --include wins")
+    up.add_argument("--dry-run", action="store_true",
+                    help="print what each file would be (send, skip (unchanged), overwrite, "
+                         "excluded) and send nothing")
     up.add_argument("--adopt", action="store_true",
                     help="continue an incomplete multipart upload of the same key found on the "
                          "server, after checking its parts against the file")
@@ -153,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--older-than", type=parse_duration, default=parse_duration("24h"),
                        help="only uploads started longer ago than this (default 24h)")
     clean.add_argument("--dry-run", action="store_true", help="list, but abort nothing")
+
+    share = sub.add_parser("share", epilog=EXAMPLES["share"],
+                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
+                           help="print a link that downloads one object, for a limited time")
+    share.add_argument("uri", metavar="s3://BUCKET/KEY", help="the object to share")
+    share.add_argument("--expires-in", type=_positive(parse_duration), default=3600.0,
+                       metavar="DURATION",
+                       help="how long the link works, e.g. 1h, 1d, 7d (default 1h; at most 7d, "
+                            "and no longer than the credentials that sign it)")
+    endpoint_options(share, bucket_required=False, bucket=False)
 
     comp = sub.add_parser("completion", epilog=EXAMPLES["completion"],
                           formatter_class=argparse.RawDescriptionHelpFormatter,

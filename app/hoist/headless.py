@@ -31,12 +31,14 @@ class HeadlessRun(QObject):
     """Waits for a set of tasks to finish while showing their progress."""
 
     def __init__(self, app: QCoreApplication, manager, task_ids: list[int], quiet: bool = False,
-                 out=sys.stdout, err=sys.stderr):
+                 out=sys.stdout, err=sys.stderr, skipped: int = 0, excluded: int = 0):
         super().__init__()
         self.app = app
         self.manager = manager
         self.task_ids = list(dict.fromkeys(task_ids))
         self.quiet = quiet
+        self.skipped = skipped        # files left out: on the server already, unchanged
+        self.excluded = excluded      # and by --exclude/--include
         self.out, self.err = out, err
         self.live = not quiet and out.isatty()
         self.interrupted = False
@@ -173,6 +175,11 @@ class HeadlessRun(QObject):
         cancelled = [i for i in infos if i.state is TaskState.CANCELLED]
         took = time.monotonic() - self._started
         total = sum(i.size for i in done)
+        if not infos and (self.skipped or self.excluded):
+            why = [f"{self.skipped} file(s) on the server already, unchanged"] * bool(self.skipped)
+            why += [f"{self.excluded} excluded"] * bool(self.excluded)
+            print(f"Nothing to send: {', '.join(why)}.", file=self.out, flush=True)
+            return
         parts = [f"{len(done)} of {len(infos)} file(s) uploaded ({format_size(total)}) "
                  f"in {format_duration(took)}"]
         if took > 0 and total:
@@ -181,6 +188,10 @@ class HeadlessRun(QObject):
             parts.append(f"{len(failed)} failed")
         if cancelled:
             parts.append(f"{len(cancelled)} cancelled")
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped (unchanged)")
+        if self.excluded:
+            parts.append(f"{self.excluded} excluded")
         print(", ".join(parts) + ".", file=self.out, flush=True)
         cost = self._cost(failed)
         if cost:

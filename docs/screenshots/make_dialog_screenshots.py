@@ -154,6 +154,8 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
 
         prefs = PreferencesDialog(Preferences())            # the Balanced preset: automatic
         prefs.show()
+        # Its whole height: offscreen, a dialog is held to 2/3 of an 800 x 600 screen.
+        prefs.resize(prefs.sizeHint())
         # Focus on OK, as after a click: no text caret blinking in the first box.
         prefs.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).setFocus()
         saved.append(_photograph(prefs, out / "preferences.png"))
@@ -163,6 +165,7 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
             preset="poor-network", files_at_once=1, parts_per_file=2, part_size=5 * MiB,
             bandwidth_schedule="Mon-Fri-09:00,2MiB/s Mon-Fri-18:00,off"))
         scheduled.show()
+        scheduled.resize(scheduled.sizeHint())
         scheduled.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).setFocus()
         saved.append(_photograph(scheduled, out / "preferences-schedule.png"))
         scheduled.close()

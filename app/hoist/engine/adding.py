@@ -7,16 +7,20 @@ scheduling. ``add_sources`` is the path of a big drop: one transaction and one
 """
 
 import logging
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
+from hoist.core.checkpoint.history import DAY
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.store import DISK_FULL, StoreFull, TaskRecord
 from hoist.core.local.sources import InputError, expand_sources
 from hoist.core.policy.network import CredentialHealth, EndpointHealth
+from hoist.core.remote.existing import existing_objects
 from hoist.core.remote.s3 import Destination
+from hoist.core.remote.unchanged import UNCHANGED, verdicts
 from hoist.engine.info import TaskInfo
 from hoist.engine.upload.task import UploadTask
 
@@ -30,15 +34,19 @@ ACTIVE = (TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
 class TaskIntake:
     """Mixin for UploadManager: restore, add, add_sources and the making of tasks."""
 
-    def restore(self) -> list[TaskInfo]:
-        """Load every unfinished task from the store: paused, or queued with auto-resume.
+    def restore(self, history: bool = False) -> list[TaskInfo]:
+        """Load every unfinished task from the store: paused, or queued with auto-resume;
+        with ``history`` (the window), completed ones too, as long as the config keeps them.
         Returns their rows (the caller shows them: there is no ``task_added`` for each)."""
-        return [info for rows in self.restoring() for info in rows]
+        return [info for rows in self.restoring(history=history) for info in rows]
 
-    def restoring(self, chunk: int = RESTORE_CHUNK):
+    def restoring(self, chunk: int = RESTORE_CHUNK, history: bool = False):
         """``restore()``, its rows yielded ``chunk`` at a time as they are made: the engine's
         process sends each list to the window while it makes the next (engine/hosting/worker.py)."""
         unfinished = (TaskState.QUEUED, TaskState.PAUSED, TaskState.FAILED)
+        if history:
+            unfinished += (TaskState.COMPLETED,)
+            self._forget_old_history()
         try:
             recovered = self.store.recover_interrupted()
         except StoreFull as error:
@@ -67,7 +75,7 @@ class TaskIntake:
                 if record.state in ACTIVE:
                     infos.append(self._announce(self._new_task(record)))
                     continue
-                # Paused, failed or waiting: only a record until it is needed (table.py).
+                # Paused, failed, waiting or done: only a record until it is needed (table.py).
                 # Its row is in restore's answer, not in a task_added of its own.
                 self._tasks.rest(record)
                 if record.state is TaskState.QUEUED:
@@ -80,6 +88,36 @@ class TaskIntake:
             self._on_store_full(full)
         self._schedule()
         yield infos
+
+    def check_sources(self, sources, destination: Destination,
+                      checksum: bool = False) -> dict[str, str]:
+        """Which of ``sources`` (path, key, size) are on the server already: key -> UNCHANGED
+        or OVERWRITE for each key that exists (core/remote/unchanged.py). Blocking (one
+        listing a 1,000 keys, and a read of each file found there); safe on any thread:
+        it reads only the store (which locks) and the clients (thread-safe)."""
+        sources = list(sources)
+        if not sources:
+            return {}
+        bucket = self.clients.bucket(destination)
+        remote = existing_objects(bucket, [key for _path, key, _size in sources])
+        sent = (self.store.sent_files(destination.endpoint_url, destination.bucket, remote)
+                if remote and not checksum else {})
+        found = verdicts(sources, remote, sent, checksum, bucket)
+        unchanged = sum(1 for verdict in found.values() if verdict == UNCHANGED)
+        log.info("checked %d files at s3://%s: %d there, %d of them unchanged%s", len(sources),
+                 destination.bucket, len(found), unchanged, " (by content)" if checksum else "")
+        return found
+
+    def _forget_old_history(self) -> None:
+        """Completed rows older than the history's age are deleted before they are read."""
+        if self.config.history_days:
+            try:
+                forgotten = self.store.forget_completed(time.time() - self.config.history_days * DAY)
+            except StoreFull:              # kept, and shown, until there is room
+                return
+            if forgotten:
+                log.info("forgot %d completed uploads older than %d days", forgotten,
+                         self.config.history_days)
 
     def add(self, path, destination: Destination, key_prefix: str = "",
             adopt: bool = False, key: str | None = None) -> list[int]:

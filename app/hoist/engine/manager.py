@@ -51,6 +51,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
     # object, not list: PySide would copy a list item by item (a drop sends 2,000 at once)
     tasks_added = Signal(object)           # [TaskInfo]: the new rows of one add_sources batch
     task_removed = Signal(int)             # task id
+    tasks_removed = Signal(object)         # [task id]: Clear completed, in one list
     task_state_changed = Signal(int, str)  # task id, TaskState value
     tasks_updated = Signal(object)         # [TaskInfo] changed since the last tick
     task_finished = Signal(int, str)       # task id, completed / failed / cancelled

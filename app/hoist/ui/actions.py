@@ -8,10 +8,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from hoist.core.checkpoint.states import TaskState
 from hoist.ui.icons import icon
 from hoist.ui.model import InfoRole
+from hoist.ui.share import CHOICES
 
 PAUSABLE = (TaskState.QUEUED, TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
 FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
@@ -34,6 +36,14 @@ class QueueActions(QObject):
         self.copy_uri = make("Copy S3 URI", "copy", self.copy_selected_uris,
                              QKeySequence("Ctrl+Shift+C"))
         self.show_in_folder = make("Show in folder", "folder", self.show_selected_in_folder)
+        self.share = make("Copy share link", "copy", lambda: self.share_selected(CHOICES[0][1]),
+                          tip="Copy a link that downloads the object, for a limited time")
+        self.share.setMenu(QMenu(window))
+        self.share_choices = {}       # "1 hour" -> its action
+        for label, seconds in CHOICES:
+            self.share_choices[label] = self.share.menu().addAction(f"Valid for {label}")
+            self.share_choices[label].triggered.connect(
+                lambda _checked=False, s=seconds: self.share_selected(s))
         self.pause_all = make("Pause all", "pause", manager.pause_all, tip="Pause every upload")
         self.resume_all = make("Resume all", "resume", manager.resume_all,
                                tip="Resume every paused upload")
@@ -78,6 +88,7 @@ class QueueActions(QObject):
         self.retry.setEnabled(TaskState.FAILED in states)
         for action in (self.remove, self.copy_uri, self.show_in_folder):
             action.setEnabled(bool(states))
+        self.share.setEnabled(states == {TaskState.COMPLETED} and len(self.selected()) == 1)
         summary = self.model.summary()
         self.pause_all.setEnabled(summary.count(*PAUSABLE) > 0)
         self.resume_all.setEnabled(summary.count(TaskState.PAUSED) > 0)
@@ -133,16 +144,21 @@ class QueueActions(QObject):
                 self.manager.remove(info.id)
 
     def clear_finished(self) -> None:
-        with self.model.batch():          # thousands of rows go in one removal, not one by one
-            for info in self.model.infos():
-                if info.state in FINISHED:
-                    self.manager.remove(info.id)
+        # one command, one statement and one list of rows back, however long the history
+        self.manager.remove_finished()
 
     def copy_selected_uris(self) -> None:
         # Only the URI: never credentials or endpoints with secrets in them.
         uris = [i.s3_uri for i in self.selected()]
         if uris:
             QGuiApplication.clipboard().setText("\n".join(uris))
+
+    def share_selected(self, seconds: float) -> None:
+        """A link to the one completed row's object, made off this thread (ui/share.py)."""
+        infos = [i for i in self.selected() if i.state is TaskState.COMPLETED]
+        destination = self.window.destination_of(infos[0]) if len(infos) == 1 else None
+        if destination is not None:
+            self.window.share_links.copy(destination, infos[0].key, seconds)
 
     def show_selected_in_folder(self) -> None:
         infos = self.selected()

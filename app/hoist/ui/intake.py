@@ -1,10 +1,13 @@
 """Intake: from dropped or chosen paths to queued tasks.
 
-List the files (off the GUI thread), find which target keys already exist
-(core/remote/existing.py: by listing the folder's prefix, or HEAD for a few keys), ask the user what to do with those (overwrite, skip, keep
-both), then hand every file to the engine. The GUI thread never calls boto3:
-the listing and the existence check run on a QThreadPool job that reports back
-through its own signals.
+List the files (off the GUI thread), ask the engine which target keys already
+exist and whether they hold these files unchanged (UploadManager.check_sources:
+one listing of the folder's prefix a 1,000 keys, and Hoist's record of what it
+sent), skip the unchanged ones silently, ask the user what to do with the keys
+whose content differs (overwrite, skip, keep both), then hand every file to the
+engine. The GUI thread never calls boto3 and never opens the store: the check
+runs in the engine (its own process, in the app), asked from a QThreadPool job
+that reports back through its own signals.
 """
 
 import logging
@@ -16,7 +19,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from hoist.core.checkpoint.longlived import pause_collector, resume_collector
 from hoist.core.local.sources import InputError, expand_sources
-from hoist.core.remote.existing import existing_keys
+from hoist.core.remote.unchanged import OVERWRITE, UNCHANGED
 
 log = logging.getLogger("hoist.ui.intake")
 
@@ -33,7 +36,8 @@ class Batch:
     prefix: str
     files: dict[str, list] = field(default_factory=dict)   # path -> [(source, key, size)]
     errors: list[str] = field(default_factory=list)
-    existing: list[str] = field(default_factory=list)      # keys already on the server
+    existing: list[str] = field(default_factory=list)      # keys on the server, different
+    unchanged: set[str] = field(default_factory=set)       # keys holding their file already
     skip_keys: set[str] = field(default_factory=set)       # keys whose check we skip (queued)
     choices: dict[str, str] = field(default_factory=dict)  # key -> overwrite/skip/keep_both
     renamed: dict[str, str] = field(default_factory=dict)  # key -> the key to use instead
@@ -70,6 +74,7 @@ class Intake(QObject):
     added = Signal(object, object)
     problem = Signal(str)          # a refusal to show the user (missing path, unreadable folder)
     checking = Signal(str)         # what is being checked, for the status bar ("" when done)
+    unchanged = Signal(int)        # files of a drop left out: on the server as they are here
 
     def __init__(self, manager, clients, model, ask, parent=None):
         super().__init__(parent)
@@ -97,7 +102,7 @@ class Intake(QObject):
                            if i.bucket == destination.bucket and not i.state.is_terminal}
         self.checking.emit(f"Checking {len(batch.paths)} item(s) at s3://{destination.bucket}…")
         pause_collector()       # until its files are queued (core/checkpoint/longlived.py)
-        self._start(batch, self._list_and_head, self._on_checked)
+        self._start(batch, self._list_and_check, self._on_checked)
 
     def _start(self, batch, step, then) -> None:
         job = _Job(batch, step)
@@ -106,22 +111,24 @@ class Intake(QObject):
         self.pool.start(job)
 
     # -- pool steps -------------------------------------------------------------------
-    def _list_and_head(self, batch: Batch) -> None:
+    def _list_and_check(self, batch: Batch) -> None:
         started = time.monotonic()
         for path in batch.paths:
             try:
                 batch.files[path] = expand_sources(Path(path), batch.prefix)
             except InputError as error:
                 batch.errors.append(str(error))
-        keys = [key for files in batch.files.values() for _s, key, _n in files
-                if key not in batch.skip_keys]
+        sources = [file for files in batch.files.values() for file in files
+                   if file[1] not in batch.skip_keys]
         listed = time.monotonic()
-        if keys:
-            bucket = self.clients.bucket(batch.destination)
-            batch.existing = sorted(existing_keys(bucket, keys))
-        log.info("drop of %s: %d files listed in %.2f s; %d already on the server (checked in "
-                 "%.2f s)", ", ".join(batch.paths)[:200], len(keys), listed - started,
-                 len(batch.existing), time.monotonic() - listed)
+        if sources:
+            found = self.manager.check_sources(sources, batch.destination)
+            batch.unchanged = {key for key, verdict in found.items() if verdict == UNCHANGED}
+            batch.existing = sorted(key for key, verdict in found.items() if verdict == OVERWRITE)
+        log.info("drop of %s: %d files listed in %.2f s; %d on the server unchanged, %d "
+                 "different (checked in %.2f s)", ", ".join(batch.paths)[:200], len(sources),
+                 listed - started, len(batch.unchanged), len(batch.existing),
+                 time.monotonic() - listed)
 
     def _rename(self, batch: Batch) -> None:
         from hoist.core.remote.naming import keep_both_key
@@ -156,10 +163,10 @@ class Intake(QObject):
     def _add(self, batch: Batch) -> None:
         """Hand the files to the engine in chunks; each chunk's rows appear as it is queued,
         and the window keeps answering between chunks (a drop can be 100,000 files)."""
-        if batch.choices:               # some keys exist: skipped, renamed or overwritten
+        if batch.choices or batch.unchanged:    # some keys exist: left out, renamed or not
             sources = [(source, batch.renamed.get(key, key), size)
                        for path in batch.paths for source, key, size in batch.files.get(path, ())
-                       if batch.choices.get(key) != "skip"]
+                       if batch.choices.get(key) != "skip" and key not in batch.unchanged]
         else:                           # as listed (a 100,000-file drop: 3 ms, not 30)
             sources = [file for path in batch.paths for file in batch.files.get(path, ())]
         batch.files = {}                # each file is kept in ``sources`` until it is sent
@@ -197,6 +204,8 @@ class Intake(QObject):
             unique = list(dict.fromkeys(ids))
             self.added.emit([i for i in unique if i not in before],
                             [i for i in unique if i in before])
+            if batch.unchanged:
+                self.unchanged.emit(len(batch.unchanged))
         send_chunks()
         if not in_flight[0]:            # nothing to queue (every file skipped)
             finish()

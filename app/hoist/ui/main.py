@@ -103,7 +103,7 @@ class Session:
                     self.window.load(self.manager.restore())
 
                 else:
-                    restored = self.engine.restore()
+                    restored = self.engine.restore(history=True)
                     if engine == "thread":
                         from hoist.engine.hosting.threaded import ThreadedManager
                         self.manager = ThreadedManager(self.engine, restored)

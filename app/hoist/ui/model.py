@@ -214,6 +214,7 @@ class UploadTableModel(QAbstractTableModel):
         manager.task_added.connect(self.add_task)
         manager.tasks_added.connect(self.add_tasks)         # a chunk of a big drop at once
         manager.task_removed.connect(self.remove_task)
+        manager.tasks_removed.connect(self.remove_tasks)    # Clear completed
         manager.task_state_changed.connect(self.set_state)
         manager.tasks_updated.connect(self.update_tasks)
 

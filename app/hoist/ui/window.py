@@ -24,6 +24,7 @@ from hoist.ui.empty_state import EmptyState
 from hoist.ui.icons import icon
 from hoist.ui.intake import Intake
 from hoist.ui.model import UploadTableModel
+from hoist.ui.share import ShareLinks
 from hoist.ui.status import QueueStatus
 from hoist.ui.tray import BatchNotifier, Tray
 
@@ -58,12 +59,14 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)
+        self.share_links = ShareLinks(clients, self)
         self.queue_actions = QueueActions(self, self.view, self.model, manager)
         self.intake = Intake(manager, clients, self.model,
                              lambda key, remaining: self.ask_existing(key, remaining), self)
         self.intake.added.connect(self._on_added)
         self.intake.problem.connect(self._on_problem)
         self.intake.checking.connect(self._on_checking)
+        self.intake.unchanged.connect(self._on_unchanged)
         self._problems: list[str] = []
 
         central = QWidget(self)
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
         window_layout.make_docks(self)
         window_layout.make_toolbars(self)
         self.status = QueueStatus(self.statusBar(), self.model, manager, self)
+        self.share_links.said.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.limit_label = self.status.limit_label      # tests and screenshots read these
         self.counts_label = self.status.counts_label
         self.apply_schedule()
@@ -125,6 +129,16 @@ class MainWindow(QMainWindow):
         combo.setCurrentIndex(max(combo.findData(select), 0) if combo.count() else -1)
         combo.blockSignals(False)
         self._on_destination_changed()
+
+    def destination_of(self, info):
+        """How to reach a row's object: its account's endpoint and credentials, its bucket."""
+        from dataclasses import replace
+        account = next((a for a in self.accounts() if a.name == info.account), None)
+        if account is None:
+            self.statusBar().showMessage(f"The account {info.account} is gone: add it again "
+                                         "under Accounts.", 8000)
+            return None
+        return replace(account.destination(), bucket=info.bucket)
 
     def _remember_default(self, name: str) -> None:
         """The account chosen last is the one selected next time (the demo's is not kept)."""
@@ -239,6 +253,11 @@ class MainWindow(QMainWindow):
                     self.model.index(row, 0),
                     QItemSelectionModel.Select | QItemSelectionModel.Rows)
             self.view.scrollTo(self.model.index(row, 0))
+
+    def _on_unchanged(self, count: int) -> None:
+        """Unchanged files are left out without a question; the status bar counts them."""
+        what = "1 file is" if count == 1 else f"{count:,} files are"
+        self.statusBar().showMessage(f"{what} on the server already, unchanged: skipped", 8000)
 
     def _on_checking(self, text: str) -> None:
         if text:

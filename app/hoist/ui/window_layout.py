@@ -18,7 +18,8 @@ from hoist.ui.model import ETA, NAME, PROGRESS, SIZE, SPEED, STATUS
 from hoist.ui.speed_graph import SpeedGraph
 
 COLUMN_WIDTHS = {NAME: 210, SIZE: 80, PROGRESS: 140, SPEED: 90, ETA: 75, STATUS: 270}
-CONTEXT_MENU = ("pause", "resume", "retry", "cancel", None, "copy_uri", "show_in_folder", None,
+CONTEXT_MENU = ("pause", "resume", "retry", "cancel", None, "copy_uri", "share", "show_in_folder",
+                None,
                 "remove", None, "pause_all", "resume_all", "clear_completed")
 
 

@@ -5,7 +5,7 @@ from urllib.parse import unquote
 import pytest
 
 from hoist.core.remote import existing
-from hoist.core.remote.existing import existing_keys
+from hoist.core.remote.existing import existing_keys, existing_objects
 from hoist.core.remote.s3 import Destination, S3Clients
 
 
@@ -55,8 +55,12 @@ def test_a_store_that_refuses_listing_is_asked_key_by_key(remote, s3, bucket, s3
     assert s3_server.count("HeadObject", bucket=bucket) == 30
 
 
-def test_a_few_keys_are_asked_for_one_by_one(remote, s3, bucket, s3_server):
+def test_a_few_keys_are_listed_too_and_one_key_is_its_own_prefix(remote, s3, bucket, s3_server):
     put(s3, bucket, ["one.txt"])
     s3_server.reset()
-    assert existing_keys(remote, ["one.txt", "two.txt"]) == {"one.txt"}
-    assert s3_server.count("ListObjects", bucket=bucket) == 0
+    found = existing_objects(remote, ["one.txt", "two.txt"])
+    assert set(found) == {"one.txt"} and found["one.txt"].size == 1
+    assert found["one.txt"].etag and found["one.txt"].last_modified is not None
+    assert existing_keys(remote, ["one.txt"]) == {"one.txt"}
+    assert s3_server.count("HeadObject", bucket=bucket) == 0
+    assert [r.query["prefix"] for r in s3_server.of("ListObjects", bucket=bucket)] == [[""], ["one.txt"]]

@@ -5,6 +5,7 @@ per part (number, range, ETag, checksum, state). A part's success is one short
 transaction, so a crash loses at most the parts in flight. WAL mode, typed
 columns, a schema version table and numbered migrations. One writer process at
 a time holds ``<db>.lock``; readers (``hoist list``) take no lock and write nothing.
+What was sent is remembered apart from the tasks (:mod:`hoist.core.checkpoint.sent`).
 No secret is ever stored here. Opening, migrating and recovering the file live in
 :mod:`hoist.core.checkpoint.store_file`; what reads return (TaskRecord, ListedTask, PartRecord), in
 :mod:`hoist.core.checkpoint.records`.
@@ -32,6 +33,8 @@ from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are thi
     TaskRecord,
     _task,
 )
+from hoist.core.checkpoint.history import TaskHistory
+from hoist.core.checkpoint.sent import SentFiles
 from hoist.core.checkpoint.states import PartState, TaskState
 from hoist.core.checkpoint.store_file import (  # noqa: F401 -- MIGRATIONS and the errors are this module's API too
     _ELSEWHERE,
@@ -55,7 +58,7 @@ _ACTIVE = tuple(s.value for s in TaskState if s.is_active)
 _INTERRUPTED = "Interrupted — resume to continue"
 
 
-class CheckpointStore:
+class CheckpointStore(SentFiles, TaskHistory):
     """Tasks and their parts in one SQLite file; every method is short and thread-safe."""
 
     def __init__(self, path: Path, db: sqlite3.Connection, lock_fd: int | None, readonly: bool):
@@ -289,14 +292,6 @@ class CheckpointStore:
         with self._transaction() as db:
             db.executemany("UPDATE parts SET state = ?, etag = NULL, checksum = NULL "
                            "WHERE task_id = ? AND number = ?", rows)
-
-    def mark_completed(self, task_id, message: str, verified: str = "") -> None:
-        now = time.time()
-        with self._transaction() as db:
-            db.execute("UPDATE tasks SET state = ?, message = ?, error_code = '', updated_at = ?, "
-                       "finished_at = ?, verified = ? WHERE id = ?",
-                       (TaskState.COMPLETED.value, message, now, now, verified, task_id))
-            db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
 
     def save_stats(self, task_id, stats_json: str) -> None:
         """Replace a task's accumulated transfer statistics (a JSON object, core/stats)."""

@@ -69,6 +69,19 @@ MIGRATIONS: list[tuple[str, ...]] = [
             stats TEXT NOT NULL
         )""",
     ),
+    (   # 5: what was sent, kept apart from the tasks so that clearing completed rows does not
+        # make the next run send everything again (core/checkpoint/sent.py)
+        """CREATE TABLE sent_files (
+            endpoint TEXT NOT NULL,
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            source_path TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            etag TEXT NOT NULL,
+            sent_at REAL NOT NULL,
+            PRIMARY KEY (endpoint, bucket, key, source_path)
+        ) WITHOUT ROWID""",
+    ),
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.

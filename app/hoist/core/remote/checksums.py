@@ -80,3 +80,15 @@ def multipart_etag(part_etags: list[str]) -> str:
     for etag in part_etags:
         digest.update(bytes.fromhex(etag.strip('"')))
     return f'"{digest.hexdigest()}-{len(part_etags)}"'
+
+
+def file_etag(path, size: int, part_size: int | None = None) -> str:
+    """The ETag S3 would give ``path`` (unquoted): its MD5 sent whole, or with ``part_size``
+    the multipart ETag of parts that size. Reads the file once; raises EOFError if it is
+    shorter than ``size``."""
+    if not part_size:
+        return base64.b64decode(file_range_checksums(path, 0, size, "", True)[1]).hex()
+    etags = [base64.b64decode(file_range_checksums(path, offset, min(part_size, size - offset),
+                                                   "", True)[1]).hex()
+             for offset in range(0, size, part_size)]
+    return multipart_etag(etags).strip('"')

@@ -130,6 +130,10 @@ class S3Clients:
             max_pool_connections=self.max_pool_connections,
             retries={"total_max_attempts": 1, "mode": "standard"},
             connect_timeout=10, read_timeout=read_timeout(),
+            # Requests sign with SigV4 either way; said outright, share links do too (left
+            # implicit, botocore presigns with SigV2, whose links no week-long limit governs
+            # and newer regions refuse)
+            signature_version="s3v4",
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             # Each part carries a signed CRC32 or MD5 header that the server checks, so the
@@ -203,6 +207,15 @@ class Bucket:
     def first_time(self, remark: str) -> bool:
         return self._clients.first_time(self.dest.endpoint_url, remark)
 
+    def client(self):
+        """The boto3 client of this destination (share links sign with it)."""
+        try:
+            return self._clients.client_for(self.dest)
+        except (BotoCoreError, ClientError) as exc:
+            raise classify(exc, operation="presign", bucket=self.name, key=None,
+                           profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
+                           account=self.dest.account) from None
+
     def noted(self, remark: str) -> bool:
         return self._clients.noted(self.dest.endpoint_url, remark)
 
@@ -240,17 +253,30 @@ class Bucket:
         the probe for credentials that expired (S3Clients.client_for)."""
         self._call("ListObjectsV2", None, fresh, MaxKeys=1)
 
-    def list_keys(self, prefix: str, start_after: str = "",
-                  page: int = 1000) -> tuple[list[str], str | None]:
-        """One page (up to ``page`` keys) of the keys under ``prefix`` after ``start_after``,
-        in order, and where the next page starts (None after the last)."""
+    def list_objects(self, prefix: str, start_after: str = "",
+                     page: int = 1000) -> tuple[dict[str, RemoteObject], str | None]:
+        """One page (up to ``page`` objects) under ``prefix`` after ``start_after``: key ->
+        size, ETag and LastModified, and where the next page starts (None after the last)."""
         params = {"Prefix": prefix, "MaxKeys": page}
         if start_after:
             params["StartAfter"] = start_after
         reply = self._call("ListObjectsV2", prefix or None, **params)
-        keys = [item["Key"] for item in reply.get("Contents", [])]
-        more = reply.get("IsTruncated") and keys
-        return keys, keys[-1] if more else None
+        found = {item["Key"]: RemoteObject(item.get("Size", 0), item.get("ETag", ""), None,
+                                           item.get("LastModified"))
+                 for item in reply.get("Contents", [])}
+        last = reply["Contents"][-1]["Key"] if found else None
+        return found, last if reply.get("IsTruncated") else None
+
+    def part_size(self, key: str) -> int | None:
+        """The size of a multipart object's first part (HeadObject of part 1), None if gone:
+        what a multipart ETag is recomputed with (``hoist upload --checksum``)."""
+        try:
+            reply = self._call("HeadObject", key, Key=key, PartNumber=1)
+        except S3Error as error:
+            if error.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+        return reply["ContentLength"]
 
     def create_multipart(self, key: str, checksum_algorithm: str) -> str:
         params = {"Key": key}

@@ -35,6 +35,9 @@ class TransferConfig:
     wait_for_credentials -- credentials that expire mid-transfer are waited for, like the
                             network, until a probe finds them renewed; False: the task
                             fails, saying how to renew them (`--no-wait-for-credentials`)
+    history_days         -- the window shows completed uploads again when it reopens, until
+                            Clear completed, or for this many days after they finished;
+                            0 (default): until cleared
     """
 
     part_size: int | None = None
@@ -48,6 +51,7 @@ class TransferConfig:
     retry_window: float = 600.0
     auto_resume: bool = False
     wait_for_credentials: bool = True
+    history_days: int = 0
 
     def clamped(self) -> "TransferConfig":
         """A copy with every value inside what S3 and this machine can take."""
@@ -62,6 +66,7 @@ class TransferConfig:
             bandwidth_limit=max(self.bandwidth_limit, 0),
             max_attempts=max(self.max_attempts, 1),
             retry_window=max(self.retry_window, 0.0),
+            history_days=max(self.history_days, 0),
         )
 
     @property

@@ -25,6 +25,7 @@ class Preferences:
     auto_resume: bool = False         # resume restored uploads at start-up
     close_to_tray: bool = False       # closing the window keeps uploads going in the tray
     ask_before_quit: bool = True      # ask before quitting while uploads run
+    history_days: int = 0             # completed rows shown for this long; 0 = until cleared
 
     @classmethod
     def load(cls, path: Path) -> "Preferences":
@@ -73,4 +74,4 @@ class Preferences:
         return replace(base, files_at_once=self.files_at_once, parts_per_file=self.parts_per_file,
                        parts_total=total, max_attempts=attempts, retry_window=window,
                        part_size=self.part_size, bandwidth_limit=self.bandwidth_limit,
-                       auto_resume=self.auto_resume).clamped()
+                       auto_resume=self.auto_resume, history_days=self.history_days).clamped()

@@ -35,7 +35,8 @@ from PySide6.QtCore import QSocketNotifier, QTimer, Signal
 from hoist.core.checkpoint.states import TaskState
 from hoist.engine.hosting.choice import process_engine_supported
 from hoist.engine.hosting.proxy import EngineProxy
-from hoist.engine.hosting.wire import EngineGone, Reader, encode
+from hoist.engine.hosting.sending import ThreadSafeSending
+from hoist.engine.hosting.wire import EngineGone, Reader
 
 log = logging.getLogger("hoist.engine.hosting.process")
 
@@ -55,7 +56,7 @@ def worker_command(fd: int, directory, verbose: bool) -> list[str]:
     return [sys.executable, "-m", "hoist.engine.hosting.worker", *args]
 
 
-class ProcessManager(EngineProxy):
+class ProcessManager(ThreadSafeSending, EngineProxy):
     """Starts the engine process over ``directory`` and stands in for it; see the module docstring.
 
     Raises what the engine met opening the store (StoreLocked, StoreError, OSError),
@@ -74,6 +75,7 @@ class ProcessManager(EngineProxy):
         self._launch = (directory, pool_connections, verbose)
         self._destinations = {d.account: d for d in destinations}   # sent again on a restart
         self._ids = itertools.count(1)
+        self._start_sending()
         self._answers: dict[int, tuple] = {}
         self._callbacks: dict[int, object] = {}   # add_sources_async: id -> done
         self._adding: dict[int, tuple] = {}       # and its message, sent again after a crash
@@ -156,7 +158,7 @@ class ProcessManager(EngineProxy):
         reach the engine first (they are needed only when a task starts, in any case)."""
         if self._restore_asked is None and not self._stopped:
             number = next(self._ids)
-            self._send(("call", number, "restore", (), {}))
+            self._send(("call", number, "restore", (), {"history": True}))
             self._restore_asked = number
 
     def restore(self):
@@ -220,12 +222,6 @@ class ProcessManager(EngineProxy):
         return not self._stopped and self._process.poll() is None
 
     # -- reading ----------------------------------------------------------------------
-    def _send(self, message) -> None:
-        try:
-            self._sock.sendall(encode(message))
-        except OSError as error:
-            raise EngineGone(f"the engine process is gone ({error.strerror})") from None
-
     def _receive(self, timeout: float) -> bool:
         """Read what has arrived (waiting up to ``timeout``); False if nothing came."""
         ready, _, _ = select.select([self._sock], [], [], timeout)
@@ -249,6 +245,8 @@ class ProcessManager(EngineProxy):
                 _, self.recovered_from, self._config = message
         elif kind == "answer":
             _, number, ok, result = message
+            if self._answered(number, ok, result):      # a thread waits for it
+                return
             done = self._callbacks.pop(number, None)
             self._adding.pop(number, None)
             if done is None:
@@ -381,6 +379,7 @@ class ProcessManager(EngineProxy):
         self.engine_lost.emit(text)
 
     def _close(self, kill: bool) -> None:
+        self._release_waiters("the upload engine stopped")
         try:
             self._sock.close()
         finally:
@@ -393,5 +392,5 @@ class ProcessManager(EngineProxy):
 
 # The engine's signals, by the name it sends, to the slot that takes them here.
 _SLOTS = {"task_added": "_on_added", "tasks_added": "_on_added_many",
-          "task_removed": "_on_removed", "tasks_updated": "_on_updated",
+          "task_removed": "_on_removed", "tasks_removed": "_on_removed_many", "tasks_updated": "_on_updated",
           "task_finished": "_on_finished", "idle": "_on_idle"}

@@ -20,7 +20,7 @@ from hoist.core.checkpoint.states import TaskState
 
 # Commands that need no answer: posted in order, the caller goes on at once.
 POSTED = ("register_destination", "pause", "resume", "retry", "cancel", "remove", "pause_all",
-          "resume_all", "forget_clients")
+          "resume_all", "forget_clients", "remove_finished")
 
 
 class EngineProxy(QObject):
@@ -29,6 +29,7 @@ class EngineProxy(QObject):
     task_added = Signal(object)
     tasks_added = Signal(object)       # [TaskInfo] (object: a list would be copied per item)
     task_removed = Signal(int)
+    tasks_removed = Signal(object)     # [task id]
     task_state_changed = Signal(int, str)
     tasks_updated = Signal(object)
     task_finished = Signal(int, str)
@@ -75,7 +76,7 @@ class EngineProxy(QObject):
         return self._call("add_sources", sources, destination, adopt)
 
     def restore(self):
-        return self._keep_restored(self._call("restore"))
+        return self._keep_restored(self._call("restore", history=True))
 
     def _keep_restored(self, infos):
         for info in infos:
@@ -126,6 +127,12 @@ class EngineProxy(QObject):
     def _on_removed(self, task_id: int) -> None:
         self._infos.pop(task_id, None)
         self.task_removed.emit(task_id)
+
+    @Slot(object)
+    def _on_removed_many(self, task_ids: list) -> None:
+        for task_id in task_ids:
+            self._infos.pop(task_id, None)
+        self.tasks_removed.emit(task_ids)
 
     @Slot(int, str, object)
     def _on_state(self, task_id: int, state: str, fresh) -> None:

@@ -49,6 +49,7 @@ class ThreadedManager(EngineProxy):
         engine.tasks_added.connect(self._on_added_many)
         self._answer.connect(self._deliver, Qt.QueuedConnection)
         engine.task_removed.connect(self._on_removed)
+        engine.tasks_removed.connect(self._on_removed_many)
         # Run on the engine's thread as it emits: the row as it is at that moment travels
         # with the state, as a direct call of engine.task() would have given it.
         engine.task_state_changed.connect(self._snapshot_state, Qt.DirectConnection)
@@ -80,6 +81,11 @@ class ThreadedManager(EngineProxy):
             self._answer.emit(done, ids)
         if not self._stopped:
             self._invoker.post.emit(call)
+
+    def check_sources(self, sources, destination, checksum: bool = False) -> dict[str, str]:
+        """UploadManager.check_sources on the caller's thread (it is safe on any): a listing
+        must not hold up the engine's thread, nor the window's (the intake asks from its pool)."""
+        return self.engine.check_sources(sources, destination, checksum)
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Pause and checkpoint on the engine's thread, then stop that thread (once)."""

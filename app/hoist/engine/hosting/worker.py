@@ -43,7 +43,11 @@ from hoist.engine.hosting.wire import EngineGone, Reader, encode, portable_error
 log = logging.getLogger("hoist.engine.hosting.worker")
 
 # What the window may ask for and wait on; anything else is refused, not run.
-CALLS = ("add", "add_sources", "restore", "task", "tasks", "upload_owners", "is_idle")
+CALLS = ("add", "add_sources", "restore", "task", "tasks", "upload_owners", "is_idle",
+         "check_sources")
+# Calls that wait on the network or read files: answered from a thread of their own, so the
+# engine's thread goes on sending parts meanwhile (they touch only the store and the clients).
+THREADED = ("check_sources",)
 BULK = ("add_sources", "restore")    # 100,000 rows made to keep: no collections meanwhile
 POSTS = POSTED + ("set_limits", "set_bandwidth_limit", "set_config")
 SECRET_WAIT = 60.0        # seconds a part waits for the window's keyring before it gives up
@@ -137,6 +141,7 @@ class Bridge(QObject):
             lambda info: self._restoring or send(("signal", "task_added", (info,))))
         engine.tasks_added.connect(lambda infos: send(("signal", "tasks_added", (infos,))))
         engine.task_removed.connect(lambda i: send(("signal", "task_removed", (i,))))
+        engine.tasks_removed.connect(lambda ids: send(("signal", "tasks_removed", (ids,))))
         engine.tasks_updated.connect(lambda infos: send(("signal", "tasks_updated", (infos,))))
         engine.task_finished.connect(lambda i, s: send(("signal", "task_finished", (i, s))))
         engine.idle.connect(lambda: send(("signal", "idle", ())))
@@ -152,6 +157,9 @@ class Bridge(QObject):
                 getattr(self.engine, message[1])(*message[2])
             except Exception:
                 log.exception("engine command %s failed", message[1])
+        elif kind == "call" and message[2] in THREADED:
+            threading.Thread(target=self._answer_from_thread, args=message[1:], daemon=True,
+                             name=f"hoist-{message[2]}").start()
         elif kind == "call":
             _, number, name, args, kwargs = message
             bulk = name in BULK
@@ -163,7 +171,7 @@ class Bridge(QObject):
                 if name == "restore":
                     # the rows go ahead of the answer, a list at a time as they are made
                     self._restoring = True
-                    for rows in self.engine.restoring():
+                    for rows in self.engine.restoring(**kwargs):
                         self.link.send(("rows", number, rows))
                     result = None
                 else:
@@ -185,6 +193,13 @@ class Bridge(QObject):
             QCoreApplication.quit()
         else:
             log.error("unknown message from the window: %s", kind)
+
+    def _answer_from_thread(self, number: int, name: str, args, kwargs) -> None:
+        try:
+            result = (True, getattr(self.engine, name)(*args, **kwargs))
+        except Exception as error:
+            result = (False, portable_error(error))
+        self.link.send(("answer", number, *result))
 
     def _stop(self, timeout_ms: int) -> bool:
         done = self.engine.shutdown(timeout_ms)

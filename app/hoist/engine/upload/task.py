@@ -288,7 +288,8 @@ class UploadTask(Preparation, Verification, Adoption):
             raise
         report("Verifying…")
         head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
-        self._finish_verified(record, self._verdict(record, head, recorded(parts), True))
+        self._finish_verified(record, self._verdict(record, head, recorded(parts), True),
+                              head.etag if head else "")
 
     def _put_whole(self, record, report: Report) -> None:
         sums = {}
@@ -311,9 +312,10 @@ class UploadTask(Preparation, Verification, Adoption):
         verdict = self._verdict(record, stored, sent, False)
         if not verdict.ok or verdict.method == SIZE_ONLY:
             report("Verifying…")
-            head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
-            verdict = self._verdict(record, head, sent, False)
-        self._finish_verified(record, verdict)
+            stored = self._call(lambda: self.bucket.head(record.key), lambda _m: None,
+                                "HeadObject")
+            verdict = self._verdict(record, stored, sent, False)
+        self._finish_verified(record, verdict, stored.etag if stored else "")
 
     def abort(self) -> None:
         """Cancel: abort the multipart upload on the server so it stops costing storage.

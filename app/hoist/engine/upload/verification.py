@@ -119,20 +119,22 @@ class Verification:
         if not verdict.ok or verdict.method == SIZE_ONLY:
             return False
         self._finish(record, f"{label(verdict.method)} on the server after an interrupted "
-                             "completion", verdict.method)
+                             "completion", verdict.method, head.etag)
         return True
 
-    def _finish_verified(self, record, verdict: Verdict) -> None:
+    def _finish_verified(self, record, verdict: Verdict, etag: str) -> None:
         if not verdict.ok:
             raise VerifyError(f"s3://{record.bucket}/{record.key} does not match what was sent "
                               f"({verdict.detail}): retry to upload again.")
-        self._finish(record, label(verdict.method), verdict.method)
+        self._finish(record, label(verdict.method), verdict.method, etag)
 
-    def _finish(self, record, how: str, verified: str = "") -> None:
+    def _finish(self, record, how: str, verified: str = "", etag: str = "") -> None:
+        """Completed: the row says how it was proved; the store remembers the ETag it got
+        (core/checkpoint/sent.py), so an unchanged file is not sent again."""
         self._stop_hashing()
         took = time.monotonic() - self.started_at if self.started_at else None
         message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
-        self.store.mark_completed(self.id, message, verified)
+        self.store.mark_completed(self.id, message, verified, etag)
         self.notice = message
         with self._lock:
             self._done_bytes = record.size

@@ -1,5 +1,5 @@
 """Preferences: a preset or your own caps and part size, bandwidth limit and schedule,
-start-up and closing behaviour."""
+start-up and closing behaviour, how long completed uploads stay listed."""
 
 from dataclasses import replace
 
@@ -112,10 +112,17 @@ class PreferencesDialog(QDialog):
         self.close_to_tray.setChecked(prefs.close_to_tray)
         self.ask_before_quit = QCheckBox("Ask before quitting while uploads run")
         self.ask_before_quit.setChecked(prefs.ask_before_quit)
+        self.history = _spin(0, 3650, prefs.history_days, " days", "until cleared")
+        _plural(self.history, " day", " days")
+        self.history.setToolTip("Completed uploads come back to the list when Hoist starts, "
+                                "until Clear completed, or for this long after they finished.")
         behaviour = QGroupBox("Start-up and closing")
         column = QVBoxLayout(behaviour)
         for box in (self.auto_resume, self.close_to_tray, self.ask_before_quit):
             column.addWidget(box)
+        history = QFormLayout()
+        history.addRow("Keep completed uploads in the list:", self.history)
+        column.addLayout(history)
 
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
@@ -191,4 +198,5 @@ class PreferencesDialog(QDialog):
                        bandwidth_limit=bandwidth, bandwidth_schedule=self.schedule.text(),
                        auto_resume=self.auto_resume.isChecked(),
                        close_to_tray=self.close_to_tray.isChecked(),
-                       ask_before_quit=self.ask_before_quit.isChecked())
+                       ask_before_quit=self.ask_before_quit.isChecked(),
+                       history_days=self.history.value())
