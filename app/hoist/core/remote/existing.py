@@ -56,9 +56,9 @@ def existing_objects(bucket, keys) -> dict:
             if after is None:
                 break
     except S3Error as error:
-        if error.kind is ErrorKind.NETWORK or (error.kind is ErrorKind.FATAL
-                                               and error.code not in REFUSALS):
-            raise
+        if error.kind in (ErrorKind.NETWORK, ErrorKind.EXPIRED) or (
+                error.kind is ErrorKind.FATAL and error.code not in REFUSALS):
+            raise                          # nor would a HEAD a key get through
         log.info("listing s3://%s/%s refused (%s): asking for each key instead",
                  bucket.name, prefix, error.code)
         return head_each(bucket, keys)
