@@ -235,8 +235,10 @@ class Bucket:
         more = reply.get("IsTruncated") and keys
         return keys, keys[-1] if more else None
 
-    def create_multipart(self, key: str, checksum_algorithm: str) -> str:
+    def create_multipart(self, key: str, checksum_algorithm: str, content_type: str = "") -> str:
         params = {"Key": key}
+        if content_type:
+            params["ContentType"] = content_type
         if checksum_algorithm:
             params["ChecksumAlgorithm"] = checksum_algorithm
         return self._call("CreateMultipartUpload", key, **params)["UploadId"]
@@ -289,11 +291,14 @@ class Bucket:
         return _remote_object(reply, reply["ContentLength"])
 
     def put_object(self, key: str, body, size: int, checksum: str | None,
-                   content_md5: str | None, algorithm: str = "CRC32") -> RemoteObject:
+                   content_md5: str | None, algorithm: str = "CRC32",
+                   content_type: str = "") -> RemoteObject:
         """Send a whole object; the answer's ETag and checksum describe what was stored
         (its size is the one sent: the answer gives none, and the ETag or checksum is
         what proves it)."""
         params = {"Key": key, "Body": body, "ContentLength": size}
+        if content_type:
+            params["ContentType"] = content_type
         _add_integrity(params, checksum, content_md5, algorithm)
         return _remote_object(self._call("PutObject", key, **params), size)
 

@@ -17,6 +17,7 @@ from hoist.core.checkpoint.states import PartState
 from hoist.core.local.fingerprint import Fingerprint, fingerprint
 from hoist.core.local.sources import InputError
 from hoist.core.policy.planner import MAX_PART_SIZE, PartPlan, choose_part_size, plan_parts
+from hoist.core.remote.content_types import guess_content_type
 from hoist.core.remote.errors import ErrorKind, S3Error, endpoint_label
 
 log = logging.getLogger("hoist.task")
@@ -113,7 +114,8 @@ class Preparation:
         # the algorithm is chosen per attempt: a store that refuses it is asked again without
         try:
             upload_id = self._call(lambda: self.bucket.create_multipart(
-                record.key, record.checksum_algorithm if self.bucket.checksum_supported else ""),
+                record.key, record.checksum_algorithm if self.bucket.checksum_supported else "",
+                guess_content_type(record.source_path)),
                 report, "CreateMultipartUpload")
         except S3Error as error:
             if error.kind is not ErrorKind.UNSUPPORTED:

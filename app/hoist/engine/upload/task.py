@@ -20,6 +20,7 @@ from hoist.core.policy.network import EndpointHealth
 from hoist.core.policy.planner import PartPlan
 from hoist.core.policy.retry import RetryPolicy
 from hoist.core.remote.checksums import file_range_checksums
+from hoist.core.remote.content_types import guess_content_type
 from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.core.remote.verify import SIZE_ONLY
 from hoist.core.settings.config import TransferConfig
@@ -293,7 +294,8 @@ class UploadTask(Preparation, Verification, Adoption):
             # the MD5 also proves the ETag below
             sums["checksum"], sums["md5"] = self._checksums(0, record.size, want_md5=True)
             return self.bucket.put_object(record.key, body, record.size, sums["checksum"],
-                                          sums["md5"], algorithm=record.checksum_algorithm or "CRC32")
+                                          sums["md5"], algorithm=record.checksum_algorithm or "CRC32",
+                                          content_type=guess_content_type(record.source_path))
 
         stored = self._call(self._send(0, 0, record.size, request), report, "PutObject")
         self.stats.sent(record.size)
