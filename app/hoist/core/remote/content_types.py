@@ -6,8 +6,6 @@ computer. This table gives the same answer everywhere; a name it does not know i
 ``application/octet-stream``, what S3 would say anyway.
 """
 
-from pathlib import PurePath
-
 UNKNOWN = "application/octet-stream"
 
 # Compressed tarballs are stored as what they are, a gzip file: a Content-Encoding of gzip
@@ -67,7 +65,8 @@ TYPES = {
 def guess_content_type(name: str) -> str:
     """The Content-Type of a file called ``name`` (a path or a key), by its extension,
     in any letter case; ``application/octet-stream`` when the table does not know it."""
-    base = PurePath(name.replace("\\", "/")).name.lower()
+    # string work, not PurePath: a 100,000-file drop guesses every name
+    base = name.replace("\\", "/").rpartition("/")[2].lower()
     for double, content_type in _DOUBLE.items():
         if base.endswith(double) and base != double:
             return content_type

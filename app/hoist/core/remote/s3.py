@@ -19,10 +19,14 @@ from hoist.core.remote.errors import (
     CREDENTIAL_CODES,
     ErrorKind,
     S3Error,
+    checksum_refused,
     classify,
     endpoint_label,
     is_checksum_rejection,
 )
+from hoist.core.remote.objects import CustomerKey, ObjectSettings, customer_key_name
+
+DEFAULT_OBJECT = ObjectSettings()
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class S3Clients:
         self._no_checksums: set[str | None] = set()     # endpoints that refuse them
         self._noted: set[tuple] = set()                 # (endpoint, remark) said once already
         self._lock = threading.Lock()
+        self.customer_keys: dict[str, CustomerKey] = {}  # SSE-C keys given to this run, by MD5
 
     @staticmethod
     def _ident(dest: Destination) -> tuple:
@@ -149,6 +154,19 @@ class S3Clients:
     def bucket(self, dest: Destination) -> "Bucket":
         return Bucket(self, dest)
 
+    def customer_key(self, account: str, md5: str) -> CustomerKey | None:
+        """The SSE-C key whose MD5 is ``md5``: given to this run (`hoist`'s flags), or kept
+        in the keyring for ``account`` (the window's, see customer_key_name)."""
+        key = self.customer_keys.get(md5)
+        if key is None and self.secrets is not None:
+            text = self.secrets.get(account, customer_key_name(md5))
+            if text:
+                try:
+                    key = CustomerKey.from_bytes(text.encode())
+                except ValueError:
+                    return None
+        return key if key is not None and key.md5 == md5 else None
+
     def checksums_supported(self, endpoint_url: str | None) -> bool:
         return endpoint_url not in self._no_checksums
 
@@ -189,10 +207,15 @@ class Bucket:
     def first_time(self, remark: str) -> bool:
         return self._clients.first_time(self.dest.endpoint_url, remark)
 
+    def customer_key(self, md5: str) -> CustomerKey | None:
+        return self._clients.customer_key(self.dest.account, md5)
+
     def noted(self, remark: str) -> bool:
         return self._clients.noted(self.dest.endpoint_url, remark)
 
-    def _call(self, operation: str, key: str | None, **params):
+    def _call(self, operation: str, key: str | None, settings: ObjectSettings | None = None,
+              **params):
+        """One request; ``settings``, of the object it writes, say which refusals are theirs."""
         try:
             client = self._clients.client_for(self.dest)
             reply = getattr(client, _METHODS[operation])(Bucket=self.name, **params)
@@ -206,6 +229,10 @@ class Bucket:
             if error.code in CREDENTIAL_CODES:
                 self._clients.forget(self.dest)    # so a retry picks up corrected credentials
             if _has_checksum(params) and is_checksum_rejection(error):
+                if settings is not None and settings.checksum_algorithm:
+                    # chosen, not defaulted: going without it would quietly drop the choice
+                    raise checksum_refused(error, settings.checksum_algorithm,
+                                           self.dest.endpoint_url) from None
                 self._clients.refuse_checksums(self.dest.endpoint_url)
                 error = S3Error(ErrorKind.RETRYABLE, error.code,
                                 "The store does not accept checksums; using Content-MD5 instead")
@@ -235,28 +262,34 @@ class Bucket:
         more = reply.get("IsTruncated") and keys
         return keys, keys[-1] if more else None
 
-    def create_multipart(self, key: str, checksum_algorithm: str, content_type: str = "") -> str:
-        params = {"Key": key}
-        if content_type:
-            params["ContentType"] = content_type
+    def wants_checksums(self, settings: ObjectSettings) -> bool:
+        """Send flexible checksums? Yes, unless the store refused them and none was chosen."""
+        return bool(settings.checksum_algorithm) or self.checksum_supported
+
+    def create_multipart(self, key: str, checksum_algorithm: str,
+                         settings: ObjectSettings = DEFAULT_OBJECT,
+                         customer_key: CustomerKey | None = None) -> str:
+        params = {"Key": key, **settings.create_params(), **_customer(customer_key)}
         if checksum_algorithm:
             params["ChecksumAlgorithm"] = checksum_algorithm
-        return self._call("CreateMultipartUpload", key, **params)["UploadId"]
+        return self._call("CreateMultipartUpload", key, settings, **params)["UploadId"]
 
     def upload_part(self, key: str, upload_id: str, number: int, body, size: int,
-                    checksum: str | None, content_md5: str | None,
-                    algorithm: str = "CRC32") -> tuple[str, str | None]:
+                    checksum: str | None, content_md5: str | None, algorithm: str = "CRC32",
+                    settings: ObjectSettings = DEFAULT_OBJECT,
+                    customer_key: CustomerKey | None = None) -> tuple[str, str | None]:
         params = {"Key": key, "UploadId": upload_id, "PartNumber": number, "Body": body,
-                  "ContentLength": size}
+                  "ContentLength": size, **_customer(customer_key)}
         _add_integrity(params, checksum, content_md5, algorithm)
-        reply = self._call("UploadPart", key, **params)
+        reply = self._call("UploadPart", key, settings, **params)
         return reply["ETag"], reply.get(f"Checksum{algorithm.upper()}")
 
-    def list_parts(self, key: str, upload_id: str, page_size: int = 1000) -> list[RemotePart]:
+    def list_parts(self, key: str, upload_id: str, page_size: int = 1000,
+                   customer_key: CustomerKey | None = None) -> list[RemotePart]:
         parts, marker = [], 0
         while True:
             reply = self._call("ListParts", key, Key=key, UploadId=upload_id, MaxParts=page_size,
-                               PartNumberMarker=marker)
+                               PartNumberMarker=marker, **_customer(customer_key))
             for p in reply.get("Parts", []):
                 checksum = next((p[k] for k in p if k.startswith("Checksum") and k != "ChecksumType"), None)
                 parts.append(RemotePart(p["PartNumber"], p["Size"], p["ETag"], checksum))
@@ -265,25 +298,26 @@ class Bucket:
             marker = int(reply["NextPartNumberMarker"])
 
     def complete(self, key: str, upload_id: str, parts: list[tuple[int, str, str | None]],
-                 algorithm: str = "CRC32") -> str:
+                 algorithm: str = "CRC32", settings: ObjectSettings = DEFAULT_OBJECT,
+                 customer_key: CustomerKey | None = None) -> str:
         listing = []
         for number, etag, checksum in parts:
             entry = {"PartNumber": number, "ETag": etag}
-            if checksum and self.checksum_supported:
+            if checksum and self.wants_checksums(settings):
                 entry[f"Checksum{algorithm.upper()}"] = checksum
             listing.append(entry)
-        reply = self._call("CompleteMultipartUpload", key, Key=key, UploadId=upload_id,
-                           MultipartUpload={"Parts": listing})
+        reply = self._call("CompleteMultipartUpload", key, settings, Key=key, UploadId=upload_id,
+                           MultipartUpload={"Parts": listing}, **_customer(customer_key))
         return reply.get("ETag", "")
 
     def abort(self, key: str, upload_id: str) -> None:
         self._call("AbortMultipartUpload", key, Key=key, UploadId=upload_id)
 
-    def head(self, key: str) -> RemoteObject | None:
+    def head(self, key: str, customer_key: CustomerKey | None = None) -> RemoteObject | None:
         try:
             # ChecksumMode: without it S3 leaves the object's checksum out of the answer
             extra = {"ChecksumMode": "ENABLED"} if self.checksum_supported else {}
-            reply = self._call("HeadObject", key, Key=key, **extra)
+            reply = self._call("HeadObject", key, Key=key, **extra, **_customer(customer_key))
         except S3Error as error:
             if error.kind is ErrorKind.NOT_FOUND:
                 return None
@@ -292,15 +326,15 @@ class Bucket:
 
     def put_object(self, key: str, body, size: int, checksum: str | None,
                    content_md5: str | None, algorithm: str = "CRC32",
-                   content_type: str = "") -> RemoteObject:
+                   settings: ObjectSettings = DEFAULT_OBJECT,
+                   customer_key: CustomerKey | None = None) -> RemoteObject:
         """Send a whole object; the answer's ETag and checksum describe what was stored
         (its size is the one sent: the answer gives none, and the ETag or checksum is
         what proves it)."""
-        params = {"Key": key, "Body": body, "ContentLength": size}
-        if content_type:
-            params["ContentType"] = content_type
+        params = {"Key": key, "Body": body, "ContentLength": size, **settings.create_params(),
+                  **_customer(customer_key)}
         _add_integrity(params, checksum, content_md5, algorithm)
-        return _remote_object(self._call("PutObject", key, **params), size)
+        return _remote_object(self._call("PutObject", key, settings, **params), size)
 
     def list_multipart_uploads(self, prefix: str | None = None) -> list[RemoteUpload]:
         uploads, params = [], {"Prefix": prefix} if prefix else {}
@@ -341,6 +375,10 @@ def _add_integrity(params: dict, checksum: str | None, content_md5: str | None, 
         params[f"Checksum{algorithm.upper()}"] = checksum
     if content_md5:
         params["ContentMD5"] = content_md5
+
+
+def _customer(key: CustomerKey | None) -> dict:
+    return key.params() if key is not None else {}
 
 
 def _has_checksum(params: dict) -> bool:

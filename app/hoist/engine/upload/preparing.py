@@ -17,7 +17,6 @@ from hoist.core.checkpoint.states import PartState
 from hoist.core.local.fingerprint import Fingerprint, fingerprint
 from hoist.core.local.sources import InputError
 from hoist.core.policy.planner import MAX_PART_SIZE, PartPlan, choose_part_size, plan_parts
-from hoist.core.remote.content_types import guess_content_type
 from hoist.core.remote.errors import ErrorKind, S3Error, endpoint_label
 
 log = logging.getLogger("hoist.task")
@@ -64,6 +63,7 @@ class Preparation:
 
     def _prepare(self, report: Report) -> list[PartPlan] | None:
         record = self.store.get_task(self.id)
+        self.customer_key()          # an SSE-C upload without its key stops before any request
         current = read_source_fingerprint(record.source_path)
         why = record.fingerprint.difference(current) if record.fingerprint else None
         if why and (record.upload_id or record.parts_done):
@@ -82,8 +82,9 @@ class Preparation:
             return None
         if record.upload_id:
             try:
-                remote = self._call(lambda: self.bucket.list_parts(record.key, record.upload_id),
-                                    report, "ListParts")
+                remote = self._call(lambda: self.bucket.list_parts(
+                    record.key, record.upload_id, customer_key=self.customer_key()),
+                    report, "ListParts")
             except S3Error as error:
                 if error.kind is ErrorKind.UNSUPPORTED:
                     return self._trust_checkpoint()
@@ -114,8 +115,9 @@ class Preparation:
         # the algorithm is chosen per attempt: a store that refuses it is asked again without
         try:
             upload_id = self._call(lambda: self.bucket.create_multipart(
-                record.key, record.checksum_algorithm if self.bucket.checksum_supported else "",
-                guess_content_type(record.source_path)),
+                record.key,
+                record.checksum_algorithm if self.bucket.wants_checksums(self.objects) else "",
+                self.objects, self.customer_key()),
                 report, "CreateMultipartUpload")
         except S3Error as error:
             if error.kind is not ErrorKind.UNSUPPORTED:
