@@ -1,11 +1,15 @@
 """What the object looks like: `hoist upload` sets Content-Type and the other object settings,
 on moto and on SeaweedFS, and keeps them exactly across a kill -9 and `hoist resume`."""
 
+import base64
+
 import pytest
+from botocore.exceptions import ClientError
 
 from hoist.core.policy.planner import MiB
-from support.cli import hoist, listing
-from test_stores import store_env
+from hoist.core.remote.objects import CustomerKey
+from support.cli import hoist, listing, parts_done, start, wait_for_parts
+from test_stores import downloaded, store_env
 
 pytestmark = pytest.mark.slow
 
@@ -86,3 +90,84 @@ def test_settings_that_cannot_work_are_usage_errors(cli_env, make_file):
             continue                        # awscrt is installed here: CRC64NVME works
         assert result.returncode == 2, (flags, result.stderr)
         assert words in result.stderr, (flags, result.stderr)
+
+
+def killed_mid_upload(env, data_dir, path, bucket, *flags):
+    """`hoist upload` with ``flags``, killed with SIGKILL once two parts are checkpointed."""
+    proc = start(env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                 "--concurrency", "2", "--bwlimit", "8MiB/s", "--quiet", *flags)
+    wait_for_parts(data_dir, 2, proc)
+    proc.kill()                                 # no clean-up at all
+    proc.wait()
+
+
+def test_kill_9_then_resume_without_flags_keeps_every_setting(any_store, data_dir, make_file):
+    path = make_file("kept.csv", 30 * MiB)                       # 6 parts of 5 MiB
+    env = store_env(any_store, data_dir)
+    killed_mid_upload(env, data_dir, path, any_store.bucket, *SETTINGS)
+    [row] = listing(env)
+    assert row["state"] == "uploading" and row["object"]["storage_class"] == "STANDARD_IA"
+    # the upload expires on the server meanwhile: the resume must make it again, from the
+    # checkpoint's settings alone
+    any_store.client.abort_multipart_upload(Bucket=any_store.bucket, Key="kept.csv",
+                                            UploadId=row["upload_id"])
+    result = hoist(env, "resume", "--quiet", timeout=120)         # no flags at all
+    assert result.returncode == 0, result.stderr
+    first_upload = row["upload_id"]
+    [row] = listing(env)
+    assert row["upload_id"] != first_upload                       # made again
+    assert_settings(any_store, "kept.csv", "text/csv")
+    assert downloaded(any_store, "kept.csv") == path.read_bytes()
+    assert row["state"] == "completed" and row["object"]["checksum_algorithm"] == "SHA256"
+
+
+def key_file(tmp_path, name: str, seed: int):
+    path = tmp_path / name
+    path.write_bytes(bytes((seed + i) % 256 for i in range(32)))
+    return path, CustomerKey(path.read_bytes())
+
+
+def test_sse_c_key_is_asked_for_again_and_another_key_is_refused(any_store, data_dir, make_file,
+                                                                 tmp_path, s3_server):
+    path = make_file("secret.bin", 30 * MiB)
+    env = store_env(any_store, data_dir)
+    keyfile, key = key_file(tmp_path, "right.key", 1)
+    _, wrong = key_file(tmp_path, "wrong.key", 2)
+    killed_mid_upload(env, data_dir, path, any_store.bucket, "--sse-c-key-file", keyfile,
+                      "--metadata", "kind=secret")
+    [row] = listing(env)
+    assert row["object"]["sse_c_key_md5"] == key.md5
+    store_text = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
+    assert base64.b64encode(keyfile.read_bytes()) not in store_text
+    assert keyfile.read_bytes() not in store_text
+    parts_before = parts_done(data_dir)
+
+    refused = hoist(env, "resume")                                 # no key
+    assert refused.returncode == 2
+    assert "SSE-C key" in refused.stderr and "--sse-c-key-file" in refused.stderr, refused.stderr
+    env_wrong = {**env, "HOIST_SSE_C_KEY": base64.b64encode(bytes((2 + i) % 256
+                                                                    for i in range(32))).decode()}
+    refused = hoist(env_wrong, "resume")
+    assert refused.returncode == 2
+    assert f"not the one upload {row['id']}" in refused.stderr and wrong.md5 in refused.stderr
+    assert parts_done(data_dir) == parts_before                    # nothing was sent
+
+    env_right = {**env, "HOIST_SSE_C_KEY": base64.b64encode(keyfile.read_bytes()).decode()}
+    result = hoist(env_right, "resume", "--quiet", timeout=120)
+    assert result.returncode == 0, result.stderr
+    sse_c = key.params()
+    client = any_store.client
+    head = client.head_object(Bucket=any_store.bucket, Key="secret.bin",
+                              **{k: v for k, v in sse_c.items()})
+    assert head["Metadata"] == {"kind": "secret"}
+    body = client.get_object(Bucket=any_store.bucket, Key="secret.bin", **sse_c)["Body"].read()
+    assert body == path.read_bytes()
+    if any_store.name == "seaweedfs":
+        assert key.md5 in head["SSECustomerKeyMD5"]
+        with pytest.raises(ClientError):                         # without the key: refused
+            client.head_object(Bucket=any_store.bucket, Key="secret.bin")
+    else:                    # moto keeps no SSE-C: every request carried the key, as S3 needs
+        for op in ("UploadPart", "CompleteMultipartUpload"):
+            sent = s3_server.of(op, bucket=any_store.bucket)
+            assert sent and all(r.headers.get("x-amz-server-side-encryption-customer-key-md5")
+                                == key.md5 for r in sent), op

@@ -1,4 +1,5 @@
-"""The Details pane: everything about the selected upload, including what it cost this run.
+"""The Details pane: everything about the selected upload, including what it cost this run
+and what the object will look like (its settings, fixed when the upload was made).
 
 It follows the selection and refreshes at most twice a second from the model,
 so a busy queue never makes it repaint more than the speed graph does.
@@ -8,8 +9,16 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 from hoist.core.local.units import format_duration, format_rate, format_size
+from hoist.core.remote.objects import ObjectSettings
 
-FIELDS = ("File", "Destination", "Size", "State", "Progress", "Speed", "This run")
+FIELDS = ("File", "Destination", "Size", "State", "Progress", "Speed", "This run", "Object")
+
+
+def object_text(objects_json: str | None) -> str:
+    """One line per setting: "Content-Type: text/html", "Tags: team=data"; never an SSE-C key
+    (the settings hold only its MD5)."""
+    settings = ObjectSettings.from_json(objects_json)
+    return "\n".join(f"{label}: {value}" for label, value in settings.describe())
 
 
 def _state_text(info) -> str:
@@ -61,6 +70,7 @@ class DetailsPane(QWidget):
             "Speed": (f"{format_rate(info.speed)}, {format_duration(info.eta)} left"
                       if info.speed > 0 and info.eta is not None else "—"),
             "This run": info.stats or "no retries",
+            "Object": object_text(info.objects),
         }
         for name, text in texts.items():
             self.values[name].setText(text)
