@@ -171,3 +171,18 @@ def test_sse_c_key_is_asked_for_again_and_another_key_is_refused(any_store, data
             sent = s3_server.of(op, bucket=any_store.bucket)
             assert sent and all(r.headers.get("x-amz-server-side-encryption-customer-key-md5")
                                 == key.md5 for r in sent), op
+
+
+@pytest.mark.parametrize("size", [1000, 11 * MiB], ids=["PutObject", "multipart"])
+def test_a_refused_setting_fails_the_upload_once_with_the_remedy(cli_env, bucket, make_file,
+                                                                 s3_server, size):
+    path = make_file(f"cold-{size}.bin", size)
+    result = hoist(cli_env, "upload", path, "--bucket", bucket, "--part-size", "5MiB",
+                   "--storage-class", "FROZEN_SOLID")
+    assert result.returncode == 1, result.stderr
+    assert "does not offer storage class FROZEN_SOLID" in result.stderr
+    assert "--storage-class" in result.stderr
+    op = "PutObject" if size < 5 * MiB else "CompleteMultipartUpload"
+    assert s3_server.count(op, bucket=bucket) == 1                  # said once: no retries
+    [row] = listing(cli_env)
+    assert row["state"] == "failed" and "FROZEN_SOLID" in row["message"]
