@@ -198,11 +198,14 @@ class CustomerKey:
                                "(e.g. `openssl rand 32 > key` or `openssl rand -base64 32`)"
                                ) from None
 
+    def as_text(self) -> str:
+        """The key as text, for the keyring (and nothing else)."""
+        return base64.b64encode(self._key).decode()
+
     def params(self) -> dict:
         """The SSE-C parameters of every request on the object: base64 and MD5 given, so
         botocore sends them as they are (it would not encode a ListParts key itself)."""
-        return {"SSECustomerAlgorithm": "AES256",
-                "SSECustomerKey": base64.b64encode(self._key).decode(),
+        return {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": self.as_text(),
                 "SSECustomerKeyMD5": self.md5}
 
     def __repr__(self) -> str:
