@@ -6,7 +6,7 @@ so a busy queue never makes it repaint more than the speed graph does.
 """
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from hoist.core.local.units import format_duration, format_rate, format_size
 from hoist.core.remote.objects import ObjectSettings
@@ -34,15 +34,23 @@ class DetailsPane(QWidget):
         super().__init__(parent)
         self.view, self.model = view, model
         self.values = {}
-        form = QFormLayout(self)
-        form.setLabelAlignment(Qt.AlignRight)
-        for name in FIELDS:
-            label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)
-            self.values[name] = label
-            form.addRow(f"{name}:", label)
+        # two columns: the dock is wide and a few rows high; the right one holds the speed,
+        # what the run cost and the object's settings, a line each
+        columns = QHBoxLayout()
+        outer = QVBoxLayout(self)
+        outer.addLayout(columns)
+        for names, stretch in ((FIELDS[:5], 2), (FIELDS[5:], 1)):
+            form = QFormLayout()
+            form.setLabelAlignment(Qt.AlignRight)
+            for name in names:
+                label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)
+                self.values[name] = label
+                form.addRow(f"{name}:", label)
+            columns.addLayout(form, stretch)
         self.empty = QLabel("Select one upload to see its details.", alignment=Qt.AlignCenter)
         self.empty.setStyleSheet("color: palette(placeholder-text);")
-        form.addRow(self.empty)
+        outer.addWidget(self.empty)
+        outer.addStretch(1)
         self._timer = QTimer(self, singleShot=True, interval=500)
         self._timer.timeout.connect(self.refresh)
         view.selectionModel().selectionChanged.connect(self.refresh)
