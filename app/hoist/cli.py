@@ -4,7 +4,8 @@
                  [--endpoint-url URL] [--region REGION] [--profile NAME] [--part-size SIZE]
                  [--concurrency N] [--files N] [--bwlimit RATE] [--quiet] [--adopt]
                  [--exclude GLOB] [--include GLOB] [--dry-run] [--force] [--checksum]
-    hoist resume [ID...]     hoist list [--json]     hoist cancel ID...
+                 [object flags: see cli_objects.py]
+    hoist resume [ID...] [--sse-c-key-file PATH]     hoist list [--json]     hoist cancel ID...
     hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
     hoist share s3://BUCKET/KEY [--expires-in DURATION] [--endpoint-url URL] [--profile NAME]
     hoist completion bash    hoist --version
@@ -20,12 +21,14 @@ import os
 import sys
 from dataclasses import replace
 
+from hoist.cli_objects import customer_key, keys_for
 from hoist.cli_parser import build_parser
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.store import CheckpointStore, StoreError, StoreFull
 from hoist.core.local.sources import InputError
 from hoist.core.local.units import format_size
 from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.core.remote.objects import SettingError
 from hoist.core.settings.config import TransferConfig
 from hoist.core.settings.datadir import STORE_NAME, data_dir, setup_logging
 
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     except StoreFull as e:      # what is committed stays; `hoist resume` continues once there is room
         print(f"hoist: {e.command_line()}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (UsageError, InputError, StoreError) as e:
+    except (UsageError, InputError, StoreError, SettingError) as e:
         print(f"hoist: {e}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -163,6 +166,12 @@ def cmd_resume(args, directory) -> int:
     if not ids:
         print("Nothing to resume: every upload in the store is finished.")
         return EXIT_OK
+    # an SSE-C upload's key is asked for again; the wrong one is refused before anything is sent
+    key = customer_key(args)
+    wanted = set(ids)
+    keys_for([r for r in store.tasks() if r.id in wanted], key)
+    if key is not None:
+        clients.customer_keys[key.md5] = key
     for task_id in ids:
         manager.resume(task_id)
     _follow_schedule(args, manager)
@@ -179,7 +188,10 @@ def _task_dict(record) -> dict:
             "parts_done": record.parts_done, "parts_total": record.parts_total,
             "upload_id": record.upload_id, "message": record.message,
             # how a completed upload was checked: "CRC32", "MD5", "size"; null if unrecorded
-            "verified": record.verified or None}
+            "verified": record.verified or None,
+            # what the object looks like, as fixed when the task was made (an SSE-C key's MD5,
+            # never the key); checksum_algorithm is the one it is sent with
+            "object": {**record.objects.as_dict(), "checksum_algorithm": record.checksum_algorithm}}
 
 
 def cmd_list(args, directory) -> int:

@@ -9,6 +9,7 @@ import argparse
 import os
 
 from hoist import __version__
+from hoist.cli_objects import add_key_option, add_object_options
 from hoist.core.local.units import parse_duration, parse_rate, parse_size
 
 
@@ -40,10 +41,14 @@ EXAMPLES = {
   hoist upload db.tar --bucket b --endpoint-url http://nas:9000 --part-size 64MiB --concurrency 8
   hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key
   hoist upload ~/photos --bucket media --force       send even the files already there
-  hoist upload ~/site --bucket web --exclude '**.tmp' --exclude 'cache/**' --dry-run""",
+  hoist upload ~/site --bucket web --exclude '**.tmp' --exclude 'cache/**' --dry-run
+  hoist upload site/ --bucket www --cache-control max-age=300 --acl public-read
+  hoist upload db.tar --bucket b --storage-class GLACIER_IR --tag team=data --sse AES256
+  hoist upload secret.tar --bucket b --sse-c-key-file ~/.keys/b.key""",
     "resume": """examples:
   hoist resume            every unfinished upload
-  hoist resume 12 14      only these (ids from `hoist list`)""",
+  hoist resume 12 14      only these (ids from `hoist list`)
+  HOIST_SSE_C_KEY=$(cat key.b64) hoist resume      uploads encrypted with an SSE-C key""",
     "list": """examples:
   hoist list
   hoist list --json | jq '.[] | select(.state == "failed")'""",
@@ -100,14 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hoist", description="Resumable uploads to Amazon S3 and S3-compatible stores. "
         "Run without a command to open the window.", epilog=EXAMPLES["hoist"],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"hoist {__version__}")
     parser.add_argument("--verbose", action="store_true", help="mirror the log to stderr")
     parser.add_argument("--demo", action="store_true",
                         help="open the window with an embedded local S3 server to try Hoist")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    # allow_abbrev=False everywhere: beside --sse, --sse-c-key-file and --sse-kms-key-id (and
+    # the --content-* flags), a prefix that works today would mean another flag tomorrow
+    def command(name, **options):
+        return sub.add_parser(name, allow_abbrev=False, **options)
+
     # --verbose works before or after the sub-command
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="mirror the log to stderr")
 
@@ -119,10 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--region", help="region (default: from the profile or environment)")
         p.add_argument("--profile", help="AWS profile for credentials")
 
-    up = sub.add_parser("upload", epilog=EXAMPLES["upload"], usage="%(prog)s PATH... "
-                        "(s3://BUCKET/PREFIX/ | --to s3://BUCKET/PREFIX/ | --bucket BUCKET) "
-                        "[options]",
-                         formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="upload files and folders, resumably")
+    up = command("upload", epilog=EXAMPLES["upload"], usage="%(prog)s PATH... "
+                 "(s3://BUCKET/PREFIX/ | --to s3://BUCKET/PREFIX/ | --bucket BUCKET) [options]",
+                 formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
+                 help="upload files and folders, resumably")
     up.add_argument("paths", nargs="+", metavar="PATH",
                     help="files and folders; the last may be the destination, s3://BUCKET/PREFIX/")
     endpoint_options(up, bucket_required=False)
@@ -161,8 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--adopt", action="store_true",
                     help="continue an incomplete multipart upload of the same key found on the "
                          "server, after checking its parts against the file")
+    add_object_options(up)
 
-    res = sub.add_parser("resume", epilog=EXAMPLES["resume"],
+    res = command("resume", epilog=EXAMPLES["resume"],
                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="continue unfinished uploads and wait for them")
     res.add_argument("ids", nargs="*", type=int, metavar="ID")
     res.add_argument("--quiet", action="store_true", help="print only the summary")
@@ -170,28 +182,29 @@ def build_parser() -> argparse.ArgumentParser:
     _preset_option(res)
     res.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
                      help="limits by time of day, as for upload")
+    add_key_option(res)
 
-    ls = sub.add_parser("list", epilog=EXAMPLES["list"],
+    ls = command("list", epilog=EXAMPLES["list"],
                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="show the uploads in the checkpoint store")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
 
-    st = sub.add_parser("stats", epilog=EXAMPLES["stats"],
+    st = command("stats", epilog=EXAMPLES["stats"],
                         formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
                         help="what the uploads in the store cost: bytes, speed, retries by cause")
     st.add_argument("--json", action="store_true", help="machine-readable output")
 
-    can = sub.add_parser("cancel", epilog=EXAMPLES["cancel"],
+    can = command("cancel", epilog=EXAMPLES["cancel"],
                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="abort uploads on the server and forget them")
     can.add_argument("ids", nargs="+", type=int, metavar="ID")
 
-    clean = sub.add_parser("cleanup", epilog=EXAMPLES["cleanup"],
+    clean = command("cleanup", epilog=EXAMPLES["cleanup"],
                             formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="abort orphaned multipart uploads in a bucket")
     endpoint_options(clean, bucket_required=True)
     clean.add_argument("--older-than", type=parse_duration, default=parse_duration("24h"),
                        help="only uploads started longer ago than this (default 24h)")
     clean.add_argument("--dry-run", action="store_true", help="list, but abort nothing")
 
-    share = sub.add_parser("share", epilog=EXAMPLES["share"],
+    share = command("share", epilog=EXAMPLES["share"],
                            formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
                            help="print a link that downloads one object, for a limited time")
     share.add_argument("uri", metavar="s3://BUCKET/KEY", help="the object to share")
@@ -201,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "and no longer than the credentials that sign it)")
     endpoint_options(share, bucket_required=False, bucket=False)
 
-    comp = sub.add_parser("completion", epilog=EXAMPLES["completion"],
+    comp = command("completion", epilog=EXAMPLES["completion"],
                           formatter_class=argparse.RawDescriptionHelpFormatter,
                           help="print a shell completion script")
     comp.add_argument("shell", choices=["bash"], help="the shell to complete in")

@@ -23,6 +23,7 @@ from hoist.cli import (
     _follow_schedule,
     open_store,
 )
+from hoist.cli_objects import customer_key, object_settings
 from hoist.core.local.filters import Filters
 from hoist.core.local.sources import InputError, expand_sources
 from hoist.core.remote.naming import parse_s3_uri
@@ -59,6 +60,8 @@ def cmd_upload(args, directory) -> int:
         raise UsageError(f"--prefix {args.prefix!r} starts with '/': S3 keys are relative, drop it.")
     if ".." in args.prefix.split("/"):
         raise UsageError(f"--prefix {args.prefix!r} contains '..', which S3 keeps literally: remove it.")
+    key = customer_key(args)
+    objects = object_settings(args, key)
     bad_input, files, excluded = [], [], []
     rules = Filters(args.filters)
     for path in args.paths:
@@ -75,6 +78,8 @@ def cmd_upload(args, directory) -> int:
     destination = _destination(args)
     store = open_store(directory)
     app, clients, manager = _engine(store, config)
+    if key is not None:
+        clients.customer_keys[key.md5] = key
     # the check's listing is the bucket's check too: no request more for it
     check = (None if (args.force and not args.dry_run) or not files
              else lambda: manager.check_sources(files, destination, args.checksum))
@@ -84,7 +89,7 @@ def cmd_upload(args, directory) -> int:
         store.close()
         return dry_run(files, excluded, found, destination.bucket, args.force)
     sending = [file for file in files if found.get(file[1]) != UNCHANGED]
-    ids = manager.add_sources(sending, destination, args.adopt) if sending else []
+    ids = manager.add_sources(sending, destination, args.adopt, objects=objects) if sending else []
     _follow_schedule(args, manager)
     status = HeadlessRun(app, manager, ids, quiet=args.quiet,
                          skipped=len(files) - len(sending), excluded=len(excluded)).exec()

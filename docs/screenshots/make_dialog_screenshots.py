@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Regenerate the dialogs' screenshots: account-dialog.png, account-dialog-key.png,
+account-objects.png,
 preferences.png, preferences-schedule.png, existing.png, incomplete-uploads.png.
 
     .venv/bin/python docs/screenshots/make_dialog_screenshots.py [--out docs/screenshots]
@@ -131,6 +132,23 @@ def make_dialog_screenshots(out: Path) -> list[Path]:
         dialog.test_connection()
         _wait_until(dialog.test_button.isEnabled)
         saved.append(_photograph(dialog, out / "account-dialog.png"))
+        dialog.close()
+
+        # 1b. An account's New objects tab: what its uploads look like.
+        book = AccountBook(work / "accounts-objects.json", [
+            Account("Web assets", region="eu-west-1", bucket="acme-www", profile="work",
+                    objects={"cache_control": "public, max-age=86400",
+                             "metadata": {"built-by": "ci", "release": "2026.4"},
+                             "tags": {"team": "web", "retain": "90d"},
+                             "storage_class": "INTELLIGENT_TIERING", "sse": "aws:kms",
+                             "sse_kms_key_id": "alias/acme-www", "bucket_key_enabled": True,
+                             "acl": "bucket-owner-full-control",
+                             "checksum_algorithm": "SHA256"})])
+        dialog = AccountDialog(book, SecretStore())
+        dialog.form.setCurrentWidget(dialog.objects_form)
+        dialog.show()
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Close).setFocus()
+        saved.append(_photograph(dialog, out / "account-objects.png"))
         dialog.close()
 
         # 2. No keyring, an access key, TLS checks off, and a bucket that is not there.

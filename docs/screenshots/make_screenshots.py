@@ -98,6 +98,9 @@ def main() -> int:
         window.grab().save(str(args.out / "empty.png"))
 
         paths = [write_file(work / "src" / name, size) for name, size in FILES]
+        # object defaults of the demo account, for the Details pane's Object row
+        window.current_account().objects = {"cache_control": "private, max-age=600",
+                                            "tags": {"project": "contracts"}}
         window.add_paths([str(p) for p in paths])
         model = window.model
         wait_until(lambda: model.rowCount() == len(FILES))

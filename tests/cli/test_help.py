@@ -56,7 +56,9 @@ def test_bash_completion_offers_commands_options_and_files():
     assert "complete -o filenames -o bashdefault -F _hoist hoist" in script
     assert set(_complete(script, ["hoist", "up"])) == {"upload"}
     assert {"cancel", "cleanup", "completion"} <= set(_complete(script, ["hoist", "c"]))
-    assert set(_complete(script, ["hoist", "upload", "--con"])) == {"--concurrency"}
+    assert set(_complete(script, ["hoist", "upload", "--conc"])) == {"--concurrency"}
+    assert set(_complete(script, ["hoist", "upload", "--sse"])) == {
+        "--sse", "--sse-kms-key-id", "--sse-c-key-file"}
     assert "--dry-run" in _complete(script, ["hoist", "cleanup", "--d"])
     # after `upload`, a plain word completes file names (README.md is in the checkout's root)
     assert "README.md" in _complete(script, ["hoist", "upload", "READ"])

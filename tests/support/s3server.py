@@ -169,6 +169,8 @@ class RecordingS3Server:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items()
                    if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):         # WSGI keeps it apart from the HTTP_ ones
+            headers["content-type"] = environ["CONTENT_TYPE"]
         request = RecordedRequest(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"),
                                   query, classify(environ["REQUEST_METHOD"],
                                                   environ.get("PATH_INFO", "/"), query), headers)

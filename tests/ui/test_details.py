@@ -5,6 +5,7 @@ from dataclasses import replace
 from PySide6.QtWidgets import QTableView
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.core.remote.objects import ObjectSettings
 from hoist.engine.info import TaskInfo
 from hoist.ui.details import DetailsPane
 from hoist.ui.model import UploadTableModel
@@ -45,3 +46,22 @@ def test_details_follow_the_selection(qtbot):
     qtbot.waitUntil(lambda: pane.values["State"].text() == "Completed in 9 s · verified (CRC32)",
                     timeout=3000)
     assert pane.values["Speed"].text() == "—"
+
+
+def test_details_show_what_the_object_looks_like(qtbot):
+    styled = ObjectSettings(content_type="text/csv", cache_control="max-age=60",
+                            tags={"team": "data"}, storage_class="STANDARD_IA",
+                            sse_c_key_md5="S0VZTUQ1")
+    model = UploadTableModel()
+    model.reset([info(1, objects=styled.to_json()), info(2)])
+    view = QTableView()
+    view.setModel(model)
+    pane = DetailsPane(view, model)
+    qtbot.addWidget(view)
+    qtbot.addWidget(pane)
+    view.selectRow(0)
+    assert pane.values["Object"].text().splitlines() == [
+        "Content-Type: text/csv", "Cache-Control: max-age=60", "Storage class: STANDARD_IA",
+        "Tags: team=data", "Encryption: SSE-C, key MD5 S0VZTUQ1"]
+    view.selectRow(1)                       # made before settings were kept: the defaults
+    assert pane.values["Object"].text() == "Content-Type: (guessed from the name)"

@@ -24,6 +24,7 @@ class TaskInfo:
     eta: float | None   # seconds left at the current speed
     error_code: str = ""
     stats: str = ""     # what this run cost: "2 retries (reset 2), 1 part re-sent, …"
+    objects: str | None = None   # what the object looks like: ObjectSettings' JSON, as stored
 
     def __reduce__(self):
         # Pickled by value, fields in order: rows cross to the window's process by the

@@ -70,7 +70,7 @@ class ProgressReporting:
             account=record.account, bucket=record.bucket, key=record.key, size=size,
             bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
             state=task.state, speed=speed, eta=eta, error_code=task.error_code,
-            stats=task.stats_text(),
+            stats=task.stats_text(), objects=record.objects_json,
             message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
                                 len(task.in_flight)))
 
@@ -84,4 +84,4 @@ class ProgressReporting:
             min(record.bytes_done, size), record.parts_done, record.parts_total, record.state,
             status_text(record.state, record.parts_done, record.parts_total, "",
                         record.message),
-            0.0, None, record.error_code, NO_STATS)
+            0.0, None, record.error_code, NO_STATS, record.objects_json)

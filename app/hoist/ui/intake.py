@@ -41,6 +41,7 @@ class Batch:
     skip_keys: set[str] = field(default_factory=set)       # keys whose check we skip (queued)
     choices: dict[str, str] = field(default_factory=dict)  # key -> overwrite/skip/keep_both
     renamed: dict[str, str] = field(default_factory=dict)  # key -> the key to use instead
+    objects: object = None            # hoist.core.remote.objects.ObjectSettings, or None
 
 
 class _JobSignals(QObject):
@@ -95,9 +96,10 @@ class Intake(QObject):
             self.clients.client_for(destination)
         self.pool.start(_Job(Batch([], destination, ""), build))
 
-    def submit(self, paths, destination, prefix: str = "") -> None:
-        """Start the intake of ``paths``; rows appear when the existence check is done."""
-        batch = Batch([str(p) for p in paths], destination, prefix)
+    def submit(self, paths, destination, prefix: str = "", objects=None) -> None:
+        """Start the intake of ``paths``; rows appear when the existence check is done.
+        ``objects``: what the objects look like (the account's defaults)."""
+        batch = Batch([str(p) for p in paths], destination, prefix, objects=objects)
         batch.skip_keys = {i.key for i in self.model.infos()
                            if i.bucket == destination.bucket and not i.state.is_terminal}
         self.checking.emit(f"Checking {len(batch.paths)} item(s) at s3://{destination.bucket}…")
@@ -185,7 +187,7 @@ class Intake(QObject):
                 in_flight[0] += 1
                 # more: the engine starts these files' uploads once the last chunk is in
                 self.manager.add_sources_async(chunk, batch.destination, chunk_queued,
-                                               more=bool(sources))
+                                               more=bool(sources), objects=batch.objects)
 
         def chunk_queued(queued):
             in_flight[0] -= 1

@@ -220,7 +220,9 @@ class MainWindow(QMainWindow):
         if account is None:
             self._on_problem("Choose where to upload first: add an account with Accounts…")
             return
-        self.intake.submit(paths, account.destination(), account.prefix or "")
+        # the account's object defaults as they are now: fixed in each task as it is made
+        self.intake.submit(paths, account.destination(), account.prefix or "",
+                           account.object_settings())
 
     def receive_paths(self, paths) -> None:
         """Paths handed over by a second `hoist FILE...` launch."""

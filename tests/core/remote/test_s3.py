@@ -8,6 +8,7 @@ import pytest
 
 from hoist.core.remote.checksums import md5_b64, multipart_etag, part_checksum
 from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.core.remote.objects import CustomerKey, ObjectSettings
 from hoist.core.remote.s3 import Destination, RemotePart, S3Clients
 from hoist.core.settings.secrets import SecretStore
 
@@ -305,6 +306,39 @@ def test_not_implemented_on_a_part_also_turns_checksums_off(remote, s3_server):
     with pytest.raises(S3Error):
         remote.upload_part("k", upload_id, 1, b"abc", 3, part_checksum(b"abc", "CRC32"), None)
     assert not remote.checksum_supported
+
+
+def test_a_chosen_checksum_is_never_dropped(remote, s3_server):
+    """Only the default checksum may quietly give way to Content-MD5; a chosen one fails."""
+    chosen = ObjectSettings(checksum_algorithm="SHA256")
+    s3_server.fail_next("CreateMultipartUpload", status=400, code="InvalidArgument",
+                        message="x-amz-checksum-algorithm header is not supported")
+    with pytest.raises(S3Error) as caught:
+        remote.create_multipart("k", "SHA256", chosen)
+    assert caught.value.kind is ErrorKind.FATAL and caught.value.code == "ChecksumRefused"
+    assert "SHA256" in caught.value.message and "--checksum-algorithm" in caught.value.message
+    assert remote.checksum_supported            # nothing learnt: the default still tries it
+    remote.checksum_supported = False            # another upload found the store refuses them
+    assert remote.wants_checksums(chosen) and not remote.wants_checksums(ObjectSettings())
+
+
+def test_settings_and_a_customer_key_go_on_every_request(remote, s3_server, bucket):
+    key = CustomerKey(bytes(range(32)))
+    settings = ObjectSettings(content_type="text/csv", tags={"a": "b"}, sse_c_key_md5=key.md5)
+    upload_id = remote.create_multipart("k", "CRC32", settings, key)
+    etag, _ = remote.upload_part("k", upload_id, 1, b"abc", 3, part_checksum(b"abc", "CRC32"),
+                                 None, settings=settings, customer_key=key)
+    remote.list_parts("k", upload_id, customer_key=key)
+    remote.complete("k", upload_id, [(1, etag, part_checksum(b"abc", "CRC32"))], "CRC32",
+                    settings, key)
+    remote.head("k", key)
+    create = s3_server.of("CreateMultipartUpload", bucket)[-1].headers
+    assert create["content-type"] == "text/csv" and create["x-amz-tagging"] == "a=b"
+    for op in ("CreateMultipartUpload", "UploadPart", "ListParts", "CompleteMultipartUpload",
+               "HeadObject"):
+        headers = s3_server.of(op, bucket)[-1].headers
+        assert headers["x-amz-server-side-encryption-customer-key-md5"] == key.md5, op
+        assert headers["x-amz-server-side-encryption-customer-algorithm"] == "AES256", op
 
 
 def test_other_errors_leave_checksums_on(remote, s3_server):

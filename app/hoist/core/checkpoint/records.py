@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from hoist.core.checkpoint.states import PartState, TaskState
 from hoist.core.local.fingerprint import Fingerprint
+from hoist.core.remote.objects import ObjectSettings
 
 
 @dataclass(frozen=True, slots=True)     # one per task: 100,000 rows, no __dict__ each
@@ -35,6 +36,7 @@ class TaskRecord:
     updated_at: float
     finished_at: float | None
     verified: str               # how the completed object was checked (core.verify's method)
+    objects_json: str | None    # the object's settings as stored (NULL: made before schema 5)
     bytes_done: int             # these three are computed from the part rows
     parts_done: int
     parts_total: int
@@ -43,6 +45,11 @@ class TaskRecord:
     def fingerprint(self) -> Fingerprint | None:
         """The source file as it was when the upload began (None before it began)."""
         return Fingerprint.from_json(self.fingerprint_json) if self.fingerprint_json else None
+
+    @property
+    def objects(self) -> ObjectSettings:
+        """What the object looks like, as fixed when the task was made."""
+        return ObjectSettings.from_json(self.objects_json)
 
 
 class ListedTask(NamedTuple):
@@ -58,6 +65,7 @@ class ListedTask(NamedTuple):
     state: TaskState
     message: str
     error_code: str
+    objects_json: str | None
     bytes_done: int
     parts_done: int
     parts_total: int
@@ -78,7 +86,8 @@ class PartRecord:
 # blink); the last three are counted from the parts through the parts_progress index.
 # A completed task's part rows are dropped, so its bytes_done is its size.
 _TASK_FIELDS = [f.name for f in fields(TaskRecord)]
-_COLUMNS = [{"fingerprint_json": "fingerprint"}.get(name, name) for name in _TASK_FIELDS[:-3]]
+_COLUMN_OF = {"fingerprint_json": "fingerprint", "objects_json": "object_settings"}
+_COLUMNS = [_COLUMN_OF.get(name, name) for name in _TASK_FIELDS[:-3]]
 _TASK_QUERY = f"""
     SELECT {", ".join("t." + name for name in _COLUMNS)},
         CASE WHEN t.state = 'completed' THEN t.size ELSE (SELECT COALESCE(SUM(p.size), 0)
@@ -90,12 +99,13 @@ _TASK_QUERY = f"""
 _STATE = _TASK_FIELDS.index("state")
 _LISTED_QUERY = _TASK_QUERY.replace(
     ", ".join("t." + name for name in _COLUMNS),
-    ", ".join("t." + name for name in ListedTask._fields[:-3]))
+    ", ".join("t." + _COLUMN_OF.get(name, name) for name in ListedTask._fields[:-3]))
 _STATE_OF = {state.value: state for state in TaskState}    # TaskState(v) costs ten times more
 # Columns that thousands of rows share (one account, one bucket): one string for all of them,
 # so the rows cost less memory and pickle as one reference each (engine/hosting/wire.py).
 _SHARED = [_TASK_FIELDS.index(name) for name in ("account", "endpoint_url", "region", "bucket",
-                                                    "checksum_algorithm", "message")]
+                                                    "checksum_algorithm", "message",
+                                                    "objects_json")]
 
 
 def _task(row: tuple) -> TaskRecord:

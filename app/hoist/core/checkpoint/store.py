@@ -7,8 +7,8 @@ columns, a schema version table and numbered migrations. One writer process at
 a time holds ``<db>.lock``; readers (``hoist list``) take no lock and write nothing.
 What was sent is remembered apart from the tasks (:mod:`hoist.core.checkpoint.sent`).
 No secret is ever stored here. Opening, migrating and recovering the file live in
-:mod:`hoist.core.checkpoint.store_file`; what reads return (TaskRecord, ListedTask, PartRecord), in
-:mod:`hoist.core.checkpoint.records`.
+:mod:`hoist.core.checkpoint.store_file`; the reads, in :mod:`hoist.core.checkpoint.store_reads`;
+what they return (TaskRecord, ListedTask, PartRecord), in :mod:`hoist.core.checkpoint.records`.
 
 A write that fails because the disk is full raises :class:`StoreFull`: nothing
 committed is lost, and the same store takes writes again once space is freed.
@@ -51,6 +51,7 @@ from hoist.core.checkpoint.store_file import (  # noqa: F401 -- MIGRATIONS and t
     full_error,
 )
 from hoist.core.checkpoint.store_lock import _take_lock, left_clean, note_clean
+from hoist.core.checkpoint.store_reads import StoreReads
 from hoist.core.local.fingerprint import Fingerprint
 from hoist.core.policy.planner import PartPlan
 
@@ -58,7 +59,7 @@ _ACTIVE = tuple(s.value for s in TaskState if s.is_active)
 _INTERRUPTED = "Interrupted — resume to continue"
 
 
-class CheckpointStore(SentFiles, TaskHistory):
+class CheckpointStore(SentFiles, TaskHistory, StoreReads):
     """Tasks and their parts in one SQLite file; every method is short and thread-safe."""
 
     def __init__(self, path: Path, db: sqlite3.Connection, lock_fd: int | None, readonly: bool):
@@ -71,10 +72,13 @@ class CheckpointStore(SentFiles, TaskHistory):
         self._lock = threading.RLock()      # re-entered by the writes inside batch()
         self._batch_depth = 0
         self._batch_full: StoreFull | None = None    # a write in the open batch met a full disk
-        # a read-only open of a schema before 3 has no tasks.verified: it reads as ''
+        # a read-only open of an older schema: tasks.verified (3) reads as '', and
+        # tasks.object_settings (5) as NULL, Hoist's defaults
         columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
-        self._task_query = (_TASK_QUERY if "verified" in columns
-                            else _TASK_QUERY.replace("t.verified", "''"))
+        self._task_query = _TASK_QUERY
+        for column, missing in (("verified", "''"), ("object_settings", "NULL")):
+            if column not in columns:
+                self._task_query = self._task_query.replace(f"t.{column}", missing)
 
     # -- opening ----------------------------------------------------------------------
     @classmethod
@@ -172,30 +176,37 @@ class CheckpointStore(SentFiles, TaskHistory):
             return db.execute(sql, params)
 
     def add_task(self, *, source_path, fingerprint, account, endpoint_url, region, profile, bucket,
-                 key, size, part_size, checksum_algorithm, state=TaskState.QUEUED) -> TaskRecord:
+                 key, size, part_size, checksum_algorithm, state=TaskState.QUEUED,
+                 object_settings: str | None = None) -> TaskRecord:
+        """One task; ``object_settings`` is ObjectSettings' JSON (None: the defaults)."""
         now = time.time()
         fingerprint_json = fingerprint.to_json() if fingerprint else None
+        values = (str(source_path), fingerprint_json, account, endpoint_url, region, profile,
+                  bucket, key, size, part_size, checksum_algorithm, TaskState(state).value, now,
+                  now)
+        # the column is named only when there is something to put in it (NULL is its default)
+        settings = (", object_settings", ", ?", (object_settings,)) if object_settings else \
+            ("", "", ())
         cursor = self._write(
             "INSERT INTO tasks (source_path, fingerprint, account, endpoint_url, region, profile,"
-            " bucket, key, size, part_size, checksum_algorithm, state, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (str(source_path), fingerprint_json, account,
-             endpoint_url, region, profile, bucket, key, size, part_size, checksum_algorithm,
-             TaskState(state).value, now, now))
+            f" bucket, key, size, part_size, checksum_algorithm, state, created_at, updated_at"
+            f"{settings[0]}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{settings[1]})",
+            values + settings[2])
         # The row as get_task would read it back, without reading it: a 100,000-file drop
         # adds that many, and a new task has no parts, no upload and the columns' defaults.
         return TaskRecord(cursor.lastrowid, str(source_path), fingerprint_json, account, endpoint_url,
                           region, profile, bucket, key, size, part_size, None, checksum_algorithm,
-                          TaskState(state), "", "", now, now, None, "", 0, 0, 0)
+                          TaskState(state), "", "", now, now, None, "", object_settings, 0, 0, 0)
 
     def add_tasks(self, files, *, account, endpoint_url, region, profile, bucket, part_size,
                   checksum_algorithm, state=TaskState.QUEUED) -> list[ListedTask]:
-        """``add_task`` for many files of one destination, given as (source_path, key, size),
-        in file order: one statement for all, where a 100,000-file drop otherwise spends
-        most of its time in the engine. No fingerprints yet, as for a new file. Returns the
-        new rows as ``listed`` would read them (``get_task`` has the rest)."""
+        """``add_task`` for many files of one destination, given as (source_path, key, size,
+        object settings' JSON or None), in file order: one statement for all, where a
+        100,000-file drop otherwise spends most of its time in the engine. No fingerprints
+        yet, as for a new file. Returns the new rows as ``listed`` would read them
+        (``get_task`` has the rest)."""
         state, now = TaskState(state), time.time()
-        files = [(str(path), key, size) for path, key, size in files]
+        files = [(str(f[0]), f[1], f[2], f[3] if len(f) > 3 else None) for f in files]
         if not files:
             return []
         # The files go in as one JSON array, unpacked by SQLite: 0.4 s for 100,000 rows
@@ -208,9 +219,11 @@ class CheckpointStore(SentFiles, TaskHistory):
             before = db.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0]
             db.execute(
                 "INSERT INTO tasks (source_path, account, endpoint_url, region, profile, bucket,"
-                " key, size, part_size, checksum_algorithm, state, created_at, updated_at)"
+                " key, size, part_size, checksum_algorithm, state, created_at, updated_at,"
+                " object_settings)"
                 " SELECT json_extract(value, '$[0]'), ?, ?, ?, ?, ?, json_extract(value, '$[1]'),"
-                " json_extract(value, '$[2]'), ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
+                " json_extract(value, '$[2]'), ?, ?, ?, ?, ?, json_extract(value, '$[3]')"
+                " FROM json_each(?) ORDER BY key",
                 (account, endpoint_url, region, profile, bucket, part_size, checksum_algorithm,
                  state.value, now, now, listed))
             after, count = db.execute(
@@ -219,8 +232,11 @@ class CheckpointStore(SentFiles, TaskHistory):
             raise StoreError(f"The checkpoint database {self.path} changed while files were "
                              "being added: quit every Hoist, then add them again.")
         account, bucket = sys.intern(account), sys.intern(bucket)
-        return [ListedTask(task_id, path, account, bucket, key, size, None, state, "", "", 0, 0, 0)
-                for task_id, (path, key, size) in zip(range(before + 1, after + 1), files)]
+        shared: dict[str, str] = {}          # one string per distinct settings, as listed() does
+        return [ListedTask(task_id, path, account, bucket, key, size, None, state, "", "",
+                           objects and shared.setdefault(objects, objects), 0, 0, 0)
+                for task_id, (path, key, size, objects) in zip(range(before + 1, after + 1),
+                                                              files)]
 
     def set_state(self, task_id, state, message=None, error_code=None) -> None:
         """Move a task to ``state``; a None message or error code is left as it was."""
@@ -322,68 +338,3 @@ class CheckpointStore(SentFiles, TaskHistory):
                 f"WHERE state IN ({', '.join('?' * len(_ACTIVE))})",
                 (TaskState.PAUSED.value, _INTERRUPTED, time.time(), *_ACTIVE))
             return cursor.rowcount
-
-    # -- reading ----------------------------------------------------------------------
-    def get_task(self, task_id) -> TaskRecord | None:
-        with self._lock:
-            row = self._tuples(self._task_query + " WHERE t.id = ?", (task_id,)).fetchone()
-        return _task(row) if row else None
-
-    def tasks(self, states: Iterable[TaskState] | None = None) -> list[TaskRecord]:
-        sql, params = self._task_query, ()
-        if states is not None:
-            params = tuple(TaskState(s).value for s in states)
-            sql += f" WHERE t.state IN ({', '.join('?' * len(params))})" if params else " WHERE 0"
-        with self._lock:
-            rows = self._tuples(sql + " ORDER BY t.id", params).fetchall()
-        return [_task(r) for r in rows]
-
-    def listed(self, states: Iterable[TaskState]) -> list[ListedTask]:
-        """The tasks in ``states`` by id, only as far as a list of rows needs them (start-up
-        reads 100,000 this way; ``get_task`` reads the whole record of one that starts)."""
-        params = tuple(TaskState(s).value for s in states)
-        sql = (_LISTED_QUERY + f" WHERE t.state IN ({', '.join('?' * len(params))})"
-               if params else _LISTED_QUERY + " WHERE 0")
-        with self._lock:
-            rows = self._tuples(sql + " ORDER BY t.id", params).fetchall()
-        intern, state_of = sys.intern, _STATE_OF
-        return [ListedTask(i, path, intern(account), intern(bucket), key, size, upload_id,
-                           state_of[state], intern(message), error, done, parts, total)
-                for i, path, account, bucket, key, size, upload_id, state, message, error, done,
-                parts, total in rows]
-
-    def find_live_tasks(self, bucket: str, keys) -> dict[tuple, TaskRecord]:
-        """The unfinished tasks sending any of ``keys`` of one bucket, in one query:
-        (source_path, endpoint_url, key) -> the oldest task sending that file there."""
-        found: dict[tuple, TaskRecord] = {}
-        with self._lock:
-            rows = self._tuples(
-                self._task_query + " WHERE t.bucket = ? AND t.key IN (SELECT value FROM"
-                " json_each(?)) AND t.state NOT IN ('completed', 'cancelled') ORDER BY t.id",
-                (bucket, json.dumps(list(keys)))).fetchall()
-        for row in rows:
-            record = _task(row)
-            found.setdefault((record.source_path, record.endpoint_url, record.key), record)
-        return found
-
-    def upload_ids(self, bucket: str | None = None, key: str | None = None) -> set[str]:
-        """The multipart upload ids our tasks hold (of one bucket, or one key in it)."""
-        sql, params = "SELECT upload_id FROM tasks WHERE upload_id IS NOT NULL", []
-        for column, value in (("bucket", bucket), ("key", key)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(value)
-        with self._lock:
-            return {row[0] for row in self._tuples(sql, params)}
-
-    def _tuples(self, sql: str, params=()) -> sqlite3.Cursor:
-        cursor = self._db.cursor()
-        cursor.row_factory = None
-        return cursor.execute(sql, params)
-
-    def parts(self, task_id) -> list[PartRecord]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM parts WHERE task_id = ? ORDER BY number",
-                                    (task_id,)).fetchall()
-        return [PartRecord(r["task_id"], r["number"], r["offset"], r["size"], r["etag"],
-                           r["checksum"], PartState(r["state"])) for r in rows]

@@ -82,6 +82,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
             PRIMARY KEY (endpoint, bucket, key, source_path)
         ) WITHOUT ROWID""",
     ),
+    (   # 6: what the object looks like (core/remote/objects.py's ObjectSettings as JSON),
+        # fixed when the task is made; NULL for a task made before: Hoist's defaults
+        "ALTER TABLE tasks ADD COLUMN object_settings TEXT",
+    ),
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.

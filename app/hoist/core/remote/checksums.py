@@ -15,14 +15,37 @@ def part_checksum(data: bytes, algorithm: str) -> str:
     elif algorithm == "SHA256":
         raw = hashlib.sha256(data).digest()
     elif algorithm == "CRC32C":
-        try:
-            from awscrt import checksums
-        except ImportError:
-            raise ValueError("CRC32C needs the awscrt package; use CRC32 instead") from None
-        raw = checksums.crc32c(data).to_bytes(4, "big")
+        raw = _crt().crc32c(data).to_bytes(4, "big")
+    elif algorithm == "CRC64NVME":
+        raw = _crt().crc64nvme(data).to_bytes(8, "big")
     else:
         raise ValueError(f"unknown checksum algorithm {algorithm!r}")
     return base64.b64encode(raw).decode()
+
+
+NEEDS_AWSCRT = ("CRC32C", "CRC64NVME")
+
+
+def unavailable(algorithm: str) -> str:
+    """Why this Python cannot compute ``algorithm`` ("" when it can)."""
+    if (algorithm or "").upper() not in NEEDS_AWSCRT:
+        return ""
+    try:
+        _crt()
+    except ValueError as e:
+        return str(e).replace("these checksums", f"{algorithm.upper()} checksums")
+    return ""
+
+
+def _crt():
+    """awscrt's checksums, where CRC32C and CRC64NVME come from."""
+    try:
+        from awscrt import checksums
+    except ImportError:
+        raise ValueError("these checksums need the awscrt package, which is not installed: "
+                         "install it (pip install awscrt), or choose CRC32, SHA1 or SHA256"
+                         ) from None
+    return checksums
 
 
 def file_range_checksums(path, offset: int, size: int, algorithm: str,
@@ -36,7 +59,7 @@ def file_range_checksums(path, offset: int, size: int, algorithm: str,
     if algorithm in ("SHA1", "SHA256"):
         sha = hashlib.new(algorithm.lower())
     elif algorithm not in ("", "CRC32"):
-        data = _read_range(path, offset, size)            # rare: CRC32C needs awscrt anyway
+        data = _read_range(path, offset, size)      # rare: CRC32C and CRC64NVME need awscrt anyway
         return part_checksum(data, algorithm), md5_b64(data) if want_md5 else None
     with open(path, "rb") as f:
         f.seek(offset)

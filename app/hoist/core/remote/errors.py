@@ -305,3 +305,11 @@ def is_checksum_rejection(error: S3Error) -> bool:
     if error.code in ("NotImplemented", "XAmzContentChecksumMismatch"):
         return True
     return error.code in ("InvalidArgument", "InvalidRequest") and "checksum" in error.message.lower()
+
+
+def checksum_refused(error: S3Error, algorithm: str, endpoint_url: str | None) -> S3Error:
+    """A store refused the checksum algorithm the user chose: said, never dropped quietly."""
+    return S3Error(ErrorKind.FATAL, "ChecksumRefused",
+                   f"{endpoint_label(endpoint_url)} does not accept {algorithm} checksums "
+                   f"({error.code}): choose another --checksum-algorithm, or leave it out so "
+                   "Hoist may send Content-MD5 instead.")

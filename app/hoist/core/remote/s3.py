@@ -1,42 +1,35 @@
-"""S3 access on boto3: one thread-safe client per destination, and the calls the engine makes.
+"""The S3 calls the engine makes (Bucket), on the clients of :mod:`hoist.core.remote.clients`.
 
-botocore's own retries are off: the engine retries under its own policy so
-that every retry is logged with its cause and network outages are waited out
-without spending the retry budget. Checksums are computed by the engine and
-sent explicitly; a store that rejects flexible checksums is remembered and
-gets Content-MD5 instead.
+Checksums are computed by the engine and sent explicitly; a store that rejects
+flexible checksums is remembered and gets Content-MD5 instead, unless the
+checksum was chosen. A store's refusal of an object setting is said as such
+(:mod:`hoist.core.remote.refusals`).
 """
 
-import os
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 from urllib3.exceptions import ProtocolError
 
+from hoist.core.remote.clients import (  # noqa: F401 -- Destination and S3Clients are this module's API too
+    Destination,
+    S3Clients,
+    read_timeout,
+)
 from hoist.core.remote.errors import (
     CREDENTIAL_CODES,
     ErrorKind,
     S3Error,
+    checksum_refused,
     classify,
     endpoint_label,
     is_checksum_rejection,
 )
+from hoist.core.remote.objects import CustomerKey, ObjectSettings
+from hoist.core.remote.refusals import setting_refusal
 
-
-@dataclass(frozen=True)
-class Destination:
-    """Where uploads go, and how to reach it. The secret itself is never part of it."""
-
-    bucket: str
-    endpoint_url: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    account: str = "default"
-    path_style: bool = False
-    verify_tls: bool = True
-    access_key_id: str | None = None   # its secret lives in the SecretStore
+DEFAULT_OBJECT = ObjectSettings()
 
 
 @dataclass(frozen=True)
@@ -63,128 +56,6 @@ class RemoteUpload:
     key: str
     upload_id: str
     initiated: datetime
-
-
-def read_timeout() -> float:
-    """Seconds an answer may stay silent before the connection counts as lost: 60, or
-    $HOIST_READ_TIMEOUT (a link whose stalls should be noticed sooner; tests)."""
-    try:
-        return max(1.0, float(os.environ.get("HOIST_READ_TIMEOUT", "60")))
-    except ValueError:
-        return 60.0
-
-
-class S3Clients:
-    """Hands out one shared boto3 client per distinct destination (boto3 clients are thread-safe)."""
-
-    def __init__(self, max_pool_connections: int = 16, secrets=None):
-        self.max_pool_connections = max_pool_connections
-        self.secrets = secrets
-        self._clients: dict[tuple, object] = {}
-        self._no_checksums: set[str | None] = set()     # endpoints that refuse them
-        self._noted: set[tuple] = set()                 # (endpoint, remark) said once already
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _ident(dest: Destination) -> tuple:
-        return (dest.endpoint_url, dest.region, dest.profile, dest.account, dest.path_style,
-                dest.verify_tls, dest.access_key_id)
-
-    def client_for(self, dest: Destination, fresh: bool = False):
-        """The shared client of ``dest``; with ``fresh``, one made now on a new boto3 session
-        (which reads the profile, the SSO cache or the credential_process again), and shared
-        from then on."""
-        ident = self._ident(dest)
-        if not fresh:
-            with self._lock:
-                client = self._clients.get(ident)
-            if client is not None:
-                return client
-        # Made outside the lock: reading credentials may run a credential_process or ask the
-        # keyring, and every other account's requests must not wait for that.
-        client = self._make_client(dest)
-        with self._lock:
-            if not fresh:            # another thread may have made one meanwhile: share it
-                client = self._clients.setdefault(ident, client)
-            else:
-                self._clients[ident] = client
-            return client
-
-    def forget(self, dest: Destination | None = None, client=None) -> None:
-        """Drop the cached client of ``dest`` (all, if None): the next call reads the
-        credentials again (a secret fixed under Accounts, a refreshed session token).
-        With ``client``, only if that is still the one cached: a request refused with
-        stale credentials must not drop the client a probe has just renewed."""
-        with self._lock:
-            if dest is None:
-                self._clients.clear()
-            elif client is None or self._clients.get(self._ident(dest)) is client:
-                self._clients.pop(self._ident(dest), None)
-
-    def _make_client(self, dest: Destination):
-        # Imported here, not at the top: boto3 and botocore.config take a quarter of a
-        # second to import, and the window paints before any client is needed.
-        import boto3
-        from botocore.config import Config
-        config = Config(
-            max_pool_connections=self.max_pool_connections,
-            retries={"total_max_attempts": 1, "mode": "standard"},
-            connect_timeout=10, read_timeout=read_timeout(),
-            # Requests sign with SigV4 either way; said outright, share links do too (left
-            # implicit, botocore presigns with SigV2, whose links no week-long limit governs
-            # and newer regions refuse)
-            signature_version="s3v4",
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            # Each part carries a signed CRC32 or MD5 header that the server checks, so the
-            # body needs no SHA-256 signature even over plain HTTP (botocore would otherwise
-            # read every part twice: once to hash it, once to send it).
-            s3={"addressing_style": "path" if dest.path_style else "auto",
-                "payload_signing_enabled": False},
-        )
-        if dest.profile:
-            session = boto3.Session(profile_name=dest.profile)
-        else:
-            session = boto3.Session()
-        credentials = {}
-        if dest.access_key_id:
-            secret = self.secrets.get(dest.account, dest.access_key_id) if self.secrets else None
-            if secret is None:
-                raise S3Error(ErrorKind.FATAL, "NoSecret",
-                              f"The secret key of account {dest.account} is not in the keyring: "
-                              "enter it again under Accounts.")
-            credentials = {"aws_access_key_id": dest.access_key_id, "aws_secret_access_key": secret}
-        try:
-            # verify=None, not True: botocore then honours AWS_CA_BUNDLE and the profile's ca_bundle
-            return session.client("s3", endpoint_url=dest.endpoint_url or None,
-                                  region_name=dest.region or None, config=config,
-                                  verify=None if dest.verify_tls else False, **credentials)
-        except ValueError:          # botocore's "Invalid endpoint"; BotoCoreErrors are classified
-            raise S3Error(ErrorKind.FATAL, "InvalidEndpoint",
-                          f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
-                          "use the form https://host[:port].") from None
-
-    def bucket(self, dest: Destination) -> "Bucket":
-        return Bucket(self, dest)
-
-    def checksums_supported(self, endpoint_url: str | None) -> bool:
-        return endpoint_url not in self._no_checksums
-
-    def refuse_checksums(self, endpoint_url: str | None) -> None:
-        self._no_checksums.add(endpoint_url)
-
-    def noted(self, endpoint_url: str | None, remark: str) -> bool:
-        """Has ``remark`` been made of this endpoint (by :meth:`first_time`)?"""
-        with self._lock:
-            return (endpoint_url, remark) in self._noted
-
-    def first_time(self, endpoint_url: str | None, remark: str) -> bool:
-        """True once per endpoint and remark: a store's limits are logged once, not per task."""
-        with self._lock:
-            if (endpoint_url, remark) in self._noted:
-                return False
-            self._noted.add((endpoint_url, remark))
-            return True
 
 
 class Bucket:
@@ -216,10 +87,16 @@ class Bucket:
                            profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
                            account=self.dest.account) from None
 
+    def customer_key(self, md5: str) -> CustomerKey | None:
+        return self._clients.customer_key(self.dest.account, md5)
+
     def noted(self, remark: str) -> bool:
         return self._clients.noted(self.dest.endpoint_url, remark)
 
-    def _call(self, operation: str, key: str | None, fresh: bool = False, **params):
+    def _call(self, operation: str, key: str | None, settings: ObjectSettings | None = None,
+              fresh: bool = False, **params):
+        """One request; ``settings``, of the object it writes, say which refusals are theirs;
+        with ``fresh``, on a client made now (credentials read again)."""
         client = None
         try:
             client = self._clients.client_for(self.dest, fresh)
@@ -233,7 +110,15 @@ class Bucket:
                              account=self.dest.account, typed_key=bool(self.dest.access_key_id))
             if error.code in CREDENTIAL_CODES:     # so a retry picks up corrected credentials
                 self._clients.forget(self.dest, client)
+            refusal = setting_refusal(error, _server_message(exc), operation, settings,
+                                      self.name, self.dest.endpoint_url)
+            if refusal is not None:                # a setting the store will not keep
+                raise refusal from None
             if _has_checksum(params) and is_checksum_rejection(error):
+                if settings is not None and settings.checksum_algorithm:
+                    # chosen, not defaulted: going without it would quietly drop the choice
+                    raise checksum_refused(error, settings.checksum_algorithm,
+                                           self.dest.endpoint_url) from None
                 self._clients.refuse_checksums(self.dest.endpoint_url)
                 error = S3Error(ErrorKind.RETRYABLE, error.code,
                                 "The store does not accept checksums; using Content-MD5 instead")
@@ -251,7 +136,7 @@ class Bucket:
         HeadBucket, its errors carry a code, so a bad key is told from a missing bucket.)
         With ``fresh``, on a client made now, which every later request then shares:
         the probe for credentials that expired (S3Clients.client_for)."""
-        self._call("ListObjectsV2", None, fresh, MaxKeys=1)
+        self._call("ListObjectsV2", None, fresh=fresh, MaxKeys=1)
 
     def list_objects(self, prefix: str, start_after: str = "",
                      page: int = 1000) -> tuple[dict[str, RemoteObject], str | None]:
@@ -278,26 +163,34 @@ class Bucket:
             raise
         return reply["ContentLength"]
 
-    def create_multipart(self, key: str, checksum_algorithm: str) -> str:
-        params = {"Key": key}
+    def wants_checksums(self, settings: ObjectSettings) -> bool:
+        """Send flexible checksums? Yes, unless the store refused them and none was chosen."""
+        return bool(settings.checksum_algorithm) or self.checksum_supported
+
+    def create_multipart(self, key: str, checksum_algorithm: str,
+                         settings: ObjectSettings = DEFAULT_OBJECT,
+                         customer_key: CustomerKey | None = None) -> str:
+        params = {"Key": key, **settings.create_params(), **_customer(customer_key)}
         if checksum_algorithm:
             params["ChecksumAlgorithm"] = checksum_algorithm
-        return self._call("CreateMultipartUpload", key, **params)["UploadId"]
+        return self._call("CreateMultipartUpload", key, settings, **params)["UploadId"]
 
     def upload_part(self, key: str, upload_id: str, number: int, body, size: int,
-                    checksum: str | None, content_md5: str | None,
-                    algorithm: str = "CRC32") -> tuple[str, str | None]:
+                    checksum: str | None, content_md5: str | None, algorithm: str = "CRC32",
+                    settings: ObjectSettings = DEFAULT_OBJECT,
+                    customer_key: CustomerKey | None = None) -> tuple[str, str | None]:
         params = {"Key": key, "UploadId": upload_id, "PartNumber": number, "Body": body,
-                  "ContentLength": size}
+                  "ContentLength": size, **_customer(customer_key)}
         _add_integrity(params, checksum, content_md5, algorithm)
-        reply = self._call("UploadPart", key, **params)
+        reply = self._call("UploadPart", key, settings, **params)
         return reply["ETag"], reply.get(f"Checksum{algorithm.upper()}")
 
-    def list_parts(self, key: str, upload_id: str, page_size: int = 1000) -> list[RemotePart]:
+    def list_parts(self, key: str, upload_id: str, page_size: int = 1000,
+                   customer_key: CustomerKey | None = None) -> list[RemotePart]:
         parts, marker = [], 0
         while True:
             reply = self._call("ListParts", key, Key=key, UploadId=upload_id, MaxParts=page_size,
-                               PartNumberMarker=marker)
+                               PartNumberMarker=marker, **_customer(customer_key))
             for p in reply.get("Parts", []):
                 checksum = next((p[k] for k in p if k.startswith("Checksum") and k != "ChecksumType"), None)
                 parts.append(RemotePart(p["PartNumber"], p["Size"], p["ETag"], checksum))
@@ -306,25 +199,26 @@ class Bucket:
             marker = int(reply["NextPartNumberMarker"])
 
     def complete(self, key: str, upload_id: str, parts: list[tuple[int, str, str | None]],
-                 algorithm: str = "CRC32") -> str:
+                 algorithm: str = "CRC32", settings: ObjectSettings = DEFAULT_OBJECT,
+                 customer_key: CustomerKey | None = None) -> str:
         listing = []
         for number, etag, checksum in parts:
             entry = {"PartNumber": number, "ETag": etag}
-            if checksum and self.checksum_supported:
+            if checksum and self.wants_checksums(settings):
                 entry[f"Checksum{algorithm.upper()}"] = checksum
             listing.append(entry)
-        reply = self._call("CompleteMultipartUpload", key, Key=key, UploadId=upload_id,
-                           MultipartUpload={"Parts": listing})
+        reply = self._call("CompleteMultipartUpload", key, settings, Key=key, UploadId=upload_id,
+                           MultipartUpload={"Parts": listing}, **_customer(customer_key))
         return reply.get("ETag", "")
 
     def abort(self, key: str, upload_id: str) -> None:
         self._call("AbortMultipartUpload", key, Key=key, UploadId=upload_id)
 
-    def head(self, key: str) -> RemoteObject | None:
+    def head(self, key: str, customer_key: CustomerKey | None = None) -> RemoteObject | None:
         try:
             # ChecksumMode: without it S3 leaves the object's checksum out of the answer
             extra = {"ChecksumMode": "ENABLED"} if self.checksum_supported else {}
-            reply = self._call("HeadObject", key, Key=key, **extra)
+            reply = self._call("HeadObject", key, Key=key, **extra, **_customer(customer_key))
         except S3Error as error:
             if error.kind is ErrorKind.NOT_FOUND:
                 return None
@@ -332,13 +226,16 @@ class Bucket:
         return _remote_object(reply, reply["ContentLength"])
 
     def put_object(self, key: str, body, size: int, checksum: str | None,
-                   content_md5: str | None, algorithm: str = "CRC32") -> RemoteObject:
+                   content_md5: str | None, algorithm: str = "CRC32",
+                   settings: ObjectSettings = DEFAULT_OBJECT,
+                   customer_key: CustomerKey | None = None) -> RemoteObject:
         """Send a whole object; the answer's ETag and checksum describe what was stored
         (its size is the one sent: the answer gives none, and the ETag or checksum is
         what proves it)."""
-        params = {"Key": key, "Body": body, "ContentLength": size}
+        params = {"Key": key, "Body": body, "ContentLength": size, **settings.create_params(),
+                  **_customer(customer_key)}
         _add_integrity(params, checksum, content_md5, algorithm)
-        return _remote_object(self._call("PutObject", key, **params), size)
+        return _remote_object(self._call("PutObject", key, settings, **params), size)
 
     def list_multipart_uploads(self, prefix: str | None = None) -> list[RemoteUpload]:
         uploads, params = [], {"Prefix": prefix} if prefix else {}
@@ -379,6 +276,16 @@ def _add_integrity(params: dict, checksum: str | None, content_md5: str | None, 
         params[f"Checksum{algorithm.upper()}"] = checksum
     if content_md5:
         params["ContentMD5"] = content_md5
+
+
+def _server_message(exc: BaseException) -> str:
+    """The store's own words of an error answer ('' for anything else)."""
+    return str(exc.response.get("Error", {}).get("Message", "")) \
+        if isinstance(exc, ClientError) else ""
+
+
+def _customer(key: CustomerKey | None) -> dict:
+    return key.params() if key is not None else {}
 
 
 def _has_checksum(params: dict) -> bool:

@@ -1,17 +1,19 @@
 """Accounts: named destinations the window uploads to, kept in accounts.json — never a secret.
 
 An account's access key id is stored here; its secret lives in the keyring
-(hoist.core.settings.secrets). A damaged accounts.json is kept aside and an empty book
+(hoist.core.settings.secrets). So does the SSE-C key of its object defaults: this file
+keeps only the key's MD5. A damaged accounts.json is kept aside and an empty book
 started, like the checkpoint store.
 """
 
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from hoist.core.local.private_files import make_private_dir, tighten, write_private_text
+from hoist.core.remote.objects import ObjectSettings
 from hoist.core.remote.s3 import Destination
 
 
@@ -26,6 +28,13 @@ class Account:
     profile: str | None = None
     access_key_id: str | None = None
     verify_tls: bool = True
+    # what the window's uploads to this account look like: ObjectSettings' fields that are
+    # not the default (cache_control, metadata, tags, storage_class, sse, acl, …)
+    objects: dict = field(default_factory=dict)
+
+    def object_settings(self) -> ObjectSettings:
+        """The object defaults, as the window's uploads take them when their tasks are made."""
+        return ObjectSettings.from_json(json.dumps(self.objects))
 
     def destination(self) -> Destination:
         return Destination(bucket=self.bucket, endpoint_url=self.endpoint_url or None,

@@ -175,7 +175,8 @@ class ProcessManager(ThreadSafeSending, EngineProxy):
             raise result
         return self._keep_restored(rows)
 
-    def add_sources_async(self, sources, destination, done, more: bool = False) -> None:
+    def add_sources_async(self, sources, destination, done, more: bool = False,
+                          objects=None) -> None:
         """Queue listed files without waiting: ``done(ids)`` runs here once they are queued,
         after their rows (``tasks_added``) have arrived; ``done([])`` if the engine is gone."""
         if self._stopped:
@@ -186,7 +187,7 @@ class ProcessManager(ThreadSafeSending, EngineProxy):
         # paths as text: 2,000 Path objects pickle slowly, here on the GUI thread
         sources = [(os.fspath(path), key, size) for path, key, size in sources]
         self._adding[number] = message = ("call", number, "add_sources", (sources, destination),
-                                              {"more": more})
+                                              {"more": more, "objects": objects})
         try:
             self._send(message)
         except EngineGone as gone:       # said from the event loop, as a read would find it

@@ -69,11 +69,12 @@ class EngineProxy(QObject):
 
     # -- commands ---------------------------------------------------------------------
     def add(self, path, destination, key_prefix: str = "", adopt: bool = False,
-            key: str | None = None) -> list[int]:
-        return self._call("add", path, destination, key_prefix, adopt=adopt, key=key)
+            key: str | None = None, objects=None) -> list[int]:
+        return self._call("add", path, destination, key_prefix, adopt=adopt, key=key,
+                          objects=objects)
 
-    def add_sources(self, sources, destination, adopt: bool = False) -> list[int]:
-        return self._call("add_sources", sources, destination, adopt)
+    def add_sources(self, sources, destination, adopt: bool = False, objects=None) -> list[int]:
+        return self._call("add_sources", sources, destination, adopt, objects=objects)
 
     def restore(self):
         return self._keep_restored(self._call("restore", history=True))

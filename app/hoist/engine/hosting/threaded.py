@@ -69,12 +69,13 @@ class ThreadedManager(EngineProxy):
     def full(self):
         return self.engine.full        # one reference, set or cleared by the engine
 
-    def add_sources_async(self, sources, destination, done, more: bool = False) -> None:
+    def add_sources_async(self, sources, destination, done, more: bool = False,
+                          objects=None) -> None:
         """Queue listed files without waiting: ``done(ids)`` runs here once they are queued,
         after their rows (``tasks_added``) have arrived."""
         def call():
             try:
-                ids = self.engine.add_sources(sources, destination, more=more)
+                ids = self.engine.add_sources(sources, destination, more=more, objects=objects)
             except Exception:       # the caller still hears back, or its drop would hang
                 log.exception("adding %d files failed", len(sources))
                 ids = []

@@ -43,8 +43,8 @@ class Adoption:
             return None
         upload = uploads[-1]
         try:
-            remote = self._call(lambda: self.bucket.list_parts(record.key, upload.upload_id),
-                                report, "ListParts")
+            remote = self._call(lambda: self.bucket.list_parts(
+                record.key, upload.upload_id, customer_key=self.customer_key()), report, "ListParts")
         except S3Error as error:
             if error.kind is not ErrorKind.UNSUPPORTED:
                 raise

@@ -63,6 +63,7 @@ class Preparation:
 
     def _prepare(self, report: Report) -> list[PartPlan] | None:
         record = self.store.get_task(self.id)
+        self.customer_key()          # an SSE-C upload without its key stops before any request
         current = read_source_fingerprint(record.source_path)
         why = record.fingerprint.difference(current) if record.fingerprint else None
         if why and (record.upload_id or record.parts_done):
@@ -81,8 +82,9 @@ class Preparation:
             return None
         if record.upload_id:
             try:
-                remote = self._call(lambda: self.bucket.list_parts(record.key, record.upload_id),
-                                    report, "ListParts")
+                remote = self._call(lambda: self.bucket.list_parts(
+                    record.key, record.upload_id, customer_key=self.customer_key()),
+                    report, "ListParts")
             except S3Error as error:
                 if error.kind is ErrorKind.UNSUPPORTED:
                     return self._trust_checkpoint()
@@ -113,7 +115,9 @@ class Preparation:
         # the algorithm is chosen per attempt: a store that refuses it is asked again without
         try:
             upload_id = self._call(lambda: self.bucket.create_multipart(
-                record.key, record.checksum_algorithm if self.bucket.checksum_supported else ""),
+                record.key,
+                record.checksum_algorithm if self.bucket.wants_checksums(self.objects) else "",
+                self.objects, self.customer_key()),
                 report, "CreateMultipartUpload")
         except S3Error as error:
             if error.kind is not ErrorKind.UNSUPPORTED:

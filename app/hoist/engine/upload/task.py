@@ -19,8 +19,9 @@ from hoist.core.local.sources import InputError
 from hoist.core.policy.network import CredentialHealth, EndpointHealth
 from hoist.core.policy.planner import PartPlan
 from hoist.core.policy.retry import RetryPolicy
-from hoist.core.remote.checksums import file_range_checksums
+from hoist.core.remote.checksums import file_range_checksums, unavailable
 from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.core.remote.objects import CustomerKey, ObjectSettings
 from hoist.core.remote.verify import SIZE_ONLY
 from hoist.core.settings.config import TransferConfig
 from hoist.engine.progress import Interrupted, ProgressBody, SourceShrank, SpeedMeter
@@ -66,7 +67,8 @@ class UploadTask(Preparation, Verification, Adoption):
                  "single", "pending", "in_flight", "restarts", "adopt", "started_at",
                  "finished_at", "_speed", "dirty", "stop_reason", "jobs", "cancelling",
                  "remove_after", "failure", "restart_reason", "error_code", "_stop", "_md5",
-                 "_lock", "_done_bytes", "_parts_done", "_parts_total", "_inflight_bytes")
+                 "_lock", "_done_bytes", "_parts_done", "_parts_total", "_inflight_bytes",
+                 "_objects", "_key")
 
     def __init__(self, record, bucket, store, config: TransferConfig, policy: RetryPolicy,
                  limiter, clock, health: EndpointHealth | None = None,
@@ -112,6 +114,8 @@ class UploadTask(Preparation, Verification, Adoption):
         self._parts_done = record.parts_done
         self._parts_total = record.parts_total
         self._inflight_bytes: dict[int, int] = {}
+        self._objects: ObjectSettings | None = None     # parsed from the record when needed
+        self._key: CustomerKey | None = None            # SSE-C, for this run only
 
     # -- the manager's view: parts to send, speed --------------------------------------
     def set_pending(self, parts) -> None:
@@ -199,6 +203,27 @@ class UploadTask(Preparation, Verification, Adoption):
         return run_request(self, fn, report, what,
                            part=what.startswith("part ") or what == "PutObject")
 
+    # -- what the object looks like ---------------------------------------------------
+    @property
+    def objects(self) -> ObjectSettings:
+        """The object's settings, exactly as stored when the task was made."""
+        if self._objects is None:
+            self._objects = self.record.objects
+        return self._objects
+
+    def customer_key(self) -> CustomerKey | None:
+        """The SSE-C key of this upload (None without SSE-C); S3Error if Hoist lacks it."""
+        md5 = self.objects.sse_c_key_md5
+        if md5 and self._key is None:
+            self._key = self.bucket.customer_key(md5)
+            if self._key is None:
+                raise S3Error(ErrorKind.FATAL, "NoCustomerKey",
+                              f"This upload is encrypted with a customer key (SSE-C, key MD5 "
+                              f"{md5}) that Hoist was not given: give it again with "
+                              "--sse-c-key-file or $HOIST_SSE_C_KEY (`hoist resume`), or "
+                              "under Accounts, then retry.")
+        return self._key
+
     # -- blocking steps (pool threads) -----------------------------------------------
     def _checksums(self, offset: int, size: int, want_md5: bool = False):
         """(flexible checksum, Content-MD5) of a byte range: one or the other, as the store allows.
@@ -206,7 +231,11 @@ class UploadTask(Preparation, Verification, Adoption):
         A first pass over the range, from the page cache in practice; the bytes
         are read again as they are sent, so no part is ever held in memory.
         """
-        algorithm = self.record.checksum_algorithm if self.bucket.checksum_supported else ""
+        algorithm = (self.record.checksum_algorithm
+                     if self.bucket.wants_checksums(self.objects) else "")
+        if unavailable(algorithm):
+            raise S3Error(ErrorKind.FATAL, "ChecksumUnavailable",
+                          f"This upload's {unavailable(algorithm)}.")
         try:
             return file_range_checksums(self.record.source_path, offset, size, algorithm,
                                         want_md5 or not algorithm)
@@ -246,7 +275,8 @@ class UploadTask(Preparation, Verification, Adoption):
             # worked out per attempt: the store may turn out to refuse flexible checksums
             sent["checksum"], md5 = self._checksums(part.offset, part.size)
             return self.bucket.upload_part(record.key, record.upload_id, part.number, body,
-                                           part.size, sent["checksum"], md5, algorithm=algorithm)
+                                           part.size, sent["checksum"], md5, algorithm=algorithm,
+                                           settings=self.objects, customer_key=self.customer_key())
 
         etag, server_checksum = self._call(self._send(part.number, part.offset, part.size,
                                                       request), report, f"part {part.number}")
@@ -279,15 +309,16 @@ class UploadTask(Preparation, Verification, Adoption):
                    for p in parts]
         report("Completing…")
         try:
-            self._call(lambda: self.bucket.complete(record.key, record.upload_id, listing,
-                                                    algorithm=record.checksum_algorithm or "CRC32"),
-                       report, "CompleteMultipartUpload")
+            self._call(lambda: self.bucket.complete(
+                record.key, record.upload_id, listing, record.checksum_algorithm or "CRC32",
+                self.objects, self.customer_key()), report, "CompleteMultipartUpload")
         except S3Error as error:
             if error.kind is ErrorKind.NO_SUCH_UPLOAD and self._completed_on_server(record):
                 return
             raise
         report("Verifying…")
-        head = self._call(lambda: self.bucket.head(record.key), lambda _m: None, "HeadObject")
+        head = self._call(lambda: self.bucket.head(record.key, self.customer_key()),
+                          lambda _m: None, "HeadObject")
         self._finish_verified(record, self._verdict(record, head, recorded(parts), True),
                               head.etag if head else "")
 
@@ -298,7 +329,8 @@ class UploadTask(Preparation, Verification, Adoption):
             # the MD5 also proves the ETag below
             sums["checksum"], sums["md5"] = self._checksums(0, record.size, want_md5=True)
             return self.bucket.put_object(record.key, body, record.size, sums["checksum"],
-                                          sums["md5"], algorithm=record.checksum_algorithm or "CRC32")
+                                          sums["md5"], record.checksum_algorithm or "CRC32",
+                                          self.objects, self.customer_key())
 
         stored = self._call(self._send(0, 0, record.size, request), report, "PutObject")
         self.stats.sent(record.size)
@@ -312,8 +344,8 @@ class UploadTask(Preparation, Verification, Adoption):
         verdict = self._verdict(record, stored, sent, False)
         if not verdict.ok or verdict.method == SIZE_ONLY:
             report("Verifying…")
-            stored = self._call(lambda: self.bucket.head(record.key), lambda _m: None,
-                                "HeadObject")
+            stored = self._call(lambda: self.bucket.head(record.key, self.customer_key()),
+                                lambda _m: None, "HeadObject")
             verdict = self._verdict(record, stored, sent, False)
         self._finish_verified(record, verdict, stored.etag if stored else "")
 

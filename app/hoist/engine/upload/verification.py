@@ -112,7 +112,7 @@ class Verification:
         parts = self.store.parts(self.id)
         if not parts or any(p.state is not PartState.DONE for p in parts):
             return False
-        head = self.bucket.head(record.key)
+        head = self.bucket.head(record.key, self.customer_key())
         if head is None:
             return False
         verdict = self._verdict(record, head, recorded(parts), True)

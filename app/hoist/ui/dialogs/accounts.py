@@ -1,9 +1,11 @@
 """Accounts: where uploads go and with which credentials; Test connection without freezing.
 
 Credentials are an AWS profile (or boto3's default chain) or an access key
-whose secret goes to the keyring through SecretStore, never to accounts.json.
+whose secret goes to the keyring through SecretStore, never to accounts.json. The
+"New objects" tab (object_defaults.py) holds what the account's uploads look like.
 """
 
+import json
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
@@ -21,13 +23,16 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from hoist.core.remote.errors import S3Error
+from hoist.core.remote.objects import SettingError
 from hoist.core.remote.s3 import S3Clients
 from hoist.core.settings.accounts import Account, AccountBook, list_aws_profiles
+from hoist.ui.dialogs.object_defaults import ObjectDefaultsForm
 
 DEFAULT_CHAIN = "Default (environment or ~/.aws)"
 NO_KEYRING = ("No system keyring available: the secret is kept for this session only "
@@ -160,8 +165,12 @@ class AccountDialog(QDialog):
         right.addLayout(form)
         right.addLayout(test_row)
         right.addStretch(1)
-        self.form = QWidget()
-        self.form.setLayout(right)
+        connection = QWidget()
+        connection.setLayout(right)
+        self.objects_form = ObjectDefaultsForm(secrets)
+        self.form = QTabWidget()
+        self.form.addTab(connection, "Connection")
+        self.form.addTab(self.objects_form, "New objects")
 
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.addButton(self.save_button, QDialogButtonBox.ApplyRole)
@@ -205,6 +214,7 @@ class AccountDialog(QDialog):
             "secret access key (kept in the system keyring)" if self.secrets.persistent else
             "secret access key (kept for this session only)")
         self._credentials_mode()
+        self.objects_form.show_settings(account.object_settings(), account.name)
         self.test_result.clear()
         self.remove_button.setEnabled(self._editing is not None)
 
@@ -224,7 +234,15 @@ class AccountDialog(QDialog):
                        prefix=self.prefix.text().strip(),
                        profile=None if by_key or profile == DEFAULT_CHAIN else profile,
                        access_key_id=self.key_id.text().strip() or None if by_key else None,
-                       verify_tls=self.verify_tls.isChecked())
+                       verify_tls=self.verify_tls.isChecked(), objects=self._objects())
+
+    def _objects(self) -> dict:
+        """The New objects tab as accounts.json keeps it; {} while it cannot be read
+        (``_problem`` says why before anything is saved)."""
+        try:
+            return json.loads(self.objects_form.settings().to_json())
+        except SettingError:
+            return {}
 
     def _problem(self, account: Account) -> str:
         if not account.name:
@@ -233,6 +251,10 @@ class AccountDialog(QDialog):
             return f"There is already an account called {account.name}."
         if not account.bucket:
             return "Enter the bucket to upload to."
+        try:
+            self.objects_form.settings()
+        except SettingError as e:
+            return f"New objects: {e}"
         return self._connection_problem(account)
 
     def _connection_problem(self, account: Account) -> str:
@@ -267,6 +289,8 @@ class AccountDialog(QDialog):
         account = self.book.get(self._editing)
         if account and account.access_key_id:
             self.secrets.delete(account.name, account.access_key_id)
+        if account:
+            self.objects_form.forget_key(account.name, account.object_settings())
         self.book.remove(self._editing)
         self.book.save()
         self.list.takeItem(self.list.currentRow())
@@ -288,6 +312,7 @@ class AccountDialog(QDialog):
             self.secrets.set(account.name, account.access_key_id, secret)
         if old_slot[1] and old_slot != slot:
             self.secrets.delete(*old_slot)     # renamed, new key or now a profile: no orphan
+        self.objects_form.keep_key(account.name, self._editing)
         self._keyring_state()         # the keyring may have refused the secret just now
         self.book.upsert(account, old_name=self._editing)
         self.book.save()

@@ -1,0 +1,168 @@
+"""Where uploads go (Destination), and one thread-safe boto3 client per destination (S3Clients).
+
+botocore's own retries are off: the engine retries under its own policy so
+that every retry is logged with its cause and network outages are waited out
+without spending the retry budget. The clients also remember what each endpoint
+refused (flexible checksums), what has been said of it once, and the SSE-C keys
+given to this run.
+"""
+
+import os
+import threading
+from dataclasses import dataclass
+
+from hoist.core.remote.errors import ErrorKind, S3Error, endpoint_label
+from hoist.core.remote.objects import CustomerKey, customer_key_name
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where uploads go, and how to reach it. The secret itself is never part of it."""
+
+    bucket: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    account: str = "default"
+    path_style: bool = False
+    verify_tls: bool = True
+    access_key_id: str | None = None   # its secret lives in the SecretStore
+
+
+def read_timeout() -> float:
+    """Seconds an answer may stay silent before the connection counts as lost: 60, or
+    $HOIST_READ_TIMEOUT (a link whose stalls should be noticed sooner; tests)."""
+    try:
+        return max(1.0, float(os.environ.get("HOIST_READ_TIMEOUT", "60")))
+    except ValueError:
+        return 60.0
+
+
+class S3Clients:
+    """Hands out one shared boto3 client per distinct destination (boto3 clients are thread-safe)."""
+
+    def __init__(self, max_pool_connections: int = 16, secrets=None):
+        self.max_pool_connections = max_pool_connections
+        self.secrets = secrets
+        self._clients: dict[tuple, object] = {}
+        self._no_checksums: set[str | None] = set()     # endpoints that refuse them
+        self._noted: set[tuple] = set()                 # (endpoint, remark) said once already
+        self._lock = threading.Lock()
+        self.customer_keys: dict[str, CustomerKey] = {}  # SSE-C keys given to this run, by MD5
+
+    @staticmethod
+    def _ident(dest: Destination) -> tuple:
+        return (dest.endpoint_url, dest.region, dest.profile, dest.account, dest.path_style,
+                dest.verify_tls, dest.access_key_id)
+
+    def client_for(self, dest: Destination, fresh: bool = False):
+        """The shared client of ``dest``; with ``fresh``, one made now on a new boto3 session
+        (which reads the profile, the SSO cache or the credential_process again), and shared
+        from then on."""
+        ident = self._ident(dest)
+        if not fresh:
+            with self._lock:
+                client = self._clients.get(ident)
+            if client is not None:
+                return client
+        # Made outside the lock: reading credentials may run a credential_process or ask the
+        # keyring, and every other account's requests must not wait for that.
+        client = self._make_client(dest)
+        with self._lock:
+            if not fresh:            # another thread may have made one meanwhile: share it
+                client = self._clients.setdefault(ident, client)
+            else:
+                self._clients[ident] = client
+            return client
+
+    def forget(self, dest: Destination | None = None, client=None) -> None:
+        """Drop the cached client of ``dest`` (all, if None): the next call reads the
+        credentials again (a secret fixed under Accounts, a refreshed session token).
+        With ``client``, only if that is still the one cached: a request refused with
+        stale credentials must not drop the client a probe has just renewed."""
+        with self._lock:
+            if dest is None:
+                self._clients.clear()
+            elif client is None or self._clients.get(self._ident(dest)) is client:
+                self._clients.pop(self._ident(dest), None)
+
+    def _make_client(self, dest: Destination):
+        # Imported here, not at the top: boto3 and botocore.config take a quarter of a
+        # second to import, and the window paints before any client is needed.
+        import boto3
+        from botocore.config import Config
+        config = Config(
+            max_pool_connections=self.max_pool_connections,
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            connect_timeout=10, read_timeout=read_timeout(),
+            # Requests sign with SigV4 either way; said outright, share links do too (left
+            # implicit, botocore presigns with SigV2, whose links no week-long limit governs
+            # and newer regions refuse)
+            signature_version="s3v4",
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            # Each part carries a signed CRC32 or MD5 header that the server checks, so the
+            # body needs no SHA-256 signature even over plain HTTP (botocore would otherwise
+            # read every part twice: once to hash it, once to send it).
+            s3={"addressing_style": "path" if dest.path_style else "auto",
+                "payload_signing_enabled": False},
+        )
+        if dest.profile:
+            session = boto3.Session(profile_name=dest.profile)
+        else:
+            session = boto3.Session()
+        credentials = {}
+        if dest.access_key_id:
+            secret = self.secrets.get(dest.account, dest.access_key_id) if self.secrets else None
+            if secret is None:
+                raise S3Error(ErrorKind.FATAL, "NoSecret",
+                              f"The secret key of account {dest.account} is not in the keyring: "
+                              "enter it again under Accounts.")
+            credentials = {"aws_access_key_id": dest.access_key_id, "aws_secret_access_key": secret}
+        try:
+            # verify=None, not True: botocore then honours AWS_CA_BUNDLE and the profile's ca_bundle
+            return session.client("s3", endpoint_url=dest.endpoint_url or None,
+                                  region_name=dest.region or None, config=config,
+                                  verify=None if dest.verify_tls else False, **credentials)
+        except ValueError:          # botocore's "Invalid endpoint"; BotoCoreErrors are classified
+            raise S3Error(ErrorKind.FATAL, "InvalidEndpoint",
+                          f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
+                          "use the form https://host[:port].") from None
+
+    def bucket(self, dest: Destination):
+        """The calls against ``dest`` (a hoist.core.remote.s3.Bucket)."""
+        from hoist.core.remote.s3 import Bucket     # s3.py imports this module
+        return Bucket(self, dest)
+
+    def customer_key(self, account: str, md5: str) -> CustomerKey | None:
+        """The SSE-C key whose MD5 is ``md5``: given to this run (`hoist`'s flags), or kept
+        in the keyring for ``account`` (the window's, see customer_key_name)."""
+        key = self.customer_keys.get(md5)
+        if key is None and self.secrets is not None:
+            text = self.secrets.get(account, customer_key_name(md5))
+            if text:
+                try:
+                    key = CustomerKey.from_bytes(text.encode())
+                except ValueError:
+                    return None
+        return key if key is not None and key.md5 == md5 else None
+
+
+    def checksums_supported(self, endpoint_url: str | None) -> bool:
+        return endpoint_url not in self._no_checksums
+
+    def refuse_checksums(self, endpoint_url: str | None) -> None:
+        self._no_checksums.add(endpoint_url)
+
+    def noted(self, endpoint_url: str | None, remark: str) -> bool:
+        """Has ``remark`` been made of this endpoint (by :meth:`first_time`)?"""
+        with self._lock:
+            return (endpoint_url, remark) in self._noted
+
+    def first_time(self, endpoint_url: str | None, remark: str) -> bool:
+        """True once per endpoint and remark: a store's limits are logged once, not per task."""
+        with self._lock:
+            if (endpoint_url, remark) in self._noted:
+                return False
+            self._noted.add((endpoint_url, remark))
+            return True
