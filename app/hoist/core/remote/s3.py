@@ -7,13 +7,15 @@ sent explicitly; a store that rejects flexible checksums is remembered and
 gets Content-MD5 instead.
 """
 
+import logging
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
-from urllib3.exceptions import ProtocolError
+from urllib3.exceptions import InsecureRequestWarning, ProtocolError
 
 from hoist.core.remote.errors import (
     CREDENTIAL_CODES,
@@ -23,6 +25,9 @@ from hoist.core.remote.errors import (
     endpoint_label,
     is_checksum_rejection,
 )
+from hoist.core.remote.tls import bundle_problem, verify_argument
+
+log = logging.getLogger("hoist.s3")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Destination:
     path_style: bool = False
     verify_tls: bool = True
     access_key_id: str | None = None   # its secret lives in the SecretStore
+    ca_bundle: str | None = None       # PEM file of CAs to trust; None: AWS_CA_BUNDLE, profile, system
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ class S3Clients:
     @staticmethod
     def _ident(dest: Destination) -> tuple:
         return (dest.endpoint_url, dest.region, dest.profile, dest.account, dest.path_style,
-                dest.verify_tls, dest.access_key_id)
+                dest.verify_tls, dest.access_key_id, dest.ca_bundle)
 
     def client_for(self, dest: Destination):
         ident = self._ident(dest)
@@ -136,15 +142,31 @@ class S3Clients:
                               f"The secret key of account {dest.account} is not in the keyring: "
                               "enter it again under Accounts.")
             credentials = {"aws_access_key_id": dest.access_key_id, "aws_secret_access_key": secret}
+        self._check_trust(dest)
         try:
-            # verify=None, not True: botocore then honours AWS_CA_BUNDLE and the profile's ca_bundle
             return session.client("s3", endpoint_url=dest.endpoint_url or None,
                                   region_name=dest.region or None, config=config,
-                                  verify=None if dest.verify_tls else False, **credentials)
+                                  verify=verify_argument(dest.ca_bundle, dest.verify_tls),
+                                  **credentials)
         except ValueError:          # botocore's "Invalid endpoint"; BotoCoreErrors are classified
             raise S3Error(ErrorKind.FATAL, "InvalidEndpoint",
                           f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
                           "use the form https://host[:port].") from None
+
+    def _check_trust(self, dest: Destination) -> None:
+        """Refuse a CA bundle that cannot work; say once a run that verification is off.
+        (Called under ``_lock``, by client_for.)"""
+        if not dest.verify_tls:
+            if self._note(dest.endpoint_url, "tls-off"):
+                # said here once, in words; not by urllib3 on stderr at every request
+                warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+                log.warning("TLS verification is off for %s (account %s): its certificate is "
+                            "not checked, so anyone on the network path can read or alter "
+                            "the uploads", endpoint_label(dest.endpoint_url), dest.account)
+            return
+        problem = dest.ca_bundle and bundle_problem(dest.ca_bundle)
+        if problem:
+            raise S3Error(ErrorKind.FATAL, "CABundle", problem)
 
     def bucket(self, dest: Destination) -> "Bucket":
         return Bucket(self, dest)
@@ -163,10 +185,13 @@ class S3Clients:
     def first_time(self, endpoint_url: str | None, remark: str) -> bool:
         """True once per endpoint and remark: a store's limits are logged once, not per task."""
         with self._lock:
-            if (endpoint_url, remark) in self._noted:
-                return False
-            self._noted.add((endpoint_url, remark))
-            return True
+            return self._note(endpoint_url, remark)
+
+    def _note(self, endpoint_url: str | None, remark: str) -> bool:
+        if (endpoint_url, remark) in self._noted:
+            return False
+        self._noted.add((endpoint_url, remark))
+        return True
 
 
 class Bucket:
@@ -202,7 +227,7 @@ class Bucket:
             # anything else (a pause raised from the request body, say) is the caller's
             error = classify(exc, operation=operation, bucket=self.name, key=key,
                              profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
-                             account=self.dest.account)
+                             account=self.dest.account, ca_bundle=self.dest.ca_bundle)
             if error.code in CREDENTIAL_CODES:
                 self._clients.forget(self.dest)    # so a retry picks up corrected credentials
             if _has_checksum(params) and is_checksum_rejection(error):
