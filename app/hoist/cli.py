@@ -1,7 +1,7 @@
 """The `hoist` command: the window when run bare, or a headless engine with sub-commands.
 
     hoist upload PATH... --bucket BUCKET [--prefix PREFIX] [--endpoint-url URL] [--region REGION]
-                 [--profile NAME] [--part-size SIZE] [--concurrency N] [--files N]
+                 [--profile NAME] [--ca-bundle PATH] [--part-size SIZE] [--concurrency N] [--files N]
                  [--bwlimit RATE] [--quiet] [--adopt]
     hoist resume [ID...]     hoist list [--json]     hoist cancel ID...
     hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
@@ -94,7 +94,8 @@ def _destination(args):
     from hoist.core.remote.s3 import Destination
     account = f"profile:{args.profile}" if args.profile else "default"
     return Destination(bucket=args.bucket, endpoint_url=args.endpoint_url or None,
-                       region=args.region, profile=args.profile, account=account)
+                       region=args.region, profile=args.profile, account=account,
+                       ca_bundle=args.ca_bundle)
 
 
 def _check_bucket(bucket, destination) -> None:
@@ -292,7 +293,8 @@ def cmd_cancel(args, directory) -> int:
         if record.upload_id and record.state is not TaskState.COMPLETED:
             bucket = clients.bucket(Destination(
                 bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
-                profile=record.profile, account=record.account))
+                profile=record.profile, account=record.account, ca_bundle=record.ca_bundle,
+                verify_tls=bool(record.verify_tls)))
             try:
                 bucket.abort(record.key, record.upload_id)
             except S3Error as e:

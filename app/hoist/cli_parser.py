@@ -36,6 +36,7 @@ EXAMPLES = {
   hoist upload big.iso --bucket backups
   hoist upload ~/photos --bucket media --prefix 2026/ --bwlimit 20MiB/s
   hoist upload db.tar --bucket b --endpoint-url http://nas:9000 --part-size 64MiB --concurrency 8
+  hoist upload db.tar --bucket b --endpoint-url https://nas:9000 --ca-bundle ~/nas-ca.pem
   hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key""",
     "resume": """examples:
   hoist resume            every unfinished upload
@@ -63,6 +64,15 @@ def _preset_option(parser) -> None:
     parser.add_argument("--preset", choices=list(PRESETS), default=DEFAULT,
                         help=f"a named set of transfer settings; any flag given still wins "
                              f"(default {DEFAULT}). {lines}")
+
+
+def _ca_bundle(text):
+    from hoist.core.remote.tls import bundle_problem
+    path = os.path.abspath(os.path.expanduser(text))     # resumed later from anywhere
+    problem = bundle_problem(path)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return path
 
 
 def _schedule(text):
@@ -94,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL)")
         p.add_argument("--region", help="region (default: from the profile or environment)")
         p.add_argument("--profile", help="AWS profile for credentials")
+        p.add_argument("--ca-bundle", type=_ca_bundle, metavar="PATH",
+                       help="PEM file of the CA certificates to trust for the endpoint (before "
+                            "$AWS_CA_BUNDLE, the profile's ca_bundle and the system's); kept "
+                            "with each upload, so `hoist resume` uses it too")
 
     up = sub.add_parser("upload", epilog=EXAMPLES["upload"],
                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="upload files and folders, resumably")

@@ -26,11 +26,11 @@ from pathlib import Path
 from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are this module's API too
     _LISTED_QUERY,
     _STATE_OF,
-    _TASK_QUERY,
     ListedTask,
     PartRecord,
     TaskRecord,
     _task,
+    task_query,
 )
 from hoist.core.checkpoint.states import PartState, TaskState
 from hoist.core.checkpoint.store_file import (  # noqa: F401 -- MIGRATIONS and the errors are this module's API too
@@ -68,10 +68,8 @@ class CheckpointStore:
         self._lock = threading.RLock()      # re-entered by the writes inside batch()
         self._batch_depth = 0
         self._batch_full: StoreFull | None = None    # a write in the open batch met a full disk
-        # a read-only open of a schema before 3 has no tasks.verified: it reads as ''
-        columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
-        self._task_query = (_TASK_QUERY if "verified" in columns
-                            else _TASK_QUERY.replace("t.verified", "''"))
+        # a read-only open of an older schema reads later columns as their defaults
+        self._task_query = task_query({row[1] for row in db.execute("PRAGMA table_info(tasks)")})
 
     # -- opening ----------------------------------------------------------------------
     @classmethod
@@ -169,24 +167,26 @@ class CheckpointStore:
             return db.execute(sql, params)
 
     def add_task(self, *, source_path, fingerprint, account, endpoint_url, region, profile, bucket,
-                 key, size, part_size, checksum_algorithm, state=TaskState.QUEUED) -> TaskRecord:
-        now = time.time()
+                 key, size, part_size, checksum_algorithm, state=TaskState.QUEUED,
+                 ca_bundle=None, verify_tls=True) -> TaskRecord:
+        now, verify = time.time(), int(bool(verify_tls))
         fingerprint_json = fingerprint.to_json() if fingerprint else None
         cursor = self._write(
             "INSERT INTO tasks (source_path, fingerprint, account, endpoint_url, region, profile,"
-            " bucket, key, size, part_size, checksum_algorithm, state, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " bucket, key, size, part_size, checksum_algorithm, state, created_at, updated_at,"
+            " ca_bundle, verify_tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (str(source_path), fingerprint_json, account,
              endpoint_url, region, profile, bucket, key, size, part_size, checksum_algorithm,
-             TaskState(state).value, now, now))
+             TaskState(state).value, now, now, ca_bundle, verify))
         # The row as get_task would read it back, without reading it: a 100,000-file drop
         # adds that many, and a new task has no parts, no upload and the columns' defaults.
         return TaskRecord(cursor.lastrowid, str(source_path), fingerprint_json, account, endpoint_url,
                           region, profile, bucket, key, size, part_size, None, checksum_algorithm,
-                          TaskState(state), "", "", now, now, None, "", 0, 0, 0)
+                          TaskState(state), "", "", now, now, None, "", ca_bundle, verify, 0, 0, 0)
 
     def add_tasks(self, files, *, account, endpoint_url, region, profile, bucket, part_size,
-                  checksum_algorithm, state=TaskState.QUEUED) -> list[ListedTask]:
+                  checksum_algorithm, state=TaskState.QUEUED, ca_bundle=None,
+                  verify_tls=True) -> list[ListedTask]:
         """``add_task`` for many files of one destination, given as (source_path, key, size),
         in file order: one statement for all, where a 100,000-file drop otherwise spends
         most of its time in the engine. No fingerprints yet, as for a new file. Returns the
@@ -205,11 +205,12 @@ class CheckpointStore:
             before = db.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0]
             db.execute(
                 "INSERT INTO tasks (source_path, account, endpoint_url, region, profile, bucket,"
-                " key, size, part_size, checksum_algorithm, state, created_at, updated_at)"
+                " key, size, part_size, checksum_algorithm, state, created_at, updated_at,"
+                " ca_bundle, verify_tls)"
                 " SELECT json_extract(value, '$[0]'), ?, ?, ?, ?, ?, json_extract(value, '$[1]'),"
-                " json_extract(value, '$[2]'), ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
+                " json_extract(value, '$[2]'), ?, ?, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
                 (account, endpoint_url, region, profile, bucket, part_size, checksum_algorithm,
-                 state.value, now, now, listed))
+                 state.value, now, now, ca_bundle, int(bool(verify_tls)), listed))
             after, count = db.execute(
                 "SELECT max(id), count(*) FROM tasks WHERE id > ?", (before,)).fetchone()
         if count != len(files) or after != before + count:   # impossible under the lock
