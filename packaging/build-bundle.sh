@@ -16,10 +16,14 @@ smoke=1; [ "${1:-}" = "--no-smoke" ] && smoke=0
 # Qt's system libraries, as for the app itself (install.sh installs only what is missing).
 bash packaging/install.sh >/dev/null
 
-# A build environment of its own: the app installed as users get it (not editable), plus PyInstaller.
+# A build environment of its own: the locked dependencies (hashes checked), the app installed
+# as users get it (not editable), plus PyInstaller. The lock's test tools are installed too but
+# never bundled: PyInstaller takes only what hoist imports.
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q "$root[demo]" "pyinstaller>=6.0"
+"$venv/bin/python" -m pip install -q --require-hashes -r "$root/requirements.lock"
+"$venv/bin/python" -m pip install -q --no-deps "$root"
+"$venv/bin/python" -m pip install -q "pyinstaller>=6.0"
 
 rm -rf "$root/dist/hoist"
 # The demo server is moto's S3 only; moto loads its backends by name, so name what it needs.

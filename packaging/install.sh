@@ -23,7 +23,10 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[demo,test]'
+# Exactly the versions in requirements.lock, each checked against its hash (the lock covers
+# the demo and test extras; packaging/refresh-lock.sh remakes it); then Hoist itself.
+.venv/bin/python -m pip install -q --require-hashes -r requirements.lock
+.venv/bin/python -m pip install -q --no-deps -e .
 # the second S3 server the tests run against (SeaweedFS), so the README's test command runs them all
 bash packaging/install-test-servers.sh
 echo "Installed. Start the window with: .venv/bin/hoist --demo"

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from support.memory_keyring import MemoryKeyring  # noqa: E402
 from support.s3server import RecordingS3Server  # noqa: E402
 from support.seaweedfs import INSTALL_COMMAND, SeaweedS3Server, weed_binary  # noqa: E402
+from support.tls import Authority, HttpsFront  # noqa: E402
 
 TEST_SECRET = "testing-secret-XYZZY-do-not-leak"
 TEST_SESSION_TOKEN = "testing-session-token-PLUGH-do-not-leak"
@@ -36,6 +37,30 @@ def s3_server():
     server = RecordingS3Server().start()
     yield server
     server.stop()
+
+
+@dataclass(frozen=True)
+class TlsFronts:
+    """HTTPS fronts to s3_server, signed by ``ca`` (whose PEM file is ``ca.path``): ``good``,
+    ``expired``, ``wrong_host`` (a certificate for elsewhere.example); ``other_ca`` signs none."""
+    ca: Authority
+    other_ca: Authority
+    good: HttpsFront
+    expired: HttpsFront
+    wrong_host: HttpsFront
+
+
+@pytest.fixture(scope="session")
+def tls(s3_server, tmp_path_factory):
+    """Made once a session (keys and fronts cost milliseconds, but add up per test)."""
+    directory = tmp_path_factory.mktemp("tls")
+    ca, other = Authority.create(directory), Authority.create(directory, "Other Test CA")
+    fronts = [HttpsFront(s3_server.endpoint_url, *ca.issue(directory, stem, **options))
+              for stem, options in (("good", {}), ("expired", {"expired": True}),
+                                    ("wrong", {"names": ("elsewhere.example",)}))]
+    yield TlsFronts(ca, other, *fronts)
+    for front in fronts:
+        front.stop()
 
 
 @pytest.fixture
@@ -55,7 +80,8 @@ def isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
+    # AWS_CA_BUNDLE too: the tests decide which certificates are trusted (test_tls.py)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE", "AWS_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOIST_DATA_DIR", str(tmp_path / "data"))
     backend = MemoryKeyring()

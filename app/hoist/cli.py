@@ -1,7 +1,8 @@
 """The `hoist` command: the window when run bare, or a headless engine with sub-commands.
 
     hoist upload PATH... s3://BUCKET/PREFIX/   (or --to s3://…, or --bucket B [--prefix P])
-                 [--endpoint-url URL] [--region REGION] [--profile NAME] [--part-size SIZE]
+                 [--endpoint-url URL] [--region REGION] [--profile NAME] [--ca-bundle PATH]
+                 [--part-size SIZE]
                  [--concurrency N] [--files N] [--bwlimit RATE] [--quiet] [--adopt]
                  [--exclude GLOB] [--include GLOB] [--dry-run] [--force] [--checksum]
                  [object flags: see cli_objects.py]
@@ -99,7 +100,8 @@ def _destination(args):
     from hoist.core.remote.s3 import Destination
     account = f"profile:{args.profile}" if args.profile else "default"
     return Destination(bucket=args.bucket, endpoint_url=args.endpoint_url or None,
-                       region=args.region, profile=args.profile, account=account)
+                       region=args.region, profile=args.profile, account=account,
+                       ca_bundle=args.ca_bundle)
 
 
 def _check_bucket(bucket, destination, first_request=None):
@@ -286,7 +288,8 @@ def cmd_cancel(args, directory) -> int:
         if record.upload_id and record.state is not TaskState.COMPLETED:
             bucket = clients.bucket(Destination(
                 bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
-                profile=record.profile, account=record.account))
+                profile=record.profile, account=record.account, ca_bundle=record.ca_bundle,
+                verify_tls=bool(record.verify_tls)))
             try:
                 bucket.abort(record.key, record.upload_id)
             except S3Error as e:

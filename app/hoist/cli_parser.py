@@ -40,6 +40,7 @@ EXAMPLES = {
   hoist upload ~/photos --bucket media --prefix 2026/ --bwlimit 20MiB/s
   hoist upload db.tar --bucket b --endpoint-url http://nas:9000 --part-size 64MiB --concurrency 8
   hoist upload big.iso --bucket backups --adopt      continue another tool's upload of the key
+  hoist upload db.tar --bucket b --endpoint-url https://nas:9000 --ca-bundle ~/nas-ca.pem
   hoist upload ~/photos --bucket media --force       send even the files already there
   hoist upload ~/site --bucket web --exclude '**.tmp' --exclude 'cache/**' --dry-run
   hoist upload site/ --bucket www --cache-control max-age=300 --acl public-read
@@ -93,6 +94,15 @@ class _Rule(argparse.Action):
         setattr(namespace, self.dest, rules)
 
 
+def _ca_bundle(text):
+    from hoist.core.remote.tls import bundle_problem
+    path = os.path.abspath(os.path.expanduser(text))     # resumed later from anywhere
+    problem = bundle_problem(path)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return path
+
+
 def _schedule(text):
     from hoist.core.policy.schedule import Schedule, ScheduleError
     try:
@@ -129,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL)")
         p.add_argument("--region", help="region (default: from the profile or environment)")
         p.add_argument("--profile", help="AWS profile for credentials")
+        p.add_argument("--ca-bundle", type=_ca_bundle, metavar="PATH",
+                       help="PEM file of the CA certificates to trust for the endpoint (before "
+                            "$AWS_CA_BUNDLE, the profile's ca_bundle and the system's); kept "
+                            "with each upload, so `hoist resume` uses it too")
 
     up = command("upload", epilog=EXAMPLES["upload"], usage="%(prog)s PATH... "
                  "(s3://BUCKET/PREFIX/ | --to s3://BUCKET/PREFIX/ | --bucket BUCKET) [options]",

@@ -255,3 +255,15 @@ def test_tray_tooltip_sums_up_the_queue(model):
     model.add_tasks([info(1, state=TaskState.UPLOADING, bytes_done=5 * MiB, speed=2 * MiB),
                      info(2)])
     assert tooltip(model.summary()) == "Hoist — 25% · 2.0 MiB/s · 1 uploading, 1 queued"
+
+
+def test_rows_of_an_account_with_tls_verification_off_say_so(model, qtbot):
+    model.reset([info(1, account="NAS"), info(2, account="AWS")])
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_unverified_accounts({"NAS"})
+    nas, aws = model.index(0, DESTINATION), model.index(1, DESTINATION)
+    assert model.data(nas).startswith("⚠ TLS verification off · NAS")
+    assert "TLS verification is off" in model.data(nas, Qt.ToolTipRole)
+    assert "TLS" not in model.data(aws) and "TLS" not in model.data(aws, Qt.ToolTipRole)
+    model.set_unverified_accounts(set())
+    assert "TLS" not in model.data(nas)

@@ -174,7 +174,8 @@ class TaskIntake:
                     region=destination.region, profile=destination.profile,
                     bucket=destination.bucket, part_size=self.config.part_size or 0,
                     checksum_algorithm=objects.checksum_algorithm
-                    or self.config.checksum_algorithm))
+                    or self.config.checksum_algorithm,
+                    ca_bundle=destination.ca_bundle, verify_tls=destination.verify_tls))
                 for (source, key, size), known in zip(sources, found):
                     if known is not None:
                         ids.append(self._take_up(known))
@@ -274,15 +275,19 @@ class TaskIntake:
                           self._credentials_of(bucket.dest))
 
     def _bucket_for(self, record):
-        """The Bucket of a task's account and bucket: one object shared by all their tasks."""
+        """The Bucket of a task's account and bucket: one object shared by all their tasks.
+
+        The account as registered now wins (a CA bundle corrected under Accounts applies on
+        Retry); without one (`hoist resume`), the task's checkpoint says how to reach it."""
         template = self._destinations.get(record.account)
         ident = (record.account, record.bucket, template, record.endpoint_url, record.region,
-                 record.profile)
+                 record.profile, record.ca_bundle, record.verify_tls)
         bucket = self._buckets.get(ident)
         if bucket is None:
             destination = (replace(template, bucket=record.bucket) if template else Destination(
                 bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
-                profile=record.profile, account=record.account))
+                profile=record.profile, account=record.account, ca_bundle=record.ca_bundle,
+                verify_tls=bool(record.verify_tls)))
             bucket = self._buckets[ident] = self.clients.bucket(destination)
         return bucket
 

@@ -51,6 +51,8 @@ class TaskCommands:
         if task.state not in (TaskState.PAUSED, TaskState.FAILED) or self.full is not None:
             return False
         task.restarts = 0 if task.state is TaskState.FAILED else task.restarts
+        # the account as registered now: a CA bundle or endpoint corrected since it stopped
+        task.bucket = self._bucket_for(task.record)
         self._set_state(task, TaskState.QUEUED, message="", error_code="")
         log.info("task %s: resumed", task.id)
         return True

@@ -43,6 +43,7 @@ STATE_LABELS = {
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _FAILED_COLOR = QColor("#b3261e")
 _DONE_COLOR = QColor("#1e7b34")
+TLS_OFF_MARK = "⚠ TLS verification off · "    # before the Destination of such an account's rows
 
 
 def status_label(info: TaskInfo) -> str:
@@ -135,6 +136,7 @@ class UploadTableModel(QAbstractTableModel):
         self._pending: dict[int, TaskInfo] | None = None   # rows held back inside batch()
         self._removed: set[int] = set()                      # ids removed inside batch()
         self._lookup = None          # task id -> fresh TaskInfo, once bound to an engine
+        self._unverified: frozenset[str] = frozenset()   # accounts with TLS verification off
 
     # -- Qt model interface -----------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -156,7 +158,10 @@ class UploadTableModel(QAbstractTableModel):
         if not index.isValid() or row >= len(self._infos):
             return None
         if role == DisplayRole:
-            return self._rendered(row)[index.column()]
+            text = self._rendered(row)[index.column()]
+            if index.column() == DESTINATION and self._infos[row].account in self._unverified:
+                return TLS_OFF_MARK + text
+            return text
         info = self._infos[row]
         if role == ProgressRole:
             return info.fraction
@@ -171,6 +176,8 @@ class UploadTableModel(QAbstractTableModel):
             return _RIGHT if col in _RIGHT_COLUMNS else None
         if role == ToolTipRole:
             return self._tooltip(info, col)
+        if role == ForegroundRole and col == DESTINATION and info.account in self._unverified:
+            return _FAILED_COLOR
         if role == ForegroundRole and col == STATUS:
             if info.state is TaskState.FAILED:
                 return _FAILED_COLOR
@@ -187,8 +194,19 @@ class UploadTableModel(QAbstractTableModel):
         if col == STATUS:
             return info.message or STATE_LABELS[info.state]
         if col == DESTINATION:
-            return f"{info.account}\n{info.s3_uri}"
+            off = ("\nTLS verification is off for this account: the store's certificate is "
+                   "not checked" if info.account in self._unverified else "")
+            return f"{info.account}\n{info.s3_uri}{off}"
         return None
+
+    def set_unverified_accounts(self, names) -> None:
+        """Mark the rows of accounts whose store's certificate is not checked."""
+        names = frozenset(names)
+        if names != self._unverified:
+            self._unverified = names
+            if self._infos:
+                self.dataChanged.emit(self.index(0, DESTINATION),
+                                      self.index(len(self._infos) - 1, DESTINATION))
 
     # -- lookups ----------------------------------------------------------------------
     def row_of(self, task_id: int) -> int | None:

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
             combo.setItemData(combo.count() - 1, self._where(account), Qt.ToolTipRole)
         combo.setCurrentIndex(max(combo.findData(select), 0) if combo.count() else -1)
         combo.blockSignals(False)
+        self.model.set_unverified_accounts(a.name for a in self.accounts() if not a.verify_tls)
         self._on_destination_changed()
 
     def destination_of(self, info):

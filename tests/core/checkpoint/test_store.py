@@ -56,6 +56,16 @@ def raw(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None)
 
 
+def add_old(store):
+    """``add`` in the columns of the first schema, as an older Hoist wrote them."""
+    cursor = store._db.execute(
+        "INSERT INTO tasks (source_path, fingerprint, account, region, bucket, key, size,"
+        " part_size, checksum_algorithm, state, created_at, updated_at) VALUES"
+        " ('/src/a.bin', ?, 'default', 'us-east-1', 'bkt', 'a.bin', ?, ?, 'CRC32', 'queued', 1, 1)",
+        (FP.to_json(), 12 * MiB, 5 * MiB))
+    return store.get_task(cursor.lastrowid)
+
+
 def run_python(code: str, *args, prefix=()) -> subprocess.CompletedProcess:
     return subprocess.run([*prefix, sys.executable, "-c", code, *map(str, args)], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
@@ -181,6 +191,36 @@ def test_many_new_tasks_are_recorded_in_order_as_they_will_be_read_back(store):
             record.fingerprint) == ("http://s3.local", "us-east-1", 8 * MiB, "CRC32", None)
     assert store.add_tasks([], account="default", endpoint_url=None, region=None, profile=None,
                            bucket="b", part_size=0, checksum_algorithm="") == []
+
+
+def test_a_task_keeps_how_its_destination_is_trusted(store):
+    """The CA bundle and TLS verification are the checkpoint's (issue #29): `hoist resume`
+    and `hoist cancel` have no account to read them from."""
+    one = store.add_task(source_path="/src/a", fingerprint=FP, account="default",
+                         endpoint_url="https://nas:9000", region=None, profile=None, bucket="b",
+                         key="a", size=1, part_size=0, checksum_algorithm="",
+                         ca_bundle="/etc/nas-ca.pem", verify_tls=False)
+    assert store.get_task(one.id) == one
+    assert (one.ca_bundle, one.verify_tls) == ("/etc/nas-ca.pem", 0)
+    [many] = store.add_tasks([("/src/b", "b", 1)], account="default", endpoint_url=None,
+                             region=None, profile=None, bucket="b", part_size=0,
+                             checksum_algorithm="", ca_bundle="/etc/ca.pem")
+    many = store.get_task(many.id)
+    assert (many.ca_bundle, many.verify_tls) == ("/etc/ca.pem", 1)
+    assert (add(store).ca_bundle, add(store, "c.bin").verify_tls) == (None, 1)
+
+
+def test_a_store_from_before_trust_was_kept_reads_the_usual_order(db_path, monkeypatch):
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:4])
+    with CheckpointStore.open(db_path) as old:
+        task = add_old(old)
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    with CheckpointStore.open(db_path, readonly=True) as reader:    # `hoist list` before
+        got = reader.get_task(task.id)                              # any upgrade
+        assert (got.ca_bundle, got.verify_tls) == (None, 1)
+    with CheckpointStore.open(db_path) as new:
+        got = new.get_task(task.id)
+        assert (got.ca_bundle, got.verify_tls, got.key) == (None, 1, "a.bin")
 
 
 # -- parts ---------------------------------------------------------------------------------
@@ -436,7 +476,7 @@ def test_schema_is_typed_versioned_and_holds_no_secrets(store, db_path):
 def test_a_first_release_store_is_upgraded_with_its_checkpoints(db_path, monkeypatch):
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
     old = CheckpointStore.open(db_path)
-    task = add(old)
+    task = add_old(old)
     old.begin_upload(task.id, "upload-1", 5 * MiB, plan_parts(12 * MiB, 5 * MiB))
     old.part_done(task.id, 1, '"e1"', None)
     old.close()

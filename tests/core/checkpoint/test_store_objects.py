@@ -1,4 +1,4 @@
-"""The checkpoint keeps what each object looks like (schema 5), from the moment its task is made."""
+"""The checkpoint keeps what each object looks like (schema 6), from the moment its task is made."""
 
 import pytest
 
@@ -35,8 +35,8 @@ def test_one_task_and_a_batch_keep_their_settings(db_path):
         assert reader.get_task(one.id).objects == STYLED
 
 
-def test_a_task_from_before_schema_5_gets_the_defaults(db_path, monkeypatch):
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:4])
+def test_a_task_from_before_schema_6_gets_the_defaults(db_path, monkeypatch):
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:5])
     with CheckpointStore.open(db_path) as old:
         task = old.add_task(source_path="/s/a.html", fingerprint=None, key="a.html", size=1,
                             part_size=0, checksum_algorithm="CRC32", **WHERE)

@@ -155,7 +155,8 @@ def test_a_certificate_that_fails_verification_is_fatal():
     exc = SSLError(endpoint_url=ENDPOINT, error="[SSL: CERTIFICATE_VERIFY_FAILED] certificate "
                                                 "verify failed: self-signed certificate")
     error = run(exc)
-    assert error.kind is ErrorKind.FATAL and "TLS verification" in error.message
+    assert error.kind is ErrorKind.FATAL and error.code == "TLSUnknownIssuer"
+    assert "unknown issuer" in error.message and "CA bundle" in error.message
 
 
 def test_parameter_errors_are_fatal_and_short():

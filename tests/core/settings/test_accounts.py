@@ -25,6 +25,16 @@ def test_account_book_round_trip(tmp_path):
         "media", "http://minio:9000", True, "Work", False, "AKIAEXAMPLE", None)
 
 
+def test_an_accounts_ca_bundle_is_kept_and_reaches_its_destination(tmp_path):
+    book = AccountBook.load(tmp_path / "accounts.json")
+    book.upsert(Account("NAS", endpoint_url="https://nas:9000", bucket="b",
+                        ca_bundle="/etc/nas-ca.pem"))
+    book.save()
+    assert AccountBook.load(tmp_path / "accounts.json").get("NAS").destination().ca_bundle \
+        == "/etc/nas-ca.pem"
+    assert Account("A", bucket="b", ca_bundle="").destination().ca_bundle is None
+
+
 def test_destination_turns_empty_fields_into_none():
     dest = Account("A", endpoint_url="", region="", bucket="b", profile="",
                    access_key_id="").destination()

@@ -36,7 +36,9 @@ class TaskRecord:
     updated_at: float
     finished_at: float | None
     verified: str               # how the completed object was checked (core.verify's method)
-    objects_json: str | None    # the object's settings as stored (NULL: made before schema 5)
+    objects_json: str | None    # the object's settings as stored (NULL: made before schema 6)
+    ca_bundle: str | None       # the destination's CA bundle (None: the usual order)
+    verify_tls: int             # 0: the certificate is not checked (SQLite's 0 or 1)
     bytes_done: int             # these three are computed from the part rows
     parts_done: int
     parts_total: int
@@ -96,6 +98,20 @@ _TASK_QUERY = f"""
         (SELECT COUNT(*) FROM parts p WHERE p.task_id = t.id)
     FROM tasks t
 """
+# Columns added after schema 1, and what a read-only open of an older file reads instead.
+_LATER_COLUMNS = {"verified": "''", "object_settings": "NULL", "ca_bundle": "NULL",
+                  "verify_tls": "1"}
+
+
+def task_query(columns) -> str:
+    """The task query for a file whose tasks table has ``columns``."""
+    query = _TASK_QUERY
+    for name, default in _LATER_COLUMNS.items():
+        if name not in columns:
+            query = query.replace(f"t.{name}", default)
+    return query
+
+
 _STATE = _TASK_FIELDS.index("state")
 _LISTED_QUERY = _TASK_QUERY.replace(
     ", ".join("t." + name for name in _COLUMNS),
@@ -105,7 +121,7 @@ _STATE_OF = {state.value: state for state in TaskState}    # TaskState(v) costs 
 # so the rows cost less memory and pickle as one reference each (engine/hosting/wire.py).
 _SHARED = [_TASK_FIELDS.index(name) for name in ("account", "endpoint_url", "region", "bucket",
                                                     "checksum_algorithm", "message",
-                                                    "objects_json")]
+                                                    "objects_json", "ca_bundle")]
 
 
 def _task(row: tuple) -> TaskRecord:

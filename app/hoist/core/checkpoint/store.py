@@ -27,11 +27,11 @@ from hoist.core.checkpoint.file_lock import unlock_and_close
 from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are this module's API too
     _LISTED_QUERY,
     _STATE_OF,
-    _TASK_QUERY,
     ListedTask,
     PartRecord,
     TaskRecord,
     _task,
+    task_query,
 )
 from hoist.core.checkpoint.history import TaskHistory
 from hoist.core.checkpoint.sent import SentFiles
@@ -72,13 +72,8 @@ class CheckpointStore(SentFiles, TaskHistory, StoreReads):
         self._lock = threading.RLock()      # re-entered by the writes inside batch()
         self._batch_depth = 0
         self._batch_full: StoreFull | None = None    # a write in the open batch met a full disk
-        # a read-only open of an older schema: tasks.verified (3) reads as '', and
-        # tasks.object_settings (5) as NULL, Hoist's defaults
-        columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
-        self._task_query = _TASK_QUERY
-        for column, missing in (("verified", "''"), ("object_settings", "NULL")):
-            if column not in columns:
-                self._task_query = self._task_query.replace(f"t.{column}", missing)
+        # a read-only open of an older schema reads later columns as their defaults
+        self._task_query = task_query({row[1] for row in db.execute("PRAGMA table_info(tasks)")})
 
     # -- opening ----------------------------------------------------------------------
     @classmethod
@@ -177,29 +172,33 @@ class CheckpointStore(SentFiles, TaskHistory, StoreReads):
 
     def add_task(self, *, source_path, fingerprint, account, endpoint_url, region, profile, bucket,
                  key, size, part_size, checksum_algorithm, state=TaskState.QUEUED,
-                 object_settings: str | None = None) -> TaskRecord:
+                 object_settings: str | None = None, ca_bundle=None,
+                 verify_tls=True) -> TaskRecord:
         """One task; ``object_settings`` is ObjectSettings' JSON (None: the defaults)."""
-        now = time.time()
+        now, verify = time.time(), int(bool(verify_tls))
         fingerprint_json = fingerprint.to_json() if fingerprint else None
-        values = (str(source_path), fingerprint_json, account, endpoint_url, region, profile,
-                  bucket, key, size, part_size, checksum_algorithm, TaskState(state).value, now,
-                  now)
-        # the column is named only when there is something to put in it (NULL is its default)
-        settings = (", object_settings", ", ?", (object_settings,)) if object_settings else \
-            ("", "", ())
-        cursor = self._write(
-            "INSERT INTO tasks (source_path, fingerprint, account, endpoint_url, region, profile,"
-            f" bucket, key, size, part_size, checksum_algorithm, state, created_at, updated_at"
-            f"{settings[0]}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{settings[1]})",
-            values + settings[2])
+        columns = {"source_path": str(source_path), "fingerprint": fingerprint_json,
+                   "account": account, "endpoint_url": endpoint_url, "region": region,
+                   "profile": profile, "bucket": bucket, "key": key, "size": size,
+                   "part_size": part_size, "checksum_algorithm": checksum_algorithm,
+                   "state": TaskState(state).value, "created_at": now, "updated_at": now}
+        # a later column is named only when it holds other than its default (the row then
+        # needs no migration that a default would not need either)
+        later = {"object_settings": object_settings, "ca_bundle": ca_bundle,
+                 "verify_tls": None if verify else 0}
+        columns.update((name, value) for name, value in later.items() if value is not None)
+        cursor = self._write(f"INSERT INTO tasks ({', '.join(columns)})"
+                             f" VALUES ({', '.join('?' * len(columns))})", tuple(columns.values()))
         # The row as get_task would read it back, without reading it: a 100,000-file drop
         # adds that many, and a new task has no parts, no upload and the columns' defaults.
         return TaskRecord(cursor.lastrowid, str(source_path), fingerprint_json, account, endpoint_url,
                           region, profile, bucket, key, size, part_size, None, checksum_algorithm,
-                          TaskState(state), "", "", now, now, None, "", object_settings, 0, 0, 0)
+                          TaskState(state), "", "", now, now, None, "", object_settings,
+                          ca_bundle, verify, 0, 0, 0)
 
     def add_tasks(self, files, *, account, endpoint_url, region, profile, bucket, part_size,
-                  checksum_algorithm, state=TaskState.QUEUED) -> list[ListedTask]:
+                  checksum_algorithm, state=TaskState.QUEUED, ca_bundle=None,
+                  verify_tls=True) -> list[ListedTask]:
         """``add_task`` for many files of one destination, given as (source_path, key, size,
         object settings' JSON or None), in file order: one statement for all, where a
         100,000-file drop otherwise spends most of its time in the engine. No fingerprints
@@ -220,12 +219,12 @@ class CheckpointStore(SentFiles, TaskHistory, StoreReads):
             db.execute(
                 "INSERT INTO tasks (source_path, account, endpoint_url, region, profile, bucket,"
                 " key, size, part_size, checksum_algorithm, state, created_at, updated_at,"
-                " object_settings)"
+                " object_settings, ca_bundle, verify_tls)"
                 " SELECT json_extract(value, '$[0]'), ?, ?, ?, ?, ?, json_extract(value, '$[1]'),"
-                " json_extract(value, '$[2]'), ?, ?, ?, ?, ?, json_extract(value, '$[3]')"
+                " json_extract(value, '$[2]'), ?, ?, ?, ?, ?, json_extract(value, '$[3]'), ?, ?"
                 " FROM json_each(?) ORDER BY key",
                 (account, endpoint_url, region, profile, bucket, part_size, checksum_algorithm,
-                 state.value, now, now, listed))
+                 state.value, now, now, ca_bundle, int(bool(verify_tls)), listed))
             after, count = db.execute(
                 "SELECT max(id), count(*) FROM tasks WHERE id > ?", (before,)).fetchone()
         if count != len(files) or after != before + count:   # impossible under the lock

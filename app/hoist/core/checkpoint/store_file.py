@@ -86,6 +86,11 @@ MIGRATIONS: list[tuple[str, ...]] = [
         # fixed when the task is made; NULL for a task made before: Hoist's defaults
         "ALTER TABLE tasks ADD COLUMN object_settings TEXT",
     ),
+    (   # 7: how the destination's certificate is trusted: its CA bundle (NULL: AWS_CA_BUNDLE,
+        # the profile's, the system's) and whether it is checked at all (issue #29)
+        "ALTER TABLE tasks ADD COLUMN ca_bundle TEXT",
+        "ALTER TABLE tasks ADD COLUMN verify_tls INTEGER NOT NULL DEFAULT 1",
+    ),
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.

@@ -7,12 +7,19 @@ refused (flexible checksums), what has been said of it once, and the SSE-C keys
 given to this run.
 """
 
+import logging
 import os
 import threading
+import warnings
 from dataclasses import dataclass
+
+from urllib3.exceptions import InsecureRequestWarning
 
 from hoist.core.remote.errors import ErrorKind, S3Error, endpoint_label
 from hoist.core.remote.objects import CustomerKey, customer_key_name
+from hoist.core.remote.tls import bundle_problem, verify_argument
+
+log = logging.getLogger("hoist.s3")
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Destination:
     path_style: bool = False
     verify_tls: bool = True
     access_key_id: str | None = None   # its secret lives in the SecretStore
+    ca_bundle: str | None = None       # PEM file of CAs to trust; None: AWS_CA_BUNDLE, profile, system
 
 
 def read_timeout() -> float:
@@ -53,7 +61,7 @@ class S3Clients:
     @staticmethod
     def _ident(dest: Destination) -> tuple:
         return (dest.endpoint_url, dest.region, dest.profile, dest.account, dest.path_style,
-                dest.verify_tls, dest.access_key_id)
+                dest.verify_tls, dest.access_key_id, dest.ca_bundle)
 
     def client_for(self, dest: Destination, fresh: bool = False):
         """The shared client of ``dest``; with ``fresh``, one made now on a new boto3 session
@@ -119,15 +127,30 @@ class S3Clients:
                               f"The secret key of account {dest.account} is not in the keyring: "
                               "enter it again under Accounts.")
             credentials = {"aws_access_key_id": dest.access_key_id, "aws_secret_access_key": secret}
+        self._check_trust(dest)
         try:
-            # verify=None, not True: botocore then honours AWS_CA_BUNDLE and the profile's ca_bundle
             return session.client("s3", endpoint_url=dest.endpoint_url or None,
                                   region_name=dest.region or None, config=config,
-                                  verify=None if dest.verify_tls else False, **credentials)
+                                  verify=verify_argument(dest.ca_bundle, dest.verify_tls),
+                                  **credentials)
         except ValueError:          # botocore's "Invalid endpoint"; BotoCoreErrors are classified
             raise S3Error(ErrorKind.FATAL, "InvalidEndpoint",
                           f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
                           "use the form https://host[:port].") from None
+
+    def _check_trust(self, dest: Destination) -> None:
+        """Refuse a CA bundle that cannot work; say once a run that verification is off."""
+        if not dest.verify_tls:
+            if self.first_time(dest.endpoint_url, "tls-off"):
+                # said here once, in words; not by urllib3 on stderr at every request
+                warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+                log.warning("TLS verification is off for %s (account %s): its certificate is "
+                            "not checked, so anyone on the network path can read or alter "
+                            "the uploads", endpoint_label(dest.endpoint_url), dest.account)
+            return
+        problem = dest.ca_bundle and bundle_problem(dest.ca_bundle)
+        if problem:
+            raise S3Error(ErrorKind.FATAL, "CABundle", problem)
 
     def bucket(self, dest: Destination):
         """The calls against ``dest`` (a hoist.core.remote.s3.Bucket)."""

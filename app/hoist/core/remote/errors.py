@@ -32,6 +32,11 @@ from urllib3.exceptions import ProtocolError
 
 from hoist.core.remote.expiry import EXPIRED_CODES, EXPIRED_REFRESHES, expired_message
 from hoist.core.remote.redaction import redact
+from hoist.core.remote.tls import (
+    certificate_message,
+    certificate_problem,
+    trusted,
+)
 
 
 class ErrorKind(Enum):
@@ -101,11 +106,13 @@ def _whose(profile: str | None, account: str | None) -> str:
 
 def classify(exc: BaseException, *, operation: str, bucket: str, key: str | None = None,
              profile: str | None = None, endpoint_url: str | None = None,
-             account: str | None = None, typed_key: bool = False) -> S3Error:
+             account: str | None = None, typed_key: bool = False,
+             ca_bundle: str | None = None) -> S3Error:
     """Turn any exception from an S3 call into an :class:`S3Error`.
 
     ``typed_key``: the credentials are an access key entered under Accounts (which
-    is where an expired one is put right).
+    is where an expired one is put right); ``ca_bundle``: the account's, named when a
+    certificate is refused.
     """
     target = f"s3://{bucket}/{key}" if key else f"bucket {bucket}"
     if isinstance(exc, S3Error):
@@ -122,11 +129,11 @@ def classify(exc: BaseException, *, operation: str, bucket: str, key: str | None
     if isinstance(exc, SSLError):
         # A certificate that fails verification fails every time; other TLS failures
         # (a handshake cut short) are the connection's, and pass.
-        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate" in str(exc).lower():
-            return S3Error(ErrorKind.FATAL, "TLSCertificate",
-                           f"The TLS certificate of {endpoint_label(endpoint_url)} could not be "
-                           "verified: check the endpoint URL, or install its CA certificate "
-                           "(AWS_CA_BUNDLE) or turn off TLS verification for this endpoint.")
+        found = certificate_problem(exc)
+        if found:
+            problem, detail = found
+            return S3Error(ErrorKind.FATAL, problem.value, certificate_message(
+                problem, detail, endpoint_label(endpoint_url), trusted(ca_bundle, profile)))
         return _interrupted("SSLError", endpoint_url)
     if isinstance(exc, ProxyConnectionError):
         return S3Error(ErrorKind.NETWORK, "ProxyConnectionError",

@@ -107,7 +107,8 @@ class Bucket:
             # anything else (a pause raised from the request body, say) is the caller's
             error = classify(exc, operation=operation, bucket=self.name, key=key,
                              profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
-                             account=self.dest.account, typed_key=bool(self.dest.access_key_id))
+                             account=self.dest.account, typed_key=bool(self.dest.access_key_id),
+                             ca_bundle=self.dest.ca_bundle)
             if error.code in CREDENTIAL_CODES:     # so a retry picks up corrected credentials
                 self._clients.forget(self.dest, client)
             refusal = setting_refusal(error, _server_message(exc), operation, settings,

@@ -28,6 +28,7 @@ class Account:
     profile: str | None = None
     access_key_id: str | None = None
     verify_tls: bool = True
+    ca_bundle: str | None = None      # PEM file of CAs to trust, before AWS_CA_BUNDLE and the rest
     # what the window's uploads to this account look like: ObjectSettings' fields that are
     # not the default (cache_control, metadata, tags, storage_class, sse, acl, …)
     objects: dict = field(default_factory=dict)
@@ -40,7 +41,8 @@ class Account:
         return Destination(bucket=self.bucket, endpoint_url=self.endpoint_url or None,
                            region=self.region or None, profile=self.profile or None,
                            account=self.name, path_style=self.path_style,
-                           verify_tls=self.verify_tls, access_key_id=self.access_key_id or None)
+                           verify_tls=self.verify_tls, access_key_id=self.access_key_id or None,
+                           ca_bundle=self.ca_bundle or None)
 
     @property
     def where(self) -> str:

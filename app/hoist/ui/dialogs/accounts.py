@@ -3,17 +3,20 @@
 Credentials are an AWS profile (or boto3's default chain) or an access key
 whose secret goes to the keyring through SecretStore, never to accounts.json. The
 "New objects" tab (object_defaults.py) holds what the account's uploads look like.
+A store with a private CA gets a CA bundle; verification off is the last resort.
 """
 
 import json
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,50 +31,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hoist.core.remote.errors import S3Error
 from hoist.core.remote.objects import SettingError
-from hoist.core.remote.s3 import S3Clients
+from hoist.core.remote.tls import bundle_problem
 from hoist.core.settings.accounts import Account, AccountBook, list_aws_profiles
+from hoist.ui.dialogs.connection_test import ConnectionTest, TrustOffer, TypedSecret
 from hoist.ui.dialogs.object_defaults import ObjectDefaultsForm
 
 DEFAULT_CHAIN = "Default (environment or ~/.aws)"
 NO_KEYRING = ("No system keyring available: the secret is kept for this session only "
               "and must be entered again next time.")
-
-
-class TypedSecret:
-    """The secret for one connection test, as typed: it is tested before it is saved."""
-
-    def __init__(self, secret: str):
-        self._secret = secret
-
-    def get(self, account: str, key_id: str) -> str:
-        return self._secret
-
-
-class ConnectionTest(QRunnable):
-    """Checks a destination on the thread pool; reports through its own signals object."""
-
-    class Signals(QObject):
-        done = Signal(bool, str)
-
-    def __init__(self, destination, secrets):
-        super().__init__()
-        self.signals = self.Signals()
-        self._destination = destination
-        self._secrets = secrets
-
-    def run(self) -> None:
-        try:
-            S3Clients(max_pool_connections=1, secrets=self._secrets).bucket(
-                self._destination).check_access()
-        except S3Error as error:
-            self.signals.done.emit(False, error.message)
-        except Exception as error:  # noqa: BLE001 -- the dialog must always hear back
-            self.signals.done.emit(False, f"The test failed: {type(error).__name__}")
-        else:
-            self.signals.done.emit(True, f"Connected: bucket {self._destination.bucket} "
-                                         "is reachable with these credentials.")
+TLS_OFF = "TLS verification is off: the store's certificate is not checked"
+_WARNING_COLOR = QColor("#b3261e")
 
 
 class AccountDialog(QDialog):
@@ -112,7 +82,15 @@ class AccountDialog(QDialog):
                                   "read or alter your uploads.")
         self.tls_warning.setWordWrap(True)
         self.tls_warning.setStyleSheet("color: #b3261e;")
-        self.verify_tls.toggled.connect(lambda on: self.tls_warning.setVisible(not on))
+        self.verify_tls.toggled.connect(self._verification_changed)
+        self.ca_bundle = QLineEdit()
+        self.ca_bundle.setPlaceholderText("optional: PEM file of the CA that signed the "
+                                          "store's certificate")
+        self.browse_bundle = QPushButton("Choose…")
+        self.browse_bundle.clicked.connect(self._choose_bundle)
+        bundle_row = QHBoxLayout()
+        bundle_row.addWidget(self.ca_bundle, 1)
+        bundle_row.addWidget(self.browse_bundle)
 
         self.use_profile = QRadioButton("AWS profile")
         self.use_key = QRadioButton("Access key")
@@ -136,6 +114,7 @@ class AccountDialog(QDialog):
         form.addRow("", self.path_style)
         form.addRow("Bucket:", self.bucket)
         form.addRow("Key prefix:", self.prefix)
+        form.addRow("CA bundle:", bundle_row)
         form.addRow("", self.verify_tls)
         form.addRow("", self.tls_warning)
         form.addRow("Credentials:", self.use_profile)
@@ -161,9 +140,13 @@ class AccountDialog(QDialog):
         test_row.addWidget(self.test_result, 1)
         self.save_button = QPushButton("Save")
         self.save_button.clicked.connect(self.save)
+        self.trust_offer = TrustOffer()
+        self.trust_offer.choose_bundle.connect(self._choose_bundle)
+        self.trust_offer.turn_off.connect(self._turn_off_verification)
         right = QVBoxLayout()
         right.addLayout(form)
         right.addLayout(test_row)
+        right.addWidget(self.trust_offer)
         right.addStretch(1)
         connection = QWidget()
         connection.setLayout(right)
@@ -184,6 +167,7 @@ class AccountDialog(QDialog):
 
         for account in book.accounts:
             self.list.addItem(account.name)
+        self._mark_unverified()
         if book.accounts:
             self.list.setCurrentRow(0)
         else:
@@ -200,7 +184,8 @@ class AccountDialog(QDialog):
         self.bucket.setText(account.bucket)
         self.prefix.setText(account.prefix)
         self.verify_tls.setChecked(account.verify_tls)
-        self.tls_warning.setVisible(not account.verify_tls)
+        self._verification_changed(account.verify_tls)
+        self.ca_bundle.setText(account.ca_bundle or "")
         by_key = bool(account.access_key_id)
         (self.use_key if by_key else self.use_profile).setChecked(True)
         if account.profile and self.profile.findText(account.profile) < 0:
@@ -216,6 +201,7 @@ class AccountDialog(QDialog):
         self._credentials_mode()
         self.objects_form.show_settings(account.object_settings(), account.name)
         self.test_result.clear()
+        self.trust_offer.hide()
         self.remove_button.setEnabled(self._editing is not None)
 
     def _credentials_mode(self) -> None:
@@ -234,7 +220,8 @@ class AccountDialog(QDialog):
                        prefix=self.prefix.text().strip(),
                        profile=None if by_key or profile == DEFAULT_CHAIN else profile,
                        access_key_id=self.key_id.text().strip() or None if by_key else None,
-                       verify_tls=self.verify_tls.isChecked(), objects=self._objects())
+                       verify_tls=self.verify_tls.isChecked(),
+                       ca_bundle=self.ca_bundle.text().strip() or None, objects=self._objects())
 
     def _objects(self) -> dict:
         """The New objects tab as accounts.json keeps it; {} while it cannot be read
@@ -261,6 +248,8 @@ class AccountDialog(QDialog):
         """What stops a connection before it is tried (shared by Save and Test connection)."""
         if account.endpoint_url and not account.endpoint_url.startswith(("https://", "http://")):
             return "The endpoint URL must start with https:// or http://."
+        if account.verify_tls and account.ca_bundle and bundle_problem(account.ca_bundle):
+            return bundle_problem(account.ca_bundle)
         if self.use_key.isChecked() and not account.access_key_id:
             return "Enter the access key ID, or choose an AWS profile."
         if (self.use_key.isChecked() and not self.secret.text()
@@ -273,6 +262,41 @@ class AccountDialog(QDialog):
         self.list.clearSelection()
         self._show("")
         self.name.setFocus()
+
+    def _verification_changed(self, on: bool) -> None:
+        self.tls_warning.setVisible(not on)
+        self.ca_bundle.setEnabled(on)          # a bundle means nothing with nothing checked
+        self.browse_bundle.setEnabled(on)
+
+    def _mark_unverified(self) -> None:
+        """An account with verification off says so in the list too."""
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            account = self.book.get(item.text())
+            off = account is not None and not account.verify_tls
+            item.setToolTip(TLS_OFF if off else "")
+            item.setForeground(_WARNING_COLOR if off else self.list.palette().text().color())
+
+    def _choose_bundle(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "The CA certificate that signed the store's certificate",
+            self.ca_bundle.text(), "Certificates (*.pem *.crt *.cer);;All files (*)")
+        self.ca_bundle.setFocus()
+        if path:
+            self.ca_bundle.setText(path)
+            if self.trust_offer.isVisibleTo(self):     # offered after a refusal: try it now
+                self.test_connection()
+
+    def _turn_off_verification(self) -> None:
+        answer = QMessageBox.warning(
+            self, "Turn off TLS verification",
+            "Without verification, anyone on the network path can read or alter your "
+            "uploads. A CA bundle keeps the connection checked. Turn verification off for "
+            "this account anyway?",
+            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        if answer == QMessageBox.Yes:
+            self.verify_tls.setChecked(False)
+            self.test_connection()
 
     def _keyring_state(self) -> None:
         self.keyring_note.setText(self.secrets.why_not_persistent or NO_KEYRING)
@@ -321,6 +345,7 @@ class AccountDialog(QDialog):
         else:
             self.list.currentItem().setText(account.name)
         self._editing = account.name
+        self._mark_unverified()
         self.list.setCurrentRow([a.name for a in self.book.accounts].index(account.name))
         self.secret.clear()
         return True
@@ -340,7 +365,8 @@ class AccountDialog(QDialog):
             secret = TypedSecret(self.secret.text() or self.secrets.get(
                 self._editing or "", account.access_key_id) or "")
         test = ConnectionTest(destination, secret)
-        test.signals.done.connect(self._report)
+        test.signals.done.connect(
+            lambda ok, text, code: self._report(ok, text, code, bool(account.ca_bundle)))
         self._tests.add(test)
         test.signals.done.connect(lambda *_: self._tests.discard(test))
         self.test_button.setEnabled(False)
@@ -348,11 +374,13 @@ class AccountDialog(QDialog):
         self.busy.show()
         self.test_result.setStyleSheet("")
         self.test_result.setText(f"Checking bucket {account.bucket}…")
+        self.trust_offer.hide()
         QThreadPool.globalInstance().start(test)
 
-    def _report(self, ok: bool, text: str) -> None:
+    def _report(self, ok: bool, text: str, code: str = "", tried_bundle: bool = False) -> None:
         self.test_button.setEnabled(True)
         self.test_button.setText("Test connection")
         self.busy.hide()
         self.test_result.setStyleSheet("color: #1e7b34;" if ok else "color: #b3261e;")
         self.test_result.setText(("✓ " if ok else "✗ ") + text)
+        self.trust_offer.offer(code, tried_bundle)
