@@ -21,15 +21,28 @@ def test_ctrl_break_pauses_and_exits_as_ctrl_c_does(qtbot, data_dir, monkeypatch
     # no tasks: the run waits for the signal, not for them (patched on the class, so the
     # engine's idle signal, connected when the run is made, calls the no-op too)
     monkeypatch.setattr(HeadlessRun, "_check_done", lambda _self: None)
+    # a timer this test owns and stops: SIGUSR2 arriving after the handlers are put back
+    # would end this whole process (its default action), not the run
+    knock = QTimer(singleShot=True, interval=50)
+    knock.timeout.connect(lambda: os.kill(os.getpid(), signal.SIGUSR2))
+    # the test process's application also ran windows: one of theirs closing now, as its
+    # deferred deletion comes due, must not end this run's loop as the last window closed
+    app = QCoreApplication.instance()
+    quit_on_last = getattr(app, "quitOnLastWindowClosed", lambda: False)()
+    if hasattr(app, "setQuitOnLastWindowClosed"):
+        app.setQuitOnLastWindowClosed(False)
     engine = Engine(qtbot, data_dir, small_config())
     try:
-        run = HeadlessRun(QCoreApplication.instance(), engine.manager, [], quiet=True)
+        run = HeadlessRun(app, engine.manager, [], quiet=True)
         for sig in stop_signals():
             assert signal.getsignal(sig) is not saved[sig], sig
-        QTimer.singleShot(50, lambda: os.kill(os.getpid(), signal.SIGUSR2))
+        knock.start()
         assert run.exec() == EXIT_INTERRUPTED and run.interrupted
     finally:
+        knock.stop()
         signal.set_wakeup_fd(-1)
         for sig, handler in saved.items():
             signal.signal(sig, handler)
         engine.stop()
+        if hasattr(app, "setQuitOnLastWindowClosed"):
+            app.setQuitOnLastWindowClosed(quit_on_last)
