@@ -20,14 +20,6 @@ from hoist.ui.dialogs.preferences import PreferencesDialog
 SECRET = "typed-in-secret-QWERTY-never-on-disk"
 
 
-@pytest.fixture
-def warnings(monkeypatch) -> list[str]:
-    """Validation messages the account dialog would have shown in a message box."""
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda _parent, _title, text, *a, **k: shown.append(text) or QMessageBox.Ok)
-    return shown
-
 
 def make_dialog(qtbot, data_dir, secrets=None, accounts=()) -> AccountDialog:
     book = AccountBook.load(data_dir / "accounts.json")

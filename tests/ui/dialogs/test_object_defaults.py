@@ -3,9 +3,6 @@
 import base64
 import json
 
-import pytest
-from PySide6.QtWidgets import QMessageBox
-
 from hoist.core.remote.objects import CustomerKey, ObjectSettings, customer_key_name
 from hoist.core.settings.accounts import Account, AccountBook
 from hoist.core.settings.secrets import SecretStore
@@ -14,13 +11,6 @@ from hoist.ui.dialogs.accounts import AccountDialog
 KEY = bytes(range(100, 132))
 KEY_TEXT = base64.b64encode(KEY).decode()
 
-
-@pytest.fixture
-def warnings(monkeypatch) -> list[str]:
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda _parent, _title, text, *a, **k: shown.append(text) or QMessageBox.Ok)
-    return shown
 
 
 def open_dialog(qtbot, data_dir) -> AccountDialog:
