@@ -273,7 +273,8 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
     def _advance(self, task: UploadTask, kind: str, result) -> None:
         finished = kind == "complete" or (kind == "prepare" and result is None)
         if finished:          # the object is on the server and verified, even if a pause came late
-            self._set_state(task, TaskState.COMPLETED)
+            # the job's own transaction recorded it (Verification._finish)
+            self._set_state(task, TaskState.COMPLETED, recorded=True)
             return
         if task.stopping() or task.state is TaskState.PAUSED:
             return
@@ -313,7 +314,9 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
 
     # -- state and progress -----------------------------------------------------------
     def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
-                   error_code: str | None = None, persist: bool = True) -> None:
+                   error_code: str | None = None, persist: bool = True,
+                   recorded: bool = False) -> None:
+        """``recorded``: the store has this state already; only the statistics are saved."""
         was_active = task.state in ACTIVE
         task.state = state
         self._reindex(task)
@@ -324,7 +327,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         task.message = ""          # a transient status belongs to the state it was said in
         if message is not None:
             task.notice = message
-        if (persist and not self._write(self.store.set_state, task.id, state, task.notice,
+        if (persist and not recorded and not self._write(self.store.set_state, task.id, state, task.notice,
                                         error_code) and task.state is not state):
             return          # the full disk paused it meanwhile, and that has been said
         if error_code is not None:
