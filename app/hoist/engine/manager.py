@@ -74,6 +74,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
         self._queued = WaitingLine()      # tasks waiting for a free slot, small files apart
         self._touched: set[int] = set()   # and, for the next tick, tasks changed outside a job
+        self._new_ids: set[int] = set()   # tasks added by this run: no earlier statistics
         self._jobs: set[TaskJob] = set()
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
