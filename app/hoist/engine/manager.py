@@ -261,15 +261,18 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
             self._parts_in_flight -= 1
             if outcome != OK:
                 task.requeue(job.part)
-        if job.kind == "abort":
-            self._finish_cancel(task, result if outcome == FAILED else None)
-        elif outcome == OK:
-            self._advance(task, job.kind, result)
-        elif outcome == FAILED:
-            self._on_failure(task, result)
-        if task.stopping() and not task.jobs:
-            self._settle(task)
-        self._schedule()
+        # One commit for this task's settling and the next one's start: a folder of small
+        # files finishes a job every millisecond or two.
+        with self._writes():
+            if job.kind == "abort":
+                self._finish_cancel(task, result if outcome == FAILED else None)
+            elif outcome == OK:
+                self._advance(task, job.kind, result)
+            elif outcome == FAILED:
+                self._on_failure(task, result)
+            if task.stopping() and not task.jobs:
+                self._settle(task)
+            self._schedule()
 
     def _advance(self, task: UploadTask, kind: str, result) -> None:
         finished = kind == "complete" or (kind == "prepare" and result is None)
