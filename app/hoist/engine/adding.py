@@ -227,6 +227,7 @@ class TaskIntake:
 
     def _queue(self, record, adopt: bool, quiet: bool = False) -> int:
         """A new task for a row just added to the store."""
+        self._new_ids.add(record.id)        # it has no statistics to read when it settles
         # one line per file, but a batch of files is summed up in one (add_sources), ``quiet``:
         # 100,000 log lines would cost more than queueing them
         log.log(logging.DEBUG if quiet else logging.INFO,

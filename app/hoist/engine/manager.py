@@ -74,6 +74,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
         self._queued = WaitingLine()      # tasks waiting for a free slot, small files apart
         self._touched: set[int] = set()   # and, for the next tick, tasks changed outside a job
+        self._new_ids: set[int] = set()   # tasks added by this run: no earlier statistics
         self._jobs: set[TaskJob] = set()
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
@@ -260,20 +261,24 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
             self._parts_in_flight -= 1
             if outcome != OK:
                 task.requeue(job.part)
-        if job.kind == "abort":
-            self._finish_cancel(task, result if outcome == FAILED else None)
-        elif outcome == OK:
-            self._advance(task, job.kind, result)
-        elif outcome == FAILED:
-            self._on_failure(task, result)
-        if task.stopping() and not task.jobs:
-            self._settle(task)
-        self._schedule()
+        # One commit for this task's settling and the next one's start: a folder of small
+        # files finishes a job every millisecond or two.
+        with self._writes():
+            if job.kind == "abort":
+                self._finish_cancel(task, result if outcome == FAILED else None)
+            elif outcome == OK:
+                self._advance(task, job.kind, result)
+            elif outcome == FAILED:
+                self._on_failure(task, result)
+            if task.stopping() and not task.jobs:
+                self._settle(task)
+            self._schedule()
 
     def _advance(self, task: UploadTask, kind: str, result) -> None:
         finished = kind == "complete" or (kind == "prepare" and result is None)
         if finished:          # the object is on the server and verified, even if a pause came late
-            self._set_state(task, TaskState.COMPLETED)
+            # the job's own transaction recorded it (Verification._finish)
+            self._set_state(task, TaskState.COMPLETED, recorded=True)
             return
         if task.stopping() or task.state is TaskState.PAUSED:
             return
@@ -313,7 +318,9 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
 
     # -- state and progress -----------------------------------------------------------
     def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
-                   error_code: str | None = None, persist: bool = True) -> None:
+                   error_code: str | None = None, persist: bool = True,
+                   recorded: bool = False) -> None:
+        """``recorded``: the store has this state already; only the statistics are saved."""
         was_active = task.state in ACTIVE
         task.state = state
         self._reindex(task)
@@ -324,7 +331,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         task.message = ""          # a transient status belongs to the state it was said in
         if message is not None:
             task.notice = message
-        if (persist and not self._write(self.store.set_state, task.id, state, task.notice,
+        if (persist and not recorded and not self._write(self.store.set_state, task.id, state, task.notice,
                                         error_code) and task.state is not state):
             return          # the full disk paused it meanwhile, and that has been said
         if error_code is not None:

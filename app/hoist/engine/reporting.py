@@ -30,7 +30,9 @@ class ProgressReporting:
         if not save:
             return
         if task.stats_base is None:       # earlier runs', read once, when the task first settles
-            task.stats_base = TransferStats.from_json(self.store.stats(task.id).get(task.id))
+            task.stats_base = (TransferStats() if task.id in self._new_ids else
+                               TransferStats.from_json(self.store.stats(task.id).get(task.id)))
+            self._new_ids.discard(task.id)
         total = TransferStats().merge(task.stats_base).merge(task.stats)
         self._write(self.store.save_stats, task.id, total.to_json())
 

@@ -30,10 +30,15 @@ class SentFile:
 class SentFiles:
     """Mixin for CheckpointStore: completing a task, and the records that leaves."""
 
-    def mark_completed(self, task_id, message: str, verified: str = "", etag: str = "") -> None:
-        """The task is done; with ``etag``, the object's, remember what was sent."""
+    def mark_completed(self, task_id, message: str, verified: str = "", etag: str = "",
+                       fingerprint_json: str | None = None, size: int | None = None) -> None:
+        """The task is done; with ``etag``, the object's, remember what was sent. A file sent
+        in one PutObject brings its fingerprint and size here, in the same transaction."""
         now = time.time()
         with self._transaction() as db:
+            if fingerprint_json is not None:
+                db.execute("UPDATE tasks SET fingerprint = ?, size = ? WHERE id = ?",
+                           (fingerprint_json, size, task_id))
             db.execute("UPDATE tasks SET state = ?, message = ?, error_code = '', updated_at = ?, "
                        "finished_at = ?, verified = ? WHERE id = ?",
                        (TaskState.COMPLETED.value, message, now, now, verified, task_id))

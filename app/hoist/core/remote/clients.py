@@ -129,14 +129,16 @@ class S3Clients:
             credentials = {"aws_access_key_id": dest.access_key_id, "aws_secret_access_key": secret}
         self._check_trust(dest)
         try:
-            return session.client("s3", endpoint_url=dest.endpoint_url or None,
-                                  region_name=dest.region or None, config=config,
-                                  verify=verify_argument(dest.ca_bundle, dest.verify_tls),
-                                  **credentials)
+            client = session.client("s3", endpoint_url=dest.endpoint_url or None,
+                                    region_name=dest.region or None, config=config,
+                                    verify=verify_argument(dest.ca_bundle, dest.verify_tls),
+                                    **credentials)
         except ValueError:          # botocore's "Invalid endpoint"; BotoCoreErrors are classified
             raise S3Error(ErrorKind.FATAL, "InvalidEndpoint",
                           f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
                           "use the form https://host[:port].") from None
+        client.meta.events.register_last("before-call.s3", _no_wait_for_small_bodies)
+        return client
 
     def _check_trust(self, dest: Destination) -> None:
         """Refuse a CA bundle that cannot work; say once a run that verification is off."""
@@ -189,3 +191,15 @@ class S3Clients:
                 return False
             self._noted.add((endpoint_url, remark))
             return True
+
+
+# botocore asks for `Expect: 100-continue` with every file-like body, so each PutObject
+# waits a round trip for the server's go-ahead before its body. That saves sending a large
+# body that would be refused; a body this small costs less to send than the wait does.
+SMALL_BODY = 1024 * 1024
+
+
+def _no_wait_for_small_bodies(model, params, **_kwargs) -> None:
+    if model.name == "PutObject" and "Expect" in params.get("headers", {}):
+        if int(params["headers"].get("Content-Length") or SMALL_BODY) < SMALL_BODY:
+            del params["headers"]["Expect"]

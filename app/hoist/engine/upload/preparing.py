@@ -11,6 +11,7 @@ import logging
 import os
 import stat
 import time
+from dataclasses import replace
 from typing import Callable
 
 from hoist.core.checkpoint.states import PartState
@@ -69,17 +70,20 @@ class Preparation:
         if why and (record.upload_id or record.parts_done):
             self._forget_upload(record, f"Source changed since last run ({why}) — restarted")
             record = self.store.get_task(self.id)
-        self.store.set_fingerprint(self.id, current, current.size)
         self.started_at = self.started_at or time.monotonic()
 
         if not record.upload_id and current.size < self.config.multipart_threshold:
             # A small file goes whole in this same job: a thread hop, a state change and a
             # read of the store fewer per file, which a folder of photos makes thousands of.
+            # A PutObject leaves nothing on the server to resume, so its fingerprint waits
+            # for the transaction that marks it completed (two commits fewer per file).
             self.single = True
-            self._set_progress_from_store()
+            self._set_progress_from(replace(record, fingerprint_json=current.to_json(),
+                                            size=current.size))
             report("Uploading…")          # the row's state is still "preparing"
             self._put_whole(self.record, report)
             return None
+        self.store.set_fingerprint(self.id, current, current.size)
         if record.upload_id:
             try:
                 remote = self._call(lambda: self.bucket.list_parts(

@@ -162,7 +162,9 @@ class UploadTask(Preparation, Verification, Adoption):
         self.dirty = True
 
     def _set_progress_from_store(self) -> None:
-        record = self.store.get_task(self.id)
+        self._set_progress_from(self.store.get_task(self.id))
+
+    def _set_progress_from(self, record) -> None:
         with self._lock:
             self._done_bytes = record.bytes_done
             self._parts_done = record.parts_done

@@ -134,7 +134,11 @@ class Verification:
         self._stop_hashing()
         took = time.monotonic() - self.started_at if self.started_at else None
         message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
-        self.store.mark_completed(self.id, message, verified, etag)
+        if self.single:     # its fingerprint was not written before the PutObject (preparing.py)
+            self.store.mark_completed(self.id, message, verified, etag, record.fingerprint_json,
+                                      record.size)
+        else:
+            self.store.mark_completed(self.id, message, verified, etag)
         self.notice = message
         with self._lock:
             self._done_bytes = record.size
