@@ -11,6 +11,7 @@ source that changed under it) keeps running jobs until each returns; then
 import logging
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.core.download.partial import NotEnoughSpace
 from hoist.core.local.sources import InputError
 from hoist.core.policy.planner import PlanError
 from hoist.core.remote.errors import S3Error
@@ -59,7 +60,8 @@ def failure_message(error: BaseException | None) -> str:
     """What the row says about a failure: the error's own message, written for people."""
     if isinstance(error, S3Error):
         return error.message
-    if isinstance(error, (InputError, VerifyError, PlanError, SourceChanged, TaskError)):
+    if isinstance(error, (InputError, VerifyError, PlanError, SourceChanged, TaskError,
+                          NotEnoughSpace)):
         return str(error)
     if isinstance(error, OSError) and error.errno == 28:
         return "The disk is full: free some space, then retry."

@@ -36,8 +36,7 @@ from hoist.core.download.partial import (
     sync,
     write_range,
 )
-from hoist.core.download.proof import prove
-from hoist.core.download.ranges import Range, plan_ranges
+from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
 from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
 from hoist.core.remote.errors import ErrorKind, S3Error
@@ -123,7 +122,8 @@ class DownloadTask(TransferTask):
         os.close(open_partial(self.target, size))
         range_size = record.part_size or self.config.part_size or DEFAULT_RANGE
         ranges = plan_ranges(size, range_size)
-        self.store.begin_download(self.id, etag, size, source_mtime(head), range_size, ranges)
+        self.store.begin_download(self.id, etag, size, source_mtime(head),
+                                  choose_range_size(size, range_size), ranges)
         log.info("task %s: downloading %s (%d bytes, ETag %s) to %s in %d ranges", self.id,
                  self._uri(), size, etag, self.target, len(ranges))
         self._set_progress_from_store()
@@ -236,6 +236,7 @@ class DownloadTask(TransferTask):
         self._finish(record, proof)
 
     def _prove(self, record, head: dict, extra: dict):
+        from hoist.core.download.proof import prove    # TEMP until dcore's proof.py is merged
         try:
             return prove(self.partial, record.size, head, self.bucket.client(), record.bucket,
                          record.key, extra)
