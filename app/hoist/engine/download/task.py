@@ -36,6 +36,7 @@ from hoist.core.download.partial import (
     sync,
     write_range,
 )
+from hoist.core.download.proof import prove
 from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
 from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
@@ -236,7 +237,6 @@ class DownloadTask(TransferTask):
         self._finish(record, proof)
 
     def _prove(self, record, head: dict, extra: dict):
-        from hoist.core.download.proof import prove    # TEMP until dcore's proof.py is merged
         try:
             return prove(self.partial, record.size, head, self.bucket.client(), record.bucket,
                          record.key, extra)
