@@ -150,7 +150,7 @@ def _config(args) -> TransferConfig:
 
 
 def cmd_upload(args, directory) -> int:
-    from hoist.cli_upload import cmd_upload as upload      # it imports this module's helpers
+    from hoist.cli_upload import cmd_upload as upload  # it imports this module's helpers
     return upload(args, directory)
 
 
@@ -374,12 +374,12 @@ def format_age(seconds: float) -> str:
 
 
 def cmd_download(args, directory) -> int:
-    from hoist.cli_download import cmd_download as download     # it imports this module's helpers
+    from hoist.cli_download import cmd_download as download  # it imports this module's helpers
     return download(args, directory)
 
 
 def cmd_share(args, directory) -> int:
-    from hoist.cli_share import cmd_share as share        # it imports this module's helpers
+    from hoist.cli_share import cmd_share as share  # it imports this module's helpers
     return share(args, directory)
 
 

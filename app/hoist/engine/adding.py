@@ -23,8 +23,8 @@ from hoist.core.remote.existing import existing_objects
 from hoist.core.remote.objects import ObjectSettings
 from hoist.core.remote.s3 import Destination
 from hoist.core.remote.unchanged import UNCHANGED, verdicts
-from hoist.engine.info import TaskInfo
 from hoist.engine.download.task import DownloadTask
+from hoist.engine.info import TaskInfo
 from hoist.engine.transfer import TransferTask
 from hoist.engine.upload.task import UploadTask
 

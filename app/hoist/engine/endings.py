@@ -16,8 +16,8 @@ from hoist.core.local.sources import InputError
 from hoist.core.policy.planner import PlanError
 from hoist.core.remote.errors import S3Error
 from hoist.core.remote.redaction import redact
-from hoist.engine.upload.preparing import SourceChanged
 from hoist.engine.transfer import TaskError, TransferTask
+from hoist.engine.upload.preparing import SourceChanged
 from hoist.engine.upload.verification import VerifyError
 
 log = logging.getLogger("hoist.manager")

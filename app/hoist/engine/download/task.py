@@ -247,6 +247,8 @@ class DownloadTask(TransferTask):
         how = proved_by(proof.method)
         took = time.monotonic() - self.started_at if self.started_at else None
         message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
+        if self.notice in (OBJECT_CHANGED, PARTIAL_LOST):     # the row keeps saying why
+            message += f" · {self.notice}"
         self.store.mark_completed(self.id, message, proof.method)
         self.notice = message
         with self._lock:
