@@ -6,7 +6,8 @@ import threading
 import pytest
 
 from hoist.core.checkpoint.states import PartState, TaskState
-from support.engine import small_config
+from hoist.core.checkpoint.store import DISK_FULL
+from support.engine import Engine, small_config
 from support.tinydisk import fill, tiny_disk  # noqa: F401 -- a fixture
 
 MiB = 1024 * 1024
@@ -152,4 +153,29 @@ def test_a_full_disk_says_how_much_is_missing(engine, put, download, tiny_disk):
     assert info.state is TaskState.FAILED
     assert "Not enough free space" in info.message and "more" in info.message
     assert not (tiny_disk / "big.bin.hoist-partial").exists()
-    assert fill  # the module's other helper, kept importable beside the fixture
+
+
+def test_a_full_disk_under_the_store_pauses_downloads_and_resume_finishes(
+        qtbot, put, dest, s3_server, tiny_disk, tmp_path):  # noqa: F811
+    engine = Engine(qtbot, tiny_disk / "data", small_config(parts_per_file=1, parts_total=1))
+    said = []
+    engine.manager.store_full.connect(said.append)
+    data = put("obj.bin", 4 * MiB)
+    target = tmp_path / "dl" / "obj.bin"
+    try:
+        with GetGate(s3_server, nth=2) as gate:
+            [task_id] = engine.manager.add_downloads(dest, dest.bucket, ["obj.bin"],
+                                                     str(target.parent), range_size=MiB)
+            engine.qtbot.waitUntil(gate.held.is_set, timeout=10_000)
+            filler = fill(tiny_disk)             # range 2's commit meets a full disk
+            gate.release()
+            engine.wait_idle()
+        info = engine.manager.task(task_id)
+        assert info.state is TaskState.PAUSED and said == [DISK_FULL], (info, said)
+        assert not target.exists()
+        filler.unlink()
+        engine.manager.resume_all()
+        engine.wait_idle()
+        assert target.read_bytes() == data
+    finally:
+        engine.stop()
