@@ -76,6 +76,14 @@ class EngineProxy(QObject):
     def add_sources(self, sources, destination, adopt: bool = False, objects=None) -> list[int]:
         return self._call("add_sources", sources, destination, adopt, objects=objects)
 
+    def add_downloads(self, destination, bucket: str, keys: list[str], target_dir: str,
+                      version_id: str | None = None, force: bool = False,
+                      existing: str = "skip", **options):
+        """UploadManager.add_downloads (engine/download/adding.py): the ids queued, with what
+        was refused or skipped (AddedDownloads)."""
+        return self._call("add_downloads", destination, bucket, keys, target_dir,
+                          version_id=version_id, force=force, existing=existing, **options)
+
     def restore(self):
         return self._keep_restored(self._call("restore", history=True))
 
