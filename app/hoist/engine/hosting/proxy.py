@@ -18,6 +18,10 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from hoist.core.checkpoint.states import TaskState
 
+# The Bucket pane's calls (engine/browsing.py): they wait on the network, so the window asks
+# them from a pool thread, and the engine answers them off its own thread.
+BROWSING = ("list_folder", "delete_objects", "restore_objects")
+
 # Commands that need no answer: posted in order, the caller goes on at once.
 POSTED = ("register_destination", "pause", "resume", "retry", "cancel", "remove", "pause_all",
           "resume_all", "forget_clients", "remove_finished")
@@ -66,6 +70,20 @@ class EngineProxy(QObject):
 
     def is_idle(self) -> bool:
         return self._call("is_idle")
+
+    # -- the Bucket pane's calls: blocking, asked from a pool thread -------------------
+    def list_folder(self, destination, prefix: str, token: str | None = None):
+        return self._ask("list_folder", destination, prefix, token)
+
+    def delete_objects(self, destination, keys):
+        return self._ask("delete_objects", destination, list(keys))
+
+    def restore_objects(self, destination, keys, days: int, tier: str):
+        return self._ask("restore_objects", destination, list(keys), days, tier)
+
+    def _ask(self, name: str, *args):
+        """A blocking call from any thread; a transport may answer it off the engine's."""
+        return self._call(name, *args)
 
     # -- commands ---------------------------------------------------------------------
     def add(self, path, destination, key_prefix: str = "", adopt: bool = False,
