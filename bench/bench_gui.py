@@ -379,6 +379,8 @@ def browse(app, session, keys: int) -> dict:
                 pane.view.scrollToBottom()      # as a user drags the scroll bar to the end
     watch = QTimer(interval=20)
     watch.timeout.connect(step)
+    pages_at: list[int] = []            # the pages listed at each tick: where a stall came
+    probe._timer.timeout.connect(lambda: pages_at.append(model.pages))
     QTimer.singleShot(900_000, loop.quit)
     probe.start()
     started = time.perf_counter()
@@ -387,7 +389,9 @@ def browse(app, session, keys: int) -> dict:
     loop.exec()
     took = time.perf_counter() - started
     probe.stop()
+    worst = max(range(len(probe.lateness)), key=probe.lateness.__getitem__, default=0)
     result = dict(rows=model.rowCount(), pages=model.pages, state=model.state.value,
+                  worst_at_page=pages_at[worst] if pages_at else 0,
                   error=model.error, first_s=marks.get("first", started) - started, all_s=took,
                   stall_max_ms=max(probe.lateness, default=0.0),
                   stall_p99_ms=statistics.quantiles(probe.lateness, n=100)[98],
@@ -440,7 +444,8 @@ def run_bucket(args, env) -> None:
             print(f"bucket {run + 1}: {r['rows']:,} rows in {r['pages']} pages ({r['state']}"
                   f"{': ' + r['error'] if r['error'] else ''}); first rows after "
                   f"{r['first_s']:.2f} s, all after {r['all_s']:.1f} s; GUI stall max "
-                  f"{r['stall_max_ms']:.0f} ms, p99 {r['stall_p99_ms']:.1f} ms; window RSS "
+                  f"{r['stall_max_ms']:.0f} ms (with {r['worst_at_page']} pages listed), p99 "
+                  f"{r['stall_p99_ms']:.1f} ms; window RSS "
                   f"{r['rss_peak'] / MiB:.0f} MiB", flush=True)
     finally:
         server.stdin.close()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hoist.core.checkpoint.longlived import freeze_long_lived
 from hoist.ui.bucket.actions import BucketActions
 from hoist.ui.bucket.calls import EngineCalls, describe
 from hoist.ui.bucket.model import BucketModel, Listing
@@ -176,6 +177,9 @@ class BucketPane(QWidget):
                 self.model.fail(number, *describe(error))
             else:
                 self.model.add_page(number, page)
+                # 100,000 listed entries would be walked by every full collection, which
+                # stalls this thread: kept out of its way (core/checkpoint/longlived.py)
+                freeze_long_lived()
         self.calls.run(lambda: manager.list_folder(destination, prefix, token), then)
 
     def _on_task_finished(self, task_id: int, state: str) -> None:
