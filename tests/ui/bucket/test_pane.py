@@ -142,7 +142,8 @@ def test_restore_a_glacier_object_and_refusal_of_a_standard_one(pane, small, qtb
     p = pane.pane
     p.go("cold/")
     wait_listed(pane, qtbot)
-    assert pane.model.index(0, STORAGE).data() == "Glacier · restore before download"
+    assert pane.model.index(0, STORAGE).data() == \
+        "Glacier Flexible Retrieval · restore before download"
     assert "restore it" in pane.model.index(0, 0).data(Qt.ToolTipRole)
     select(pane, "cold/archive.bin")
     assert p.actions.restore.isEnabled() and not p.actions.share.isEnabled()

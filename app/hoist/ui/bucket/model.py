@@ -34,9 +34,18 @@ class Listing(Enum):
     ERROR = "error"               # anything else: said, with what to do
 
 
+# S3's storage classes by the names the AWS console gives them
+STORAGE_NAMES = {"STANDARD": "Standard", "STANDARD_IA": "Standard-IA",
+                 "ONEZONE_IA": "One Zone-IA", "INTELLIGENT_TIERING": "Intelligent-Tiering",
+                 "REDUCED_REDUNDANCY": "Reduced redundancy", "GLACIER_IR": "Glacier Instant Retrieval",
+                 "GLACIER": "Glacier Flexible Retrieval", "DEEP_ARCHIVE": "Glacier Deep Archive",
+                 "EXPRESS_ONEZONE": "Express One Zone"}
+
+
 def storage_label(storage_class: str) -> str:
-    """``DEEP_ARCHIVE`` → ``Deep archive``."""
-    return storage_class.replace("_", " ").capitalize() if storage_class else ""
+    """``DEEP_ARCHIVE`` → ``Glacier Deep Archive``; a class S3 does not name (a store's own)
+    as it is."""
+    return STORAGE_NAMES.get(storage_class, storage_class)
 
 
 class BucketModel(QAbstractTableModel):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from hoist.ui.bucket.model import MODIFIED, NAME, SIZE, STORAGE
 
 COLUMN_WIDTHS = {NAME: 330, SIZE: 90, MODIFIED: 130, STORAGE: 220}
+TEXT_WIDTH = 560          # of a state's explanation: lines a person can read
 
 
 def local_paths(mime) -> list[str]:
@@ -98,7 +99,7 @@ class StatePage(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.text = QLabel(self, alignment=Qt.AlignCenter, wordWrap=True)
-        self.text.setMaximumWidth(620)
+        self.text.setFixedWidth(TEXT_WIDTH)
         self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.button = QPushButton(self)
         self.button.clicked.connect(self.acted)
@@ -111,5 +112,7 @@ class StatePage(QWidget):
     def show_state(self, title: str, text: str, button: str = "") -> None:
         self.title.setText(title)
         self.text.setText(text)
+        # a wrapped label centred in a layout is given one line's height unless told
+        self.text.setFixedHeight(self.text.heightForWidth(TEXT_WIDTH))
         self.button.setText(button)
         self.button.setVisible(bool(button))
