@@ -11,7 +11,6 @@ import os
 
 import boto3
 import pytest
-from PySide6.QtCore import QEventLoop, QTimer
 
 from hoist.core.policy.planner import MiB
 from hoist.core.settings.config import TransferConfig
@@ -22,13 +21,6 @@ _numbers = itertools.count(1)
 TEST_SECRET = "testing-secret-XYZZY-do-not-leak"
 
 
-def spin(ms: int) -> None:
-    """Run the event loop for ``ms``: only to prove that nothing more happens."""
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-
-
 class BucketWindow:
     """The shared window; ``use(account)`` shows the Bucket tab for that account."""
 
@@ -37,6 +29,7 @@ class BucketWindow:
         self.window = session.window
         self.pane = self.window.bucket_pane
         self.model = self.pane.model
+        self.big_keys = BIG_KEYS
         self.questions: list[tuple[str, str]] = []
         self.answer = True
         self.window.confirm = self._confirm

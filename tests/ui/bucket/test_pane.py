@@ -6,13 +6,19 @@ root, each "small" bucket a handful of objects and folders.
 
 import urllib.request
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QEventLoop, QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from conftest import BIG_KEYS, spin
 from hoist.ui.bucket.model import SIZE, STORAGE, Listing
 from support.moto_fill import fill
+
+
+def spin(ms: int) -> None:
+    """Run the event loop for ``ms``: only to prove that nothing more happens."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
 
 
 def wait_listed(pane, qtbot, timeout=15_000):
@@ -46,7 +52,7 @@ def test_opening_a_folder_of_100000_keys_lists_only_what_is_shown(pane, qtbot, s
     qtbot.waitUntil(lambda: model.pages == 2 and not model.loading, timeout=15_000)
     assert model.rowCount() == 2000 and model.entry(1999).key == "IMG_001999.jpg"
     assert s3_server.count("ListObjects", pane.big) <= model.pages + 1
-    assert BIG_KEYS > model.listed       # held: only what was fetched
+    assert pane.big_keys > model.listed       # held: only what was fetched
 
 
 def test_filter_narrows_what_is_listed_and_reads_no_further(pane, qtbot, s3_server):
