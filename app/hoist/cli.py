@@ -150,7 +150,7 @@ def _config(args) -> TransferConfig:
 
 
 def cmd_upload(args, directory) -> int:
-    from hoist.cli_upload import cmd_upload as upload      # it imports this module's helpers
+    from hoist.cli_upload import cmd_upload as upload  # it imports this module's helpers
     return upload(args, directory)
 
 
@@ -189,6 +189,9 @@ def _task_dict(record) -> dict:
             "state": record.state.value, "bytes_done": record.bytes_done, "size": record.size,
             "parts_done": record.parts_done, "parts_total": record.parts_total,
             "upload_id": record.upload_id, "message": record.message,
+            # "download": path is the file it lands in, etag the object's pinned when it began
+            "direction": record.direction, "etag": record.remote_etag,
+            "version_id": record.version_id,
             # how a completed upload was checked: "CRC32", "MD5", "size"; null if unrecorded
             "verified": record.verified or None,
             # what the object looks like, as fixed when the task was made (an SSE-C key's MD5,
@@ -212,7 +215,10 @@ def cmd_list(args, directory) -> int:
     print(f"{'ID':>5}  {'STATE':<10} {'DONE':>19}  DESTINATION")
     for r in records:
         done = f"{format_size(r.bytes_done)}/{format_size(r.size)}"
-        print(f"{r.id:>5}  {r.state.value:<10} {done:>19}  s3://{r.bucket}/{r.key}")
+        down = r.direction == "download"
+        state = "downloading" if down and r.state is TaskState.UPLOADING else r.state.value
+        where = f"s3://{r.bucket}/{r.key}" + (f" → {r.source_path}" if down else "")
+        print(f"{r.id:>5}  {state:<10} {done:>19}  {'↓' if down else '↑'} {where}")
         if r.message:
             print(f"{'':>5}  {r.message}")
     return EXIT_OK
@@ -228,8 +234,9 @@ def stats_summary(records, stats_json: dict) -> dict:
     for text in stats_json.values():
         total.merge(TransferStats.from_json(text))
     failed = Counter(r.error_code or "unknown" for r in records if r.state is TaskState.FAILED)
-    return {"uploads": dict(Counter(r.state.value for r in records)),
-            "bytes_sent": total.bytes_sent, "seconds_uploading": round(total.seconds, 1),
+    return {"uploads": dict(Counter(r.state.value for r in records if r.direction != "download")),
+            "downloads": dict(Counter(r.state.value for r in records if r.direction == "download")),
+            "bytes_sent": total.bytes_sent, "bytes_received": total.bytes_received, "seconds_uploading": round(total.seconds, 1),
             "throughput": round(total.throughput()), "retries": dict(total.retries),
             "parts_resent": total.parts_resent, "network_wait": round(total.network_wait, 1),
             "outages": total.outages, "credentials_wait": round(total.credentials_wait, 1),
@@ -253,8 +260,12 @@ def cmd_stats(args, directory) -> int:
     states = ", ".join(f"{n} {state}" for state, n in sorted(summary["uploads"].items()))
     retries = summary["retries"]
     lines = [
-        ("Uploads", f"{len(records)} ({states})"),
+        ("Uploads", f"{sum(summary['uploads'].values())} ({states})"),
+        ("Downloads", f"{sum(summary['downloads'].values())} (" + ", ".join(
+            f"{n} {state}" for state, n in sorted(summary["downloads"].items())) + ")"
+         if summary["downloads"] else "none"),
         ("Bytes sent", format_size(summary["bytes_sent"])),
+        ("Bytes received", format_size(summary["bytes_received"])),
         ("Time uploading", format_duration(summary["seconds_uploading"])),
         ("Effective speed", format_rate(summary["throughput"]) if summary["throughput"] else "—"),
         ("Retries", (f"{sum(retries.values())} (" + ", ".join(
@@ -285,6 +296,11 @@ def cmd_cancel(args, directory) -> int:
             status = EXIT_USAGE
             continue
         refused = False
+        if record.direction == "download":
+            from hoist.cli_download import cancel_download
+            store.delete_task(task_id)
+            print(f"Cancelled {task_id}: {cancel_download(record)}")
+            continue
         if record.upload_id and record.state is not TaskState.COMPLETED:
             bucket = clients.bucket(Destination(
                 bucket=record.bucket, endpoint_url=record.endpoint_url, region=record.region,
@@ -313,6 +329,12 @@ def cmd_cancel(args, directory) -> int:
 
 def cmd_cleanup(args, directory) -> int:
     import datetime
+    if args.local:
+        from hoist.cli_download import cmd_cleanup_local
+        return cmd_cleanup_local(args, directory)
+    if not args.bucket or args.paths:
+        raise UsageError("say which bucket's orphaned uploads to abort (--bucket BUCKET), or "
+                         "--local for partial downloads (PATHs go with --local only).")
 
     from hoist.core.remote.s3 import S3Clients
     store = open_store(directory, readonly=True) if (directory / STORE_NAME).exists() else None
@@ -351,10 +373,15 @@ def format_age(seconds: float) -> str:
     return format_duration(seconds)
 
 
+def cmd_download(args, directory) -> int:
+    from hoist.cli_download import cmd_download as download  # it imports this module's helpers
+    return download(args, directory)
+
+
 def cmd_share(args, directory) -> int:
-    from hoist.cli_share import cmd_share as share        # it imports this module's helpers
+    from hoist.cli_share import cmd_share as share  # it imports this module's helpers
     return share(args, directory)
 
 
-COMMANDS = {"upload": cmd_upload, "resume": cmd_resume, "list": cmd_list, "stats": cmd_stats,
+COMMANDS = {"upload": cmd_upload, "download": cmd_download, "resume": cmd_resume, "list": cmd_list, "stats": cmd_stats,
             "cancel": cmd_cancel, "cleanup": cmd_cleanup, "share": cmd_share}

@@ -46,6 +46,13 @@ EXAMPLES = {
   hoist upload site/ --bucket www --cache-control max-age=300 --acl public-read
   hoist upload db.tar --bucket b --storage-class GLACIER_IR --tag team=data --sse AES256
   hoist upload secret.tar --bucket b --sse-c-key-file ~/.keys/b.key""",
+    "download": """examples:
+  hoist download s3://backups/big.iso ~/Downloads/
+  hoist download s3://media/2026/ ~/photos/          every object under the prefix
+  hoist download s3://media/2026/ ~/photos/ --exclude '**.tmp' --dry-run
+  hoist download s3://b/db.tar . --endpoint-url http://nas:9000 --bwlimit 20MiB/s
+  hoist download s3://b/report.pdf ./ --version-id 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY
+  hoist download s3://b/big.iso . --force            replace a file that is there already""",
     "resume": """examples:
   hoist resume            every unfinished upload
   hoist resume 12 14      only these (ids from `hoist list`)
@@ -60,7 +67,9 @@ EXAMPLES = {
   hoist cancel 12         abort upload 12 on the server and forget it""",
     "cleanup": """examples:
   hoist cleanup --bucket media --dry-run          what would be aborted
-  hoist cleanup --bucket media --older-than 7d    abort week-old orphans""",
+  hoist cleanup --bucket media --older-than 7d    abort week-old orphans
+  hoist cleanup --local --dry-run                 partial downloads no download owns
+  hoist cleanup --local ~/Downloads               remove those, looking there too""",
     "share": """examples:
   hoist share s3://media/2026/talk.mp4                  a link that works for 1 hour
   hoist share s3://media/talk.mp4 --expires-in 7d       the longest S3 allows
@@ -188,6 +197,37 @@ def build_parser() -> argparse.ArgumentParser:
                          "server, after checking its parts against the file")
     add_object_options(up)
 
+    down = command("download", epilog=EXAMPLES["download"],
+                   usage="%(prog)s s3://BUCKET/KEY|s3://BUCKET/PREFIX/ DEST [options]",
+                   formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
+                   help="download objects, resumably, proved before they take their names")
+    down.add_argument("source", metavar="s3://BUCKET/KEY",
+                      help="one object, or with a trailing / every object under the prefix")
+    down.add_argument("dest", metavar="DEST", help="the folder to download into (made if missing)")
+    endpoint_options(down, bucket_required=False, bucket=False)
+    down.add_argument("--part-size", type=_positive(parse_size), metavar="SIZE",
+                      help="bytes a ranged GET, e.g. 8MiB (default: the preset's part size)")
+    down.add_argument("--concurrency", type=_positive(int), help="ranges in flight in total")
+    down.add_argument("--files", type=_positive(int), help="objects at once")
+    down.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
+    _preset_option(down)
+    down.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
+                      help="limits by time of day, as for upload")
+    down.add_argument("--quiet", action="store_true", help="print only the summary")
+    _credentials_option(down)
+    down.add_argument("--force", action="store_true",
+                      help="overwrite files that are there already, even unchanged ones")
+    down.add_argument("--version-id", metavar="ID",
+                      help="that version of the object (default: the current one)")
+    for flag, what in (("--exclude", "leave out"), ("--include", "take back")):
+        down.add_argument(flag, action=_Rule, dest="filters", default=[], metavar="GLOB",
+                          help=f"{what} keys whose path below the prefix matches GLOB, as for "
+                               "upload")
+    down.add_argument("--dry-run", action="store_true",
+                      help="print what each key would be (download, skip, refused) and "
+                           "download nothing")
+    add_key_option(down)
+
     res = command("resume", epilog=EXAMPLES["resume"],
                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="continue unfinished uploads and wait for them")
     res.add_argument("ids", nargs="*", type=int, metavar="ID")
@@ -212,8 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     can.add_argument("ids", nargs="+", type=int, metavar="ID")
 
     clean = command("cleanup", epilog=EXAMPLES["cleanup"],
-                            formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="abort orphaned multipart uploads in a bucket")
-    endpoint_options(clean, bucket_required=True)
+                            formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="abort orphaned multipart uploads in a bucket; with --local, remove partial downloads no download owns")
+    endpoint_options(clean, bucket_required=False)
+    clean.add_argument("--local", action="store_true",
+                       help="remove the .hoist-partial files that no download owns, in the "
+                            "folders of the downloads Hoist knows and in the PATHs given")
+    clean.add_argument("paths", nargs="*", metavar="PATH",
+                       help="with --local: more folders to look in")
     clean.add_argument("--older-than", type=parse_duration, default=parse_duration("24h"),
                        help="only uploads started longer ago than this (default 24h)")
     clean.add_argument("--dry-run", action="store_true", help="list, but abort nothing")

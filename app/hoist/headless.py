@@ -111,10 +111,10 @@ class HeadlessRun(QObject):
         info = self.manager.task(task_id)
         self._erase()
         if info.state is TaskState.COMPLETED:
-            print(f"✓ {info.name} → {info.s3_uri} ({format_size(info.size)}) {info.message}",
+            print(f"✓ {_route(info)} ({format_size(info.size)}) {info.message}",
                   file=self.out, flush=True)
         else:
-            print(f"✗ {info.name} → {info.s3_uri}: {info.message}", file=self.err, flush=True)
+            print(f"✗ {_route(info)}: {info.message}", file=self.err, flush=True)
 
     def _on_updated(self, infos) -> None:
         """Say once what would renew expired credentials; the rows wait meanwhile."""
@@ -180,7 +180,10 @@ class HeadlessRun(QObject):
             why += [f"{self.excluded} excluded"] * bool(self.excluded)
             print(f"Nothing to send: {', '.join(why)}.", file=self.out, flush=True)
             return
-        parts = [f"{len(done)} of {len(infos)} file(s) uploaded ({format_size(total)}) "
+        kinds = {i.direction for i in infos}
+        verb = "transferred" if len(kinds) > 1 else "downloaded" if kinds == {"download"} \
+            else "uploaded"
+        parts = [f"{len(done)} of {len(infos)} file(s) {verb} ({format_size(total)}) "
                  f"in {format_duration(took)}"]
         if took > 0 and total:
             parts.append(f"{format_rate(total / took)}")
@@ -198,6 +201,14 @@ class HeadlessRun(QObject):
             print(cost, file=self.out, flush=True)
         if self.quiet:
             for info in failed:
-                print(f"✗ {info.name} → {info.s3_uri}: {info.message}", file=self.err)
+                print(f"✗ {_route(info)}: {info.message}", file=self.err)
         if failed:
-            print("Retry the failed uploads with: hoist resume", file=self.err)
+            print(f"Retry the failed {'downloads' if verb == 'downloaded' else 'uploads'} "
+                  "with: hoist resume", file=self.err)
+
+
+def _route(info) -> str:
+    """Where a row's bytes go: "name → s3://b/k", or for a download "s3://b/k → path"."""
+    if info.direction == "download":
+        return f"{info.s3_uri} → {info.source_path}"
+    return f"{info.name} → {info.s3_uri}"

@@ -23,7 +23,9 @@ from hoist.core.remote.existing import existing_objects
 from hoist.core.remote.objects import ObjectSettings
 from hoist.core.remote.s3 import Destination
 from hoist.core.remote.unchanged import UNCHANGED, verdicts
+from hoist.engine.download.task import DownloadTask
 from hoist.engine.info import TaskInfo
+from hoist.engine.transfer import TransferTask
 from hoist.engine.upload.task import UploadTask
 
 log = logging.getLogger("hoist.manager")
@@ -244,7 +246,7 @@ class TaskIntake:
         self._announce_row(self._rest_info(record))
         return record.id
 
-    def _announce(self, task: UploadTask, batched: bool = True) -> TaskInfo:
+    def _announce(self, task: TransferTask, batched: bool = True) -> TaskInfo:
         """Tell the UI about a new row; ticks then send only what changes after this.
 
         Inside add_sources the row waits for the batch's list, unless ``batched`` is
@@ -261,19 +263,21 @@ class TaskIntake:
         else:
             self.task_added.emit(info)
 
-    def _new_task(self, record) -> UploadTask:
+    def _new_task(self, record) -> TransferTask:
         task = self._tasks[record.id] = self._make_task(record)
         self._reindex(task)
         return task
 
-    def _make_task(self, record) -> UploadTask:
-        """The task of ``record``, in its state: for a new row, or one woken from rest."""
+    def _make_task(self, record) -> TransferTask:
+        """The task of ``record``, in its state: for a new row, or one woken from rest; an
+        upload or a download as the record's direction says."""
         if not isinstance(record, TaskRecord):        # a ListedTask: the store has the rest
             record = self.store.get_task(record.id)
         bucket = self._bucket_for(record)
-        return UploadTask(record, bucket, self.store, self.config, self.policy, self.limiter,
-                          self.clock, self._health_of(record.endpoint_url),
-                          self._credentials_of(bucket.dest))
+        kind = DownloadTask if record.direction == DownloadTask.direction else UploadTask
+        return kind(record, bucket, self.store, self.config, self.policy, self.limiter,
+                    self.clock, self._health_of(record.endpoint_url),
+                    self._credentials_of(bucket.dest))
 
     def _bucket_for(self, record):
         """The Bucket of a task's account and bucket: one object shared by all their tasks.

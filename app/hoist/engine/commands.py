@@ -14,7 +14,7 @@ from PySide6.QtCore import Slot
 from hoist.core.checkpoint.longlived import pause_collector, resume_collector
 from hoist.core.checkpoint.states import TaskState
 from hoist.engine.adding import ACTIVE
-from hoist.engine.upload.task import UploadTask
+from hoist.engine.transfer import TransferTask
 
 log = logging.getLogger("hoist.manager")
 
@@ -28,7 +28,7 @@ class TaskCommands:
         if task is not None and self._pause(task):
             self._schedule()
 
-    def _pause(self, task: UploadTask, notice: str | None = None, persist: bool = True) -> bool:
+    def _pause(self, task: TransferTask, notice: str | None = None, persist: bool = True) -> bool:
         """Stop sending a queued or running task's parts; False if it was neither."""
         if not (task.state is TaskState.QUEUED or task.state in ACTIVE):
             return False
@@ -46,7 +46,7 @@ class TaskCommands:
         if task is not None and self._resume(task):
             self._schedule()
 
-    def _resume(self, task: UploadTask) -> bool:
+    def _resume(self, task: TransferTask) -> bool:
         """Queue a paused or failed task again; False if it was neither (or the disk is full)."""
         if task.state not in (TaskState.PAUSED, TaskState.FAILED) or self.full is not None:
             return False

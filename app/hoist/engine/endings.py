@@ -11,12 +11,13 @@ source that changed under it) keeps running jobs until each returns; then
 import logging
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.core.download.partial import NotEnoughSpace
 from hoist.core.local.sources import InputError
 from hoist.core.policy.planner import PlanError
-from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.core.remote.errors import S3Error
 from hoist.core.remote.redaction import redact
+from hoist.engine.transfer import TaskError, TransferTask
 from hoist.engine.upload.preparing import SourceChanged
-from hoist.engine.upload.task import UploadTask
 from hoist.engine.upload.verification import VerifyError
 
 log = logging.getLogger("hoist.manager")
@@ -25,7 +26,7 @@ log = logging.getLogger("hoist.manager")
 class TaskEndings:
     """Mixin for UploadManager: ``_settle`` and ``_finish_cancel``."""
 
-    def _settle(self, task: UploadTask) -> None:
+    def _settle(self, task: TransferTask) -> None:
         """Every job of a stopping task has returned: land it in its next state."""
         reason = task.stop_reason
         task.clear_stop()
@@ -43,17 +44,9 @@ class TaskEndings:
             self._set_state(task, TaskState.QUEUED, message=task.notice)
         # pause and shutdown: the state was set to paused when asked
 
-    def _finish_cancel(self, task: UploadTask, error: Exception | None) -> None:
+    def _finish_cancel(self, task: TransferTask, error: Exception | None) -> None:
         task.cancelling = False
-        if error is None:
-            task.notice = "Cancelled · the parts on the server were discarded"
-        elif isinstance(error, S3Error) and error.kind is ErrorKind.UNSUPPORTED:
-            task.notice = ("Cancelled · the store would not discard the uploaded parts; "
-                           "`hoist cleanup` lists them, and the store's lifecycle rules or "
-                           "console can remove them")
-        else:
-            task.notice = ("Cancelled · the server could not be told to discard the uploaded parts "
-                           f"({failure_message(error)}); run `hoist cleanup` later")
+        task.notice = task.cancelled_notice(error)
         task.message = ""
         # on a full disk the row stays, and the task comes back (paused) at the next start
         self._write(self.store.delete_task, task.id)
@@ -67,7 +60,8 @@ def failure_message(error: BaseException | None) -> str:
     """What the row says about a failure: the error's own message, written for people."""
     if isinstance(error, S3Error):
         return error.message
-    if isinstance(error, (InputError, VerifyError, PlanError, SourceChanged)):
+    if isinstance(error, (InputError, VerifyError, PlanError, SourceChanged, TaskError,
+                          NotEnoughSpace)):
         return str(error)
     if isinstance(error, OSError) and error.errno == 28:
         return "The disk is full: free some space, then retry."

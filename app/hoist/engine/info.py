@@ -25,6 +25,7 @@ class TaskInfo:
     error_code: str = ""
     stats: str = ""     # what this run cost: "2 retries (reset 2), 1 part re-sent, …"
     objects: str | None = None   # what the object looks like: ObjectSettings' JSON, as stored
+    direction: str = "upload"    # or "download": then source_path is the file it lands in
 
     def __reduce__(self):
         # Pickled by value, fields in order: rows cross to the window's process by the
@@ -46,7 +47,7 @@ _FIELDS = attrgetter(*(f.name for f in fields(TaskInfo)))
 
 
 def status_text(state: TaskState, parts_done: int, parts_total: int, transient: str,
-                notice: str, in_flight: int = 0) -> str:
+                notice: str, in_flight: int = 0, direction: str = "upload") -> str:
     """The message column: a transient status wins, else one derived from the state.
 
     While uploading it counts finished parts and says how many are on the way:
@@ -55,13 +56,15 @@ def status_text(state: TaskState, parts_done: int, parts_total: int, transient: 
     if transient:
         return transient
     if state is TaskState.UPLOADING and parts_total:
+        # a download's "uploading" state is its transfer too: its parts are ranges
+        verb, part = ("Downloading", "range") if direction == "download" else ("Uploading", "part")
         first, last = parts_done + 1, min(parts_done + in_flight, parts_total)
         if in_flight <= 0:
-            base = f"Uploading · {parts_done} of {parts_total} parts done"
+            base = f"{verb} · {parts_done} of {parts_total} {part}s done"
         elif last <= first:
-            base = f"Uploading part {min(first, parts_total)} of {parts_total}"
+            base = f"{verb} {part} {min(first, parts_total)} of {parts_total}"
         else:
-            base = f"Uploading parts {first}–{last} of {parts_total}"
+            base = f"{verb} {part}s {first}–{last} of {parts_total}"
     elif state is TaskState.PREPARING:
         base = "Preparing…"
     elif state is TaskState.COMPLETING:

@@ -27,6 +27,7 @@ from hoist.core.settings.config import TransferConfig
 from hoist.engine.adding import ACTIVE, TaskIntake
 from hoist.engine.browsing import BucketBrowsing
 from hoist.engine.commands import TaskCommands
+from hoist.engine.download.adding import DownloadIntake
 from hoist.engine.endings import TaskEndings
 from hoist.engine.full_disk import FullDiskHandling
 from hoist.engine.info import TaskInfo
@@ -34,21 +35,21 @@ from hoist.engine.jobs import FAILED, OK, TaskJob
 from hoist.engine.pacing import PartPacer
 from hoist.engine.reporting import ProgressReporting
 from hoist.engine.table import TaskTable
-from hoist.engine.upload.task import SourceChanged, UploadTask
+from hoist.engine.transfer import TransferTask
 from hoist.engine.waiting import WaitingLine
 
 log = logging.getLogger("hoist.manager")
 
 _BY_ID = attrgetter("id")
-MAX_RESTARTS = 3          # a file that keeps changing under us fails instead of looping
+MAX_RESTARTS = 3          # a file (or object) that keeps changing fails instead of looping
 TICK_MS = 250             # progress goes out at most four times a second
 # While a drop is handed over in chunks, new files wait to start until its last chunk is in,
 # or until no chunk has come for this long (the window that sent them may have gone).
 INTAKE_HOLD_MS = 1000
 
 
-class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, ProgressReporting,
-                    TaskEndings, BucketBrowsing):
+class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, DownloadIntake,
+                    ProgressReporting, TaskEndings, BucketBrowsing):
     task_added = Signal(object)            # TaskInfo
     # object, not list: PySide would copy a list item by item (a drop sends 2,000 at once)
     tasks_added = Signal(object)           # [TaskInfo]: the new rows of one add_sources batch
@@ -71,7 +72,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
                                                         min_window=self.config.retry_window)
         self.limiter = TokenBucket(self.config.bandwidth_limit, clock=self.clock)
         self.pacer = PartPacer(self.clock)     # part size and parts in flight where automatic
-        self._tasks = TaskTable(self._make_task)   # id → UploadTask; restored ones at rest
+        self._tasks = TaskTable(self._make_task)   # id → an upload or download task; restored ones at rest
         # The scheduler looks only at these two small sets, never at all 10,000 rows:
         self._live: set[int] = set()      # tasks in an active state or with jobs on the pool
         self._queued = WaitingLine()      # tasks waiting for a free slot, small files apart
@@ -202,7 +203,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
             part = task.pending.popleft()
             task.in_flight.add(part.number)
             self._parts_in_flight += 1
-            self._start(self.pacer.job("part", task, task.send_part, part))
+            self._start(self.pacer.job("part", task, task.transfer_part, part))
         idle = self.is_idle()
         if idle and not self._was_idle:
             self.idle.emit()
@@ -216,7 +217,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         """Sent in one PutObject: such files go many at a time, like parts (config.py)."""
         return not record.upload_id and record.size < self.config.multipart_threshold
 
-    def _start_prepare(self, task: UploadTask) -> None:
+    def _start_prepare(self, task: TransferTask) -> None:
         task.clear_stop()
         task.message = ""
         self.pacer.choose_part_size(self.config, task)
@@ -224,12 +225,12 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         if task.state is TaskState.PREPARING:     # not paused because the disk is full
             self._start(self.pacer.job("prepare", task, task.prepare))
 
-    def _start_complete(self, task: UploadTask) -> None:
+    def _start_complete(self, task: TransferTask) -> None:
         self._set_state(task, TaskState.COMPLETING)
         if task.state is TaskState.COMPLETING:
             self._start(TaskJob("complete", task, task.complete))
 
-    def _start_abort(self, task: UploadTask) -> None:
+    def _start_abort(self, task: TransferTask) -> None:
         task.clear_stop()
         self._start(TaskJob("abort", task, lambda report: task.abort()))
 
@@ -276,7 +277,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
                 self._settle(task)
             self._schedule()
 
-    def _advance(self, task: UploadTask, kind: str, result) -> None:
+    def _advance(self, task: TransferTask, kind: str, result) -> None:
         finished = kind == "complete" or (kind == "prepare" and result is None)
         if finished:          # the object is on the server and verified, even if a pause came late
             # the job's own transaction recorded it (Verification._finish)
@@ -294,32 +295,33 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         elif kind == "part" and not task.pending and not task.in_flight:
             self._start_complete(task)
 
-    def _on_failure(self, task: UploadTask, error: Exception) -> None:
+    def _on_failure(self, task: TransferTask, error: Exception) -> None:
         if isinstance(error, StoreFull):      # not this task's fault: every upload waits for space
             self._on_store_full(error)
             return
-        if isinstance(error, SourceChanged) and task.restarts < MAX_RESTARTS:
+        reason = task.restart_reason_for(error)   # its source or its object changed
+        if reason and task.restarts < MAX_RESTARTS:
             task.restarts += 1
-            task.restart_reason = f"Source changed during the upload ({error}) — restarted"
+            task.restart_reason = reason
             task.request_stop("restart")
             return
         task.failure = error
         task.request_stop("fail")
 
-    def _drop(self, task: UploadTask) -> None:
+    def _drop(self, task: TransferTask) -> None:
         if self.store.get_task(task.id) is not None:
             # on a full disk the finished row stays in the store, where nothing restores it
             self._write(self.store.delete_task, task.id)
         self._forget(task)
 
-    def _forget(self, task: UploadTask) -> None:
+    def _forget(self, task: TransferTask) -> None:
         del self._tasks[task.id]
         self._live.discard(task.id)
         self._queued.discard(task.id)
         self.task_removed.emit(task.id)
 
     # -- state and progress -----------------------------------------------------------
-    def _set_state(self, task: UploadTask, state: TaskState, message: str | None = None,
+    def _set_state(self, task: TransferTask, state: TaskState, message: str | None = None,
                    error_code: str | None = None, persist: bool = True,
                    recorded: bool = False) -> None:
         """``recorded``: the store has this state already; only the statistics are saved."""
@@ -343,7 +345,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         if state in (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED):
             self.task_finished.emit(task.id, state.value)
 
-    def _reindex(self, task: UploadTask) -> None:
+    def _reindex(self, task: TransferTask) -> None:
         """Keep the scheduler's sets in step with a task's state and jobs."""
         if task.state in ACTIVE or task.jobs:
             self._live.add(task.id)

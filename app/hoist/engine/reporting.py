@@ -12,7 +12,7 @@ import os
 from hoist.core.checkpoint.stats import TransferStats
 from hoist.engine.adding import ACTIVE
 from hoist.engine.info import TaskInfo, status_text
-from hoist.engine.upload.task import NO_STATS, UploadTask
+from hoist.engine.transfer import NO_STATS, TransferTask
 
 # A file's name from its path: os.path.basename is three times slower, for what "/" does on POSIX
 _basename = (lambda path: path[path.rfind("/") + 1:]) if os.sep == "/" and not os.altsep \
@@ -22,7 +22,7 @@ _basename = (lambda path: path[path.rfind("/") + 1:]) if os.sep == "/" and not o
 class ProgressReporting:
     """Mixin for UploadManager: rows (``TaskInfo``), the progress tick, run statistics."""
 
-    def _count_time(self, task: UploadTask, save: bool) -> None:
+    def _count_time(self, task: TransferTask, save: bool) -> None:
         """Add the time it was active to the task's statistics, and keep them in the store."""
         if task.active_since is not None:
             task.stats.seconds += self.clock.monotonic() - task.active_since
@@ -44,7 +44,7 @@ class ProgressReporting:
                 total.merge(task.stats)
         return total
 
-    def _touch(self, task: UploadTask) -> None:
+    def _touch(self, task: TransferTask) -> None:
         task.dirty = True
         self._touched.add(task.id)
 
@@ -61,7 +61,7 @@ class ProgressReporting:
         if changed:
             self.tasks_updated.emit(changed)
 
-    def _info(self, task: UploadTask) -> TaskInfo:
+    def _info(self, task: TransferTask) -> TaskInfo:
         done, parts_done, parts_total = task.progress()
         record = task.record
         size = record.size
@@ -72,9 +72,9 @@ class ProgressReporting:
             account=record.account, bucket=record.bucket, key=record.key, size=size,
             bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
             state=task.state, speed=speed, eta=eta, error_code=task.error_code,
-            stats=task.stats_text(), objects=record.objects_json,
+            stats=task.stats_text(), objects=record.objects_json, direction=task.direction,
             message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
-                                len(task.in_flight)))
+                                len(task.in_flight), task.direction))
 
     def _rest_info(self, record) -> TaskInfo:
         """The row of a task at rest (engine/table.py): what ``_info`` says of the task made
@@ -85,5 +85,5 @@ class ProgressReporting:
             record.id, path, _basename(path), record.account, record.bucket, record.key, size,
             min(record.bytes_done, size), record.parts_done, record.parts_total, record.state,
             status_text(record.state, record.parts_done, record.parts_total, "",
-                        record.message),
-            0.0, None, record.error_code, NO_STATS, record.objects_json)
+                        record.message, 0, record.direction),
+            0.0, None, record.error_code, NO_STATS, record.objects_json, record.direction)

@@ -7,7 +7,14 @@ import sys
 import pytest
 from botocore.httpchecksum import Crc32Checksum, Sha1Checksum, Sha256Checksum
 
-from hoist.core.remote.checksums import file_range_checksums, md5_b64, multipart_etag, part_checksum
+from hoist.core.remote.checksums import (
+    RunningChecksum,
+    composite_checksum,
+    file_range_checksums,
+    md5_b64,
+    multipart_etag,
+    part_checksum,
+)
 
 MiB = 1024 * 1024
 
@@ -87,3 +94,21 @@ def test_file_range_checksums_notice_a_file_that_shrank(tmp_path):
     path.write_bytes(b"x" * 100)
     with pytest.raises(EOFError):
         file_range_checksums(path, 50, 100, "CRC32", want_md5=True)
+
+
+@pytest.mark.parametrize("algorithm", ["CRC32", "SHA1", "SHA256"])
+def test_a_running_checksum_fed_in_pieces_equals_the_whole(algorithm):
+    data = bytes(range(256)) * 1000
+    running = RunningChecksum(algorithm)
+    for start in range(0, len(data), 7777):
+        running.update(data[start:start + 7777])
+    assert running.b64() == part_checksum(data, algorithm)
+    md5 = RunningChecksum("MD5")
+    md5.update(data)
+    assert base64.b64encode(md5.raw()).decode() == md5_b64(data)
+
+
+def test_a_composite_checksum_is_the_checksum_of_the_parts_checksums():
+    parts = [b"a" * 10, b"b" * 3]
+    raw = [base64.b64decode(part_checksum(p, "CRC32")) for p in parts]
+    assert composite_checksum(raw, "CRC32") == part_checksum(b"".join(raw), "CRC32") + "-2"

@@ -39,6 +39,10 @@ class TaskRecord:
     objects_json: str | None    # the object's settings as stored (NULL: made before schema 6)
     ca_bundle: str | None       # the destination's CA bundle (None: the usual order)
     verify_tls: int             # 0: the certificate is not checked (SQLite's 0 or 1)
+    direction: str              # "upload" or "download" (schema 8)
+    remote_etag: str | None     # a download's pinned ETag (None until it began)
+    version_id: str | None      # a download's version asked for (None: the current one)
+    remote_mtime: float | None  # the mtime a download's file gets
     bytes_done: int             # these three are computed from the part rows
     parts_done: int
     parts_total: int
@@ -68,6 +72,7 @@ class ListedTask(NamedTuple):
     message: str
     error_code: str
     objects_json: str | None
+    direction: str
     bytes_done: int
     parts_done: int
     parts_total: int
@@ -100,7 +105,8 @@ _TASK_QUERY = f"""
 """
 # Columns added after schema 1, and what a read-only open of an older file reads instead.
 _LATER_COLUMNS = {"verified": "''", "object_settings": "NULL", "ca_bundle": "NULL",
-                  "verify_tls": "1"}
+                  "verify_tls": "1", "direction": "'upload'", "remote_etag": "NULL",
+                  "version_id": "NULL", "remote_mtime": "NULL"}
 
 
 def task_query(columns) -> str:
@@ -121,7 +127,7 @@ _STATE_OF = {state.value: state for state in TaskState}    # TaskState(v) costs 
 # so the rows cost less memory and pickle as one reference each (engine/hosting/wire.py).
 _SHARED = [_TASK_FIELDS.index(name) for name in ("account", "endpoint_url", "region", "bucket",
                                                     "checksum_algorithm", "message",
-                                                    "objects_json", "ca_bundle")]
+                                                    "objects_json", "ca_bundle", "direction")]
 
 
 def _task(row: tuple) -> TaskRecord:

@@ -22,6 +22,7 @@ class TransferStats:
     outages: int = 0               # times this task found its endpoint down
     credentials_wait: float = 0.0  # seconds spent waiting for expired credentials to be renewed
     bytes_sent: int = 0            # bytes of requests the server accepted
+    bytes_received: int = 0        # bytes of downloads' ranges written to disk
     seconds: float = 0.0           # time spent preparing, uploading and completing
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -45,6 +46,10 @@ class TransferStats:
         with self._lock:
             self.bytes_sent += nbytes
 
+    def received(self, nbytes: int) -> None:
+        with self._lock:
+            self.bytes_received += nbytes
+
     def merge(self, other: "TransferStats") -> "TransferStats":
         with self._lock:
             self.retries.update(other.retries)
@@ -53,18 +58,22 @@ class TransferStats:
             self.outages += other.outages
             self.credentials_wait += other.credentials_wait
             self.bytes_sent += other.bytes_sent
+            self.bytes_received += other.bytes_received
             self.seconds += other.seconds
         return self
 
     def throughput(self) -> float:
-        """Bytes a second over the time spent uploading (0 when nothing was timed)."""
-        return self.bytes_sent / self.seconds if self.seconds > 0 else 0.0
+        """Bytes a second, sent and received, over the time spent transferring (0 when nothing
+        was timed)."""
+        moved = self.bytes_sent + self.bytes_received
+        return moved / self.seconds if self.seconds > 0 else 0.0
 
     def to_json(self) -> str:
         return json.dumps({"retries": dict(self.retries), "parts_resent": self.parts_resent,
                            "network_wait": round(self.network_wait, 3), "outages": self.outages,
                            "credentials_wait": round(self.credentials_wait, 3),
-                           "bytes_sent": self.bytes_sent, "seconds": round(self.seconds, 3)})
+                           "bytes_sent": self.bytes_sent,
+                           "bytes_received": self.bytes_received, "seconds": round(self.seconds, 3)})
 
     @classmethod
     def from_json(cls, text: str | None) -> "TransferStats":
@@ -77,6 +86,7 @@ class TransferStats:
                        outages=int(data.get("outages", 0)),
                        credentials_wait=float(data.get("credentials_wait", 0.0)),
                        bytes_sent=int(data.get("bytes_sent", 0)),
+                       bytes_received=int(data.get("bytes_received", 0)),
                        seconds=float(data.get("seconds", 0.0)))
         except (ValueError, TypeError, AttributeError):
             return cls()

@@ -23,7 +23,9 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+from hoist.core.checkpoint.downloads import DownloadRecords
 from hoist.core.checkpoint.file_lock import unlock_and_close
+from hoist.core.checkpoint.history import TaskHistory
 from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are this module's API too
     _LISTED_QUERY,
     _STATE_OF,
@@ -33,7 +35,6 @@ from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are thi
     _task,
     task_query,
 )
-from hoist.core.checkpoint.history import TaskHistory
 from hoist.core.checkpoint.sent import SentFiles
 from hoist.core.checkpoint.states import PartState, TaskState
 from hoist.core.checkpoint.store_file import (  # noqa: F401 -- MIGRATIONS and the errors are this module's API too
@@ -59,7 +60,7 @@ _ACTIVE = tuple(s.value for s in TaskState if s.is_active)
 _INTERRUPTED = "Interrupted — resume to continue"
 
 
-class CheckpointStore(SentFiles, TaskHistory, StoreReads):
+class CheckpointStore(SentFiles, TaskHistory, DownloadRecords, StoreReads):
     """Tasks and their parts in one SQLite file; every method is short and thread-safe."""
 
     def __init__(self, path: Path, db: sqlite3.Connection, lock_fd: int | None, readonly: bool):
@@ -194,7 +195,7 @@ class CheckpointStore(SentFiles, TaskHistory, StoreReads):
         return TaskRecord(cursor.lastrowid, str(source_path), fingerprint_json, account, endpoint_url,
                           region, profile, bucket, key, size, part_size, None, checksum_algorithm,
                           TaskState(state), "", "", now, now, None, "", object_settings,
-                          ca_bundle, verify, 0, 0, 0)
+                          ca_bundle, verify, "upload", None, None, None, 0, 0, 0)
 
     def add_tasks(self, files, *, account, endpoint_url, region, profile, bucket, part_size,
                   checksum_algorithm, state=TaskState.QUEUED, ca_bundle=None,
@@ -233,7 +234,7 @@ class CheckpointStore(SentFiles, TaskHistory, StoreReads):
         account, bucket = sys.intern(account), sys.intern(bucket)
         shared: dict[str, str] = {}          # one string per distinct settings, as listed() does
         return [ListedTask(task_id, path, account, bucket, key, size, None, state, "", "",
-                           objects and shared.setdefault(objects, objects), 0, 0, 0)
+                           objects and shared.setdefault(objects, objects), "upload", 0, 0, 0)
                 for task_id, (path, key, size, objects) in zip(range(before + 1, after + 1),
                                                               files)]
 

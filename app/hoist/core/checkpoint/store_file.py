@@ -91,6 +91,17 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE tasks ADD COLUMN ca_bundle TEXT",
         "ALTER TABLE tasks ADD COLUMN verify_tls INTEGER NOT NULL DEFAULT 1",
     ),
+    (   # 8: downloads, a task of another kind in the same rows (issue #25): its direction; the
+        # object's ETag pinned when it began (every GET carries it as If-Match), the version
+        # asked for (NULL: the current one), and the mtime the file gets (the object's stored
+        # source mtime, else LastModified). Its ranges are rows in ``parts``; the target is
+        # ``source_path``; how it was proved goes in ``verified``.
+        "ALTER TABLE tasks ADD COLUMN direction TEXT NOT NULL DEFAULT 'upload'"
+        " CHECK (direction IN ('upload', 'download'))",
+        "ALTER TABLE tasks ADD COLUMN remote_etag TEXT",
+        "ALTER TABLE tasks ADD COLUMN version_id TEXT",
+        "ALTER TABLE tasks ADD COLUMN remote_mtime REAL",
+    ),
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.

@@ -10,7 +10,14 @@ import sqlite3
 import sys
 from collections.abc import Iterable
 
-from hoist.core.checkpoint.records import _LISTED_QUERY, _STATE_OF, ListedTask, PartRecord, TaskRecord, _task
+from hoist.core.checkpoint.records import (
+    _LISTED_QUERY,
+    _STATE_OF,
+    ListedTask,
+    PartRecord,
+    TaskRecord,
+    _task,
+)
 from hoist.core.checkpoint.states import PartState, TaskState
 
 
@@ -42,9 +49,9 @@ class StoreReads:
         intern, state_of = sys.intern, _STATE_OF
         return [ListedTask(i, path, intern(account), intern(bucket), key, size, upload_id,
                            state_of[state], intern(message), error, objects and intern(objects),
-                           done, parts, total)
+                           intern(direction), done, parts, total)
                 for i, path, account, bucket, key, size, upload_id, state, message, error,
-                objects, done, parts, total in rows]
+                objects, direction, done, parts, total in rows]
 
     def find_live_tasks(self, bucket: str, keys) -> dict[tuple, TaskRecord]:
         """The unfinished tasks sending any of ``keys`` of one bucket, in one query:

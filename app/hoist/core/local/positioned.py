@@ -6,6 +6,7 @@ the descriptor at a time, which holds for both users (one part's body, the store
 lock file).
 """
 
+import errno
 import os
 
 # Windows opens a descriptor in text mode unless told otherwise: reads would turn CRLF
@@ -22,9 +23,15 @@ def read_at(fd: int, size: int, offset: int) -> bytes:
 
 
 def write_at(fd: int, data: bytes, offset: int) -> None:
-    """Write ``data`` at ``offset`` (a regular file takes it all, or raises: ENOSPC)."""
-    if hasattr(os, "pwrite"):
-        os.pwrite(fd, data, offset)
-    else:
-        os.lseek(fd, offset, os.SEEK_SET)
-        os.write(fd, data)
+    """Write all of ``data`` at ``offset``, or raise (ENOSPC). A write may take fewer bytes
+    than it was given (a signal, a nearly full disk): the rest is written after them."""
+    view = memoryview(data)
+    while view:
+        if hasattr(os, "pwrite"):
+            written = os.pwrite(fd, view, offset)
+        else:
+            os.lseek(fd, offset, os.SEEK_SET)
+            written = os.write(fd, view)
+        if not written:                     # never for a regular file; no endless loop
+            raise OSError(errno.EIO, f"wrote nothing at offset {offset}")
+        view, offset = view[written:], offset + written

@@ -34,6 +34,11 @@ class PartPlan:
         return self.offset + self.size
 
 
+def round_up_to_mib(size: int) -> int:
+    """``size`` rounded up to a whole MiB."""
+    return -(-size // MiB) * MiB
+
+
 def choose_part_size(file_size: int, configured: int) -> int:
     """The part size for a file: never below 5 MiB, never above 5 GiB, at most 10,000 parts."""
     if file_size > MAX_OBJECT_SIZE:
@@ -43,7 +48,7 @@ def choose_part_size(file_size: int, configured: int) -> int:
         )
     needed = -(-file_size // MAX_PARTS)                       # ceil
     size = max(configured, needed, MIN_PART_SIZE)
-    size = -(-size // MiB) * MiB                              # round up to a MiB
+    size = round_up_to_mib(size)
     return min(size, MAX_PART_SIZE)
 
 

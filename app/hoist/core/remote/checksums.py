@@ -115,3 +115,43 @@ def file_etag(path, size: int, part_size: int | None = None) -> str:
                                                    "", True)[1]).hex()
              for offset in range(0, size, part_size)]
     return multipart_etag(etags).strip('"')
+
+
+class RunningChecksum:
+    """A checksum fed piece by piece (a whole file, or one part of it, read in chunks):
+    CRC32, CRC32C, CRC64NVME, SHA1, SHA256 as S3 computes them, or MD5 (an ETag)."""
+
+    def __init__(self, algorithm: str):
+        self.algorithm = algorithm.upper()
+        self._crc = 0
+        self._hash = None
+        if self.algorithm in ("SHA1", "SHA256", "MD5"):
+            self._hash = hashlib.new(self.algorithm.lower())
+        elif self.algorithm in NEEDS_AWSCRT:
+            self._crt = _crt()
+        elif self.algorithm != "CRC32":
+            raise ValueError(f"unknown checksum algorithm {algorithm!r}")
+
+    def update(self, data) -> None:
+        if self._hash is not None:
+            self._hash.update(data)
+        elif self.algorithm == "CRC32":
+            self._crc = zlib.crc32(data, self._crc)
+        elif self.algorithm == "CRC32C":
+            self._crc = self._crt.crc32c(bytes(data), self._crc)
+        else:
+            self._crc = self._crt.crc64nvme(bytes(data), self._crc)
+
+    def raw(self) -> bytes:
+        if self._hash is not None:
+            return self._hash.digest()
+        return self._crc.to_bytes(8 if self.algorithm == "CRC64NVME" else 4, "big")
+
+    def b64(self) -> str:
+        return base64.b64encode(self.raw()).decode()
+
+
+def composite_checksum(part_raw: list[bytes], algorithm: str) -> str:
+    """A multipart object's COMPOSITE checksum: the checksum of its parts' raw checksums
+    one after another, then ``-N``."""
+    return f"{part_checksum(b''.join(part_raw), algorithm)}-{len(part_raw)}"

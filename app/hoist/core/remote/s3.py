@@ -231,6 +231,41 @@ class Bucket:
             raise
         return _remote_object(reply, reply["ContentLength"])
 
+    def head_object(self, key: str, version_id: str | None = None,
+                    customer_key: CustomerKey | None = None) -> dict | None:
+        """HeadObject's whole answer (checksum asked for), None if the object is gone: what
+        a download pins and proves its bytes against (core/download/proof.py)."""
+        params = {"Key": key, **_customer(customer_key)}
+        if self.checksum_supported:
+            params["ChecksumMode"] = "ENABLED"
+        if version_id:
+            params["VersionId"] = version_id
+        try:
+            return self._call("HeadObject", key, **params)
+        except S3Error as error:
+            if error.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+
+    def get_range(self, key: str, first: int, last: int, etag: str,
+                  version_id: str | None = None,
+                  customer_key: CustomerKey | None = None) -> dict:
+        """GetObject of bytes ``first``..``last`` of the object as long as its ETag is still
+        ``etag`` (If-Match: a changed object answers 412); the answer's Body streams them."""
+        params = {"Key": key, "Range": f"bytes={first}-{last}", "IfMatch": etag,
+                  **_customer(customer_key)}
+        if version_id:
+            params["VersionId"] = version_id
+        return self._call("GetObject", key, **params)
+
+    def read_error(self, exc: BaseException, key: str, operation: str = "GetObject") -> S3Error:
+        """What a failure while reading an answer's body (or a call made on the client
+        itself) means, classified as a request's failure is."""
+        return classify(exc, operation=operation, bucket=self.name, key=key,
+                        profile=self.dest.profile, endpoint_url=self.dest.endpoint_url,
+                        account=self.dest.account, typed_key=bool(self.dest.access_key_id),
+                        ca_bundle=self.dest.ca_bundle)
+
     def put_object(self, key: str, body, size: int, checksum: str | None,
                    content_md5: str | None, algorithm: str = "CRC32",
                    settings: ObjectSettings = DEFAULT_OBJECT,
@@ -269,7 +304,8 @@ _METHODS = {"HeadBucket": "head_bucket", "ListObjectsV2": "list_objects_v2", "Cr
             "CompleteMultipartUpload": "complete_multipart_upload",
             "AbortMultipartUpload": "abort_multipart_upload", "HeadObject": "head_object",
             "PutObject": "put_object", "ListMultipartUploads": "list_multipart_uploads",
-            "DeleteObjects": "delete_objects", "RestoreObject": "restore_object"}
+            "GetObject": "get_object", "DeleteObjects": "delete_objects",
+            "RestoreObject": "restore_object"}
 
 
 # operations whose answer is an XML document; some S3-compatible servers (moto among them)

@@ -73,17 +73,22 @@ class EngineProxy(QObject):
 
     # -- the Bucket pane's calls: blocking, asked from a pool thread -------------------
     def list_folder(self, destination, prefix: str, token: str | None = None):
-        return self._ask("list_folder", destination, prefix, token)
+        return self._ask_aside("list_folder", destination, prefix, token)
 
     def delete_objects(self, destination, keys):
-        return self._ask("delete_objects", destination, list(keys))
+        return self._ask_aside("delete_objects", destination, list(keys))
 
     def restore_objects(self, destination, keys, days: int, tier: str):
-        return self._ask("restore_objects", destination, list(keys), days, tier)
+        return self._ask_aside("restore_objects", destination, list(keys), days, tier)
 
     def _ask(self, name: str, *args):
-        """A blocking call from any thread; a transport may answer it off the engine's."""
+        """A blocking call from any thread, run on the engine's thread."""
         return self._call(name, *args)
+
+    def _ask_aside(self, name: str, *args):
+        """A blocking call from any thread that may run beside the engine's thread (it touches
+        only the thread-safe clients): a transport may answer it off that thread."""
+        return self._ask(name, *args)
 
     # -- commands ---------------------------------------------------------------------
     def add(self, path, destination, key_prefix: str = "", adopt: bool = False,
@@ -93,6 +98,18 @@ class EngineProxy(QObject):
 
     def add_sources(self, sources, destination, adopt: bool = False, objects=None) -> list[int]:
         return self._call("add_sources", sources, destination, adopt, objects=objects)
+
+    def add_downloads(self, destination, bucket: str, keys: list[str], target_dir: str,
+                      version_id: str | None = None, force: bool = False,
+                      existing: str = "skip", **options):
+        """UploadManager.add_downloads (engine/download/adding.py): the ids queued, with what
+        was refused or skipped (AddedDownloads). From any thread (the Bucket pane asks from a
+        pool thread: a prefix is listed first) when no other option is given."""
+        if not options:
+            return self._ask("add_downloads", destination, bucket, list(keys), target_dir,
+                             version_id, force, existing)
+        return self._call("add_downloads", destination, bucket, keys, target_dir,
+                          version_id=version_id, force=force, existing=existing, **options)
 
     def restore(self):
         return self._keep_restored(self._call("restore", history=True))

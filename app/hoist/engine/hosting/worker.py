@@ -44,7 +44,7 @@ log = logging.getLogger("hoist.engine.hosting.worker")
 
 # What the window may ask for and wait on; anything else is refused, not run.
 CALLS = ("add", "add_sources", "restore", "task", "tasks", "upload_owners", "is_idle",
-         "check_sources", *BROWSING)
+         "check_sources", "add_downloads", *BROWSING)
 # Calls that wait on the network or read files: answered from a thread of their own, so the
 # engine's thread goes on sending parts meanwhile (they touch only the store and the clients).
 THREADED = ("check_sources", *BROWSING)

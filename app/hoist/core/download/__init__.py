@@ -1,0 +1,1 @@
+"""Downloads' local side: where keys land, the partial file, the range plan, the proof."""

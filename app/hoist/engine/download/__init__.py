@@ -1,0 +1,1 @@
+"""A download: a task kind of the shared engine (engine/transfer.py), beside engine/upload/."""

@@ -1,0 +1,285 @@
+"""One object's download: a task of the same manager, store and rows as an upload.
+
+A :class:`DownloadTask` follows the protocol of engine/transfer.py:
+
+- ``prepare``: HeadObject; pin the ETag (or, on resume, check it is still the one
+  pinned, and that the partial file is there whole); check free space; preallocate
+  ``NAME.hoist-partial``; plan the ranges and commit them with the pinned ETag,
+  all before the first GET.
+- ``transfer_part``: one ranged GET with If-Match of the pinned ETag, streamed into
+  the partial file at its offset through the bandwidth limiter and the progress
+  meter; done once synced and committed (commits.py).
+- ``complete``: prove the bytes (core/download/proof.py), then fsync, set the mtime
+  and rename atomically: the target's name never exists before the proof.
+- ``abort`` (cancel): delete the partial file; nothing on the server is touched.
+
+An object that changed (another ETag at resume, or a 412 to a GET) starts the
+download over against the new object: every range and the partial's contents go.
+"""
+
+import logging
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+from urllib3.exceptions import ProtocolError
+
+from hoist.core.checkpoint.states import PartState
+from hoist.core.download.partial import (
+    check_free_space,
+    discard,
+    open_partial,
+    partial_path,
+    publish,
+    sync,
+    write_range,
+)
+from hoist.core.download.proof import prove
+from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
+from hoist.core.local.positioned import BINARY
+from hoist.core.local.units import format_duration
+from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.engine.download.commits import RangeCommits
+from hoist.engine.progress import Interrupted
+from hoist.engine.transfer import Report, TaskError, TransferTask
+
+log = logging.getLogger("hoist.download")
+
+CHUNK = 256 * 1024          # bytes read from a GET's body (and limited) at a time
+DEFAULT_RANGE = 8 * 1024 * 1024
+OBJECT_CHANGED = "The object changed on the server since the download began — started again"
+PARTIAL_LOST = "The partial file was gone or cut short — started again"
+MTIME_KEYS = ("mtime", "src-mtime")   # a source mtime kept in metadata (rclone's "mtime")
+
+
+class ObjectChanged(Exception):
+    """The object is not the one the download pinned: start over against the new one."""
+
+
+class ProofFailed(TaskError):
+    """The bytes on disk do not match the object: the partial file was deleted."""
+
+
+class DownloadTask(TransferTask):
+    """A download's state, its steps, and its clean-ups."""
+
+    direction = "download"
+    noun = "download"
+    __slots__ = ("_head", "_commits")
+
+    def __init__(self, record, *args, **kwargs):
+        super().__init__(record, *args, **kwargs)
+        self._head: dict | None = None     # this run's HeadObject answer
+        self._commits = RangeCommits(sync, lambda numbers: self.store.ranges_done(self.id,
+                                                                                   numbers))
+
+    # -- where --------------------------------------------------------------------------
+    @property
+    def target(self) -> Path:
+        return Path(self.record.source_path)
+
+    @property
+    def partial(self) -> Path:
+        return partial_path(self.target)
+
+    def _uri(self) -> str:
+        return f"s3://{self.record.bucket}/{self.record.key}"
+
+    # -- the protocol ---------------------------------------------------------------------
+    def restart_reason_for(self, error: Exception) -> str | None:
+        return OBJECT_CHANGED if isinstance(error, ObjectChanged) else None
+
+    def cancelled_notice(self, error: Exception | None) -> str:
+        if error is None:
+            return "Cancelled · the partial file was deleted"
+        return f"Cancelled · the partial file {self.partial} could not be deleted ({error})"
+
+    def prepare(self, report: Report) -> list[Range] | None:
+        """Pin the object (or check it is the one pinned) and say which ranges are left."""
+        record = self.store.get_task(self.id)
+        self.record = record
+        self.started_at = self.started_at or time.monotonic()
+        key = self.customer_key()
+        head = self._call(lambda: self.bucket.head_object(record.key, record.version_id, key),
+                          report, "HeadObject")
+        if head is None:
+            raise TaskError(f"{self._uri()} is not on the server any more"
+                            + (f" (version {record.version_id})" if record.version_id else "")
+                            + ": nothing was written; remove this download.")
+        self._head = head
+        etag, size = head.get("ETag", ""), int(head["ContentLength"])
+        if record.remote_etag:
+            why = self._resume_problem(record, etag)
+            if why is None:
+                self._set_progress_from_store()
+                return [Range(p.number, p.offset, p.size) for p in self.store.parts(self.id)
+                        if p.state is not PartState.DONE]
+            self._start_over(why)
+            record = self.store.get_task(self.id)
+        held = self.partial.stat().st_size if self.partial.exists() else 0
+        check_free_space(self.target, max(0, size - held))
+        os.close(open_partial(self.target, size))
+        range_size = record.part_size or self.config.part_size or DEFAULT_RANGE
+        ranges = plan_ranges(size, range_size)
+        self.store.begin_download(self.id, etag, size, source_mtime(head),
+                                  choose_range_size(size, range_size), ranges)
+        log.info("task %s: downloading %s (%d bytes, ETag %s) to %s in %d ranges", self.id,
+                 self._uri(), size, etag, self.target, len(ranges))
+        self._set_progress_from_store()
+        return ranges
+
+    def _resume_problem(self, record, etag: str) -> str | None:
+        """Why the ranges already on disk cannot be kept (None: they can)."""
+        if etag != record.remote_etag:
+            return OBJECT_CHANGED
+        try:
+            whole = self.partial.stat().st_size == record.size
+        except OSError:
+            whole = False
+        return None if whole else PARTIAL_LOST
+
+    def _start_over(self, why: str) -> None:
+        """Drop every range and the partial's contents; the row says why."""
+        discard(self.partial)
+        self.store.reset_download(self.id, why)
+        self.notice = why
+        log.warning("task %s: %s", self.id, why)
+        self._set_progress_from_store()
+
+    def transfer_part(self, part: Range, report: Report) -> None:
+        """GET one range into the partial file; return once it is synced and committed."""
+        record = self.record
+        key = self.customer_key()
+        last = part.offset + part.size - 1
+
+        def attempt() -> None:
+            try:
+                reply = self.bucket.get_range(record.key, part.offset, last, record.remote_etag,
+                                              record.version_id, key)
+            except S3Error as error:
+                if error.code in ("PreconditionFailed", "412"):
+                    raise ObjectChanged(str(error)) from None
+                raise
+            if reply.get("ETag") and reply["ETag"] != record.remote_etag:
+                reply["Body"].close()      # a store that ignores If-Match: told here instead
+                raise ObjectChanged(f"ETag {reply['ETag']}, pinned {record.remote_etag}")
+            try:
+                self._stream(reply["Body"], fd, part)
+            except BaseException:
+                self._drop_inflight(part.number)     # progress steps back; it is fetched again
+                raise
+            finally:
+                reply["Body"].close()
+
+        fd = os.open(self.partial, os.O_RDWR | BINARY)
+        try:
+            self._call(attempt, report, f"range {part.number}")
+            self._commits.commit(fd, part.number)
+        except BaseException:
+            self._drop_inflight(part.number)
+            raise
+        finally:
+            os.close(fd)
+        self.stats.received(part.size)
+        self._part_done(part.number, part.size)
+
+    def _stream(self, body, fd: int, part: Range) -> None:
+        got = 0
+        while got < part.size:
+            if self._stop.is_set():
+                raise Interrupted()
+            want = min(CHUNK, part.size - got)
+            if self.limiter is not None and not self.limiter.consume(want, self._stop.is_set):
+                raise Interrupted()
+            try:
+                chunk = body.read(want)
+            except (BotoCoreError, ProtocolError, OSError) as exc:
+                raise self.bucket.read_error(exc, self.record.key) from None
+            if not chunk:
+                raise S3Error(ErrorKind.NETWORK, "ShortRead",
+                              f"The answer for bytes {part.offset + got}–{part.offset + part.size - 1}"
+                              f" of {self._uri()} ended early")
+            write_range(fd, part.offset + got, chunk)
+            got += len(chunk)
+            self._add_inflight(part.number, len(chunk))
+
+    def complete(self, report: Report) -> None:
+        """Prove the bytes, then give the file its name (fsync, mtime, atomic rename)."""
+        record = self.store.get_task(self.id)
+        self.record = record
+        if any(p.state is not PartState.DONE for p in self.store.parts(self.id)):
+            raise TaskError(f"{self._uri()}: some ranges are not on disk yet; resume to fetch "
+                            "them.")
+        key = self.customer_key()
+        head = self._head
+        if head is None or head.get("ETag") != record.remote_etag:
+            head = self._call(lambda: self.bucket.head_object(record.key, record.version_id,
+                                                              key), report, "HeadObject")
+            if head is None or head.get("ETag") != record.remote_etag:
+                raise ObjectChanged("the object changed before the proof")
+        os.close(open_partial(self.target, record.size))     # an empty object has no range
+        report("Proving…")
+        extra = {"IfMatch": record.remote_etag, **(key.params() if key else {})}
+        if record.version_id:
+            extra["VersionId"] = record.version_id
+        proof = self._call(lambda: self._prove(record, head, extra), report, "proof")
+        if not proof.ok:
+            discard(self.partial)
+            self.store.reset_download(self.id)
+            self._set_progress_from_store()
+            raise ProofFailed(f"{self._uri()}: the downloaded bytes do not match the object "
+                              f"({proof.detail}). The partial file was deleted; Retry downloads "
+                              "it again from the start.")
+        fd = os.open(self.partial, os.O_RDWR | BINARY)
+        publish(fd, self.partial, self.target, record.remote_mtime)
+        self._finish(record, proof)
+
+    def _prove(self, record, head: dict, extra: dict):
+        try:
+            return prove(self.partial, record.size, head, self.bucket.client(), record.bucket,
+                         record.key, extra)
+        except (BotoCoreError, ClientError, ProtocolError) as exc:
+            raise self.bucket.read_error(exc, record.key, "GetObjectAttributes") from None
+
+    def _finish(self, record, proof) -> None:
+        how = proved_by(proof.method)
+        took = time.monotonic() - self.started_at if self.started_at else None
+        message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
+        if self.notice in (OBJECT_CHANGED, PARTIAL_LOST):     # the row keeps saying why
+            message += f" · {self.notice}"
+        self.store.mark_completed(self.id, message, proof.method)
+        self.notice = message
+        with self._lock:
+            self._done_bytes = record.size
+            self._inflight_bytes.clear()
+            self._parts_done = self._parts_total
+        self.dirty = True
+        log.info("task %s: downloaded %s to %s (%d bytes, %s; %s)", self.id, self._uri(),
+                 self.target, record.size, proof.detail, self.stats.describe())
+
+    def abort(self) -> None:
+        """Cancel: the partial file goes; the object on the server is not touched."""
+        discard(self.partial)
+        log.info("task %s: cancelled; deleted %s", self.id, self.partial)
+
+
+def proved_by(method: str) -> str:
+    """What a row and `hoist list` say of a proof: "proved by CRC32", "by size only"."""
+    if method == "size":
+        return "proved by size only (the object has no checksum or MD5 ETag to check)"
+    return f"proved by {method}"
+
+
+def source_mtime(head: dict) -> float | None:
+    """The mtime the file gets: a source mtime kept in the object's metadata, else
+    LastModified."""
+    metadata = {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
+    for name in MTIME_KEYS:
+        try:
+            return float(metadata[name])
+        except (KeyError, ValueError):
+            continue
+    modified = head.get("LastModified")
+    return modified.timestamp() if isinstance(modified, datetime) else None
