@@ -209,3 +209,42 @@ def test_a_drop_on_a_folder_row_uploads_into_that_folder(pane, small, qtbot, mak
     qtbot.waitUntil(landed, timeout=20_000)
     assert s3.get_object(Bucket=small, Key="photos/dropped.txt")["Body"].read() == \
         path.read_bytes()
+
+
+def test_download_to_a_folder_queues_rows_that_complete_with_identical_files(
+        pane, small, qtbot, tmp_path, s3):
+    from hoist.core.checkpoint.states import TaskState
+    p, window = pane.pane, pane.window
+    wait_listed(pane, qtbot)
+    target = tmp_path / "downloads"
+    target.mkdir()
+    (target / "readme.txt").write_bytes(b"an older, different file")
+    asked = []
+    p.actions.ask_folder = lambda: str(target)
+    p.actions.ask_existing = lambda paths: asked.append(paths) or "keep-both"
+    select(pane, "readme.txt", "docs/", "cold/")
+    cold = pane.model.index(pane.rows().index("cold/"), 0)
+    p.view.doubleClicked.emit(cold)
+    wait_listed(pane, qtbot)
+    select(pane, "cold/archive.bin")
+    assert not p.actions.download.isEnabled()          # archived: restore first
+    p.back()
+    wait_listed(pane, qtbot)
+    select(pane, "readme.txt", "docs/")
+    before = {i.id for i in window.model.infos()}
+    p.actions.download.trigger()
+
+    def downloads():
+        return [i for i in window.model.infos() if i.id not in before]
+    qtbot.waitUntil(lambda: len(downloads()) == 3 and all(
+        i.state is TaskState.COMPLETED for i in downloads()), timeout=30_000)
+    assert asked == [[str(target / "readme.txt")]]        # asked once, for the one that differs
+    assert {i.direction for i in downloads()} == {"download"}
+    row = window.model.row_of(downloads()[0].id)
+    assert window.model.index(row, 0).data().startswith("↓ ")
+    assert (target / "readme (1).txt").read_bytes() == b"hello, bucket"
+    assert (target / "readme.txt").read_bytes() == b"an older, different file"
+    for key in ("docs/guide.pdf", "docs/inner/deep.txt"):
+        landed = next(target.rglob(key.rsplit("/", 1)[1]))
+        assert landed.read_bytes() == s3.get_object(Bucket=small, Key=key)["Body"].read()
+    assert "Queued 3 downloads" in window.statusBar().currentMessage()

@@ -1,6 +1,8 @@
 """BucketActions: what can be done to the rows selected in the Bucket pane.
 
-Copy S3 URI, Copy share link (with an expiry: ui/share.py makes it off the GUI
+Download to… (a folder chosen; the engine queues a download per object, a folder's
+objects kept at their paths below it, as rows of the transfer list; files already
+there that differ are asked about once), Copy S3 URI, Copy share link (with an expiry: ui/share.py makes it off the GUI
 thread), Delete… (asks once, naming the count and total size; the engine deletes
 1,000 keys a request, and the pane lists the folder again) and Restore… for
 objects in GLACIER or DEEP_ARCHIVE (days and tier). Each is in the pane's footer
@@ -9,10 +11,11 @@ and its right-click menu, enabled only where it applies.
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolButton
+from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton
 
 from hoist.core.local.units import format_size
 from hoist.ui.bucket.calls import describe
+from hoist.ui.bucket.existing_files import SKIP, ask_existing_files
 from hoist.ui.bucket.model import EntryRole
 from hoist.ui.icons import icon
 from hoist.ui.share import CHOICES
@@ -22,6 +25,9 @@ class BucketActions(QObject):
     def __init__(self, pane, window):
         super().__init__(pane)
         self.pane, self.window = pane, window
+        self.download = self._make("Download to…", "add-folder", self.download_selected,
+                                   tip="Download the selected objects and folders into a "
+                                   "folder on this computer")
         self.copy_uri = self._make("Copy S3 URI", "copy", self.copy_uris, "Ctrl+Shift+C",
                                    "Copy s3://bucket/key of the selected rows")
         self.share = self._make("Copy share link", "copy", lambda: self.share_selected(
@@ -37,7 +43,8 @@ class BucketActions(QObject):
                                   "downloaded")
         self.delete = self._make("Delete…", "remove", self.delete_selected, "Delete",
                                  "Delete the selected objects from the bucket")
-        self.all = [self.copy_uri, self.share, self.restore, self.delete]
+        self.all = [self.download, self.copy_uri, self.share, self.restore, self.delete]
+        self.ask_existing = lambda paths: ask_existing_files(window, paths)   # tests replace
         view = pane.view
         view.selectionModel().selectionChanged.connect(self.refresh)
         view.customContextMenuRequested.connect(self._context_menu)
@@ -66,7 +73,8 @@ class BucketActions(QObject):
     def _context_menu(self, pos) -> None:
         menu = QMenu(self.pane)
         menu.setAttribute(Qt.WA_DeleteOnClose)
-        for action in (self.copy_uri, self.share, None, self.restore, None, self.delete):
+        for action in (self.download, None, self.copy_uri, self.share, None, self.restore, None,
+                       self.delete):
             menu.addSeparator() if action is None else menu.addAction(action)
         menu.popup(self.pane.view.viewport().mapToGlobal(pos))
 
@@ -80,6 +88,8 @@ class BucketActions(QObject):
         entries = self.selected() if self.pane.account is not None else []
         objects = [e for e in entries if not e.is_folder]
         self.copy_uri.setEnabled(bool(entries))
+        # archived objects must be restored first: they say so in the pane
+        self.download.setEnabled(any(e.is_folder or not e.archived for e in entries))
         self.share.setEnabled(len(entries) == 1 and bool(objects) and not objects[0].archived)
         self.restore.setEnabled(bool(objects) and all(e.archived for e in objects))
         # folders are opened and their objects deleted: never a count the pane cannot name
@@ -89,6 +99,51 @@ class BucketActions(QObject):
         self.window.statusBar().showMessage(text, ms)
 
     # -- the actions ------------------------------------------------------------------
+    def ask_folder(self) -> str:
+        """The folder to download into ("" if none was chosen); tests replace it."""
+        return QFileDialog.getExistingDirectory(self.window, "Download to")
+
+    def download_selected(self) -> None:
+        entries = self.selected()
+        keys = [e.key for e in entries if e.is_folder or not e.archived]
+        left = len(entries) - len(keys)
+        if not keys:
+            return
+        folder = self.ask_folder()
+        if not folder:
+            return
+        destination, manager = self.pane.destination, self.window.manager
+        bucket = self.pane.account.bucket
+        self._say(f"Looking at {len(keys):,} item{'s' if len(keys) != 1 else ''} to download…", 0)
+
+        def plan():         # what is there already: asked before anything is queued
+            return manager.add_downloads(destination, bucket, keys, folder, dry_run=True)
+
+        def planned(added, error):
+            if error is not None:
+                self._say(f"Not downloaded: {describe(error)[1]}", 0)
+                return
+            differ = [path for _key, path, why in added.skipped if why != "unchanged"]
+            existing = self.ask_existing(differ) if differ else SKIP
+            self.pane.calls.run(lambda: manager.add_downloads(
+                destination, bucket, keys, folder, existing=existing),
+                lambda done, failed: self._queued(done, failed, folder, left))
+        self.pane.calls.run(plan, planned)
+
+    def _queued(self, added, error, folder: str, archived: int) -> None:
+        if error is not None:
+            self._say(f"Not downloaded: {describe(error)[1]}", 0)
+            return
+        text = (f"Queued {len(added):,} download{'s' if len(added) != 1 else ''} to {folder} "
+                "(under Transfers).")
+        if added.skipped:
+            text += f" {len(added.skipped):,} skipped: there already."
+        if added.refused:
+            text += f" {len(added.refused):,} refused: {added.refused[0][1]}"
+        if archived:
+            text += f" {archived:,} archived left out: restore them first."
+        self._say(text, 0)
+
     def copy_uris(self) -> None:
         entries = self.selected()
         if not entries:
