@@ -51,6 +51,7 @@ class BucketActions(QObject):
 
     def _make(self, text, icon_name, slot, shortcut=None, tip=None) -> QAction:
         action = QAction(icon(icon_name), text, self.pane)
+        action.setIconText(text)        # Qt drops a button's "…", which says a question follows
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
