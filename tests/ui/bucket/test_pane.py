@@ -6,8 +6,9 @@ root, each "small" bucket a handful of objects and folders.
 
 import urllib.request
 
-from PySide6.QtCore import QEventLoop, QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QEventLoop, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from hoist.ui.bucket.model import SIZE, STORAGE, Listing
@@ -77,7 +78,7 @@ def test_navigate_into_a_folder_back_and_up(pane, small, qtbot):
     p = pane.pane
     assert pane.rows() == ["cold/", "docs/", "photos/", "readme.txt"]
     docs = pane.model.index(pane.rows().index("docs/"), 0)
-    p.view.doubleClicked.emit(docs)
+    p.view.activated.emit(docs)
     wait_listed(pane, qtbot)
     assert pane.rows() == ["docs/inner/", "docs/guide.pdf"]
     assert p.path.text() == f"s3://{small}/docs/"
@@ -87,7 +88,8 @@ def test_navigate_into_a_folder_back_and_up(pane, small, qtbot):
     p.back()
     wait_listed(pane, qtbot)
     assert pane.model.prefix == "docs/"
-    p.up()
+    p.view.setFocus()
+    QTest.keyClick(p.view, Qt.Key_Backspace)                  # up, from the keyboard
     wait_listed(pane, qtbot)
     assert pane.model.prefix == "" and "readme.txt" in pane.rows()
     assert not p.up_button.isEnabled()
@@ -209,6 +211,15 @@ def test_a_drop_on_a_folder_row_uploads_into_that_folder(pane, small, qtbot, mak
     qtbot.waitUntil(landed, timeout=20_000)
     assert s3.get_object(Bucket=small, Key="photos/dropped.txt")["Body"].read() == \
         path.read_bytes()
+    # below the rows: into the folder shown, which is listed again once the file has landed
+    here = make_file("here.txt", 12)
+    mime.setUrls([QUrl.fromLocalFile(str(here))])
+    below = p.view.viewport().rect().bottomLeft() + QPoint(20, -5)
+    QApplication.sendEvent(p.view.viewport(), QDragEnterEvent(below, Qt.CopyAction, mime,
+                                                               Qt.LeftButton, Qt.NoModifier))
+    QApplication.sendEvent(p.view.viewport(), QDropEvent(QPointF(below), Qt.CopyAction, mime,
+                                                          Qt.LeftButton, Qt.NoModifier))
+    qtbot.waitUntil(lambda: "here.txt" in pane.rows(), timeout=20_000)
 
 
 def test_download_to_a_folder_queues_rows_that_complete_with_identical_files(
@@ -224,7 +235,7 @@ def test_download_to_a_folder_queues_rows_that_complete_with_identical_files(
     p.actions.ask_existing = lambda paths: asked.append(paths) or "keep-both"
     select(pane, "readme.txt", "docs/", "cold/")
     cold = pane.model.index(pane.rows().index("cold/"), 0)
-    p.view.doubleClicked.emit(cold)
+    p.view.activated.emit(cold)
     wait_listed(pane, qtbot)
     select(pane, "cold/archive.bin")
     assert not p.actions.download.isEnabled()          # archived: restore first

@@ -8,7 +8,8 @@ again when the account changes; every listing runs in the engine
 (``list_folder``), asked from a pool thread (ui/bucket/calls.py).
 """
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -75,7 +76,13 @@ class BucketPane(QWidget):
 
         self.view = BucketView(self.model, self)
         self.view.dropped.connect(self._dropped)
-        self.view.doubleClicked.connect(self._open_row)
+        self.view.activated.connect(self._open_row)      # double-click, or Enter
+        for keys, slot in (("Backspace", self.up), ("Alt+Up", self.up), ("Alt+Left", self.back),
+                           ("F5", self.refresh)):
+            shortcut = QAction(self, shortcut=QKeySequence(keys))
+            shortcut.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            shortcut.triggered.connect(lambda _checked=False, act=slot: act())
+            self.view.addAction(shortcut)
         self.state_page = StatePage(self)
         self.state_page.acted.connect(self._state_action)
         self.stack = QStackedWidget(self)
