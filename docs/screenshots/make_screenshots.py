@@ -108,7 +108,7 @@ def bucket_shots(window, out: Path) -> None:
     window.grab().save(str(out / "bucket-loading.png"))
     wait_until(lambda: pane.model.state is Listing.READY and not pane.model.loading)
     # The demo server lets every account list; the refusal is shown as the engine's
-    # answer would be (tests/ui/bucket/test_pane.py gets it from a real 403).
+    # answer would be (tests/ui/bucket/test_bucket_pane.py gets it from a real 403).
     pane.model.clear(Listing.DENIED)
     pane.model.error = list_denied(account.bucket)
     pane.model.listing_changed.emit()
