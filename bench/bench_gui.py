@@ -445,7 +445,8 @@ def run_bucket(args, env) -> None:
                   f"{': ' + r['error'] if r['error'] else ''}); first rows after "
                   f"{r['first_s']:.2f} s, all after {r['all_s']:.1f} s; GUI stall max "
                   f"{r['stall_max_ms']:.0f} ms (with {r['worst_at_page']} pages listed), p99 "
-                  f"{r['stall_p99_ms']:.1f} ms; window RSS "
+                  f"{r['stall_p99_ms']:.1f} ms (GUI thread working {r['late_working_share']:.0%} and "
+                  f"waiting for a CPU {r['late_waiting_share']:.0%} of the late gaps); window RSS "
                   f"{r['rss_peak'] / MiB:.0f} MiB", flush=True)
     finally:
         server.stdin.close()
