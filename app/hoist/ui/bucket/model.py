@@ -55,6 +55,7 @@ class BucketModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._entries: list = []        # every entry listed so far (core Entry)
+        self._folded: list[str] = []    # their names, casefolded once: a filter over 100,000
         self._shown: list = []          # those the filter lets through, in order
         self._filter = ""
         self.prefix = ""
@@ -72,7 +73,7 @@ class BucketModel(QAbstractTableModel):
     def open(self, prefix: str) -> None:
         """Start listing the folder ``prefix`` afresh (the first page is asked at once)."""
         self.beginResetModel()
-        self._entries, self._shown = [], []
+        self._entries, self._shown, self._folded = [], [], []
         self.prefix, self.token, self.pages, self.error = prefix, None, 0, ""
         self.number += 1
         self.state, self.loading = Listing.LOADING, True
@@ -83,7 +84,8 @@ class BucketModel(QAbstractTableModel):
     def clear(self, state: Listing = Listing.NO_ACCOUNT) -> None:
         """No listing (no account): pages still on their way are dropped."""
         self.beginResetModel()
-        self._entries, self._shown, self.token, self.loading = [], [], None, False
+        self._entries, self._shown, self._folded = [], [], []
+        self.token, self.loading = None, False
         self.number += 1
         self.state, self.error = state, ""
         self.endResetModel()
@@ -106,8 +108,10 @@ class BucketModel(QAbstractTableModel):
             return                          # of a folder the user has left
         self.loading, self.token = False, page.token
         self.pages += 1
-        fresh = [e for e in page.entries if self._passes(e)]
+        folded = [e.name.casefold() for e in page.entries]
+        fresh = [e for e, name in zip(page.entries, folded) if self._filter in name]
         self._entries.extend(page.entries)
+        self._folded.extend(folded)
         if fresh:
             first = len(self._shown)
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
@@ -129,16 +133,15 @@ class BucketModel(QAbstractTableModel):
     def set_filter(self, text: str) -> None:
         self.beginResetModel()
         self._filter = text.strip().casefold()
-        self._shown = [e for e in self._entries if self._passes(e)]
+        wanted = self._filter
+        self._shown = ([e for e, name in zip(self._entries, self._folded) if wanted in name]
+                       if wanted else list(self._entries))
         self.endResetModel()
         self.listing_changed.emit()
 
     @property
     def filter(self) -> str:
         return self._filter
-
-    def _passes(self, entry) -> bool:
-        return not self._filter or self._filter in entry.name.casefold()
 
     # -- reads -------------------------------------------------------------------------
     @property

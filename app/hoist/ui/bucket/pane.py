@@ -193,6 +193,7 @@ class BucketPane(QWidget):
         info = self.manager.task(task_id) if state == "completed" else None
         account = self.account
         if (info is not None and account is not None and info.bucket == account.bucket
+                and getattr(info, "direction", "upload") == "upload"
                 and parent_of(info.key) == self.model.prefix):
             self._relist.start()
 
