@@ -121,13 +121,11 @@ class BucketPane(QWidget):
         if account is None:
             self.model.clear(Listing.NO_ACCOUNT)
             return
+        self._stale = True                        # listed now if shown, else when shown
+        self.model.clear(Listing.LOADING)
         self.model.prefix = account.prefix or ""
-        self._stale = True
         if self.isVisible():
             self.refresh()
-        else:
-            self.model.clear(Listing.LOADING)     # listed when shown
-            self.model.prefix = account.prefix or ""
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
