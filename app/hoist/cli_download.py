@@ -1,8 +1,8 @@
 """`hoist download`, and what `cancel`, `list`, `stats` and `cleanup --local` do for downloads.
 
-``hoist download s3://BUCKET/KEY DEST`` fetches one object into the folder DEST (or to
-the file DEST, when DEST is not a folder and does not end in "/");
-``s3://BUCKET/PREFIX/ DEST`` every object under the prefix, at its path below it. The
+``hoist download s3://BUCKET/KEY DEST`` fetches one object into the folder DEST (made if
+missing) under its own name; ``s3://BUCKET/PREFIX/ DEST`` every object under the prefix,
+at its path below it. The
 engine runs them (UploadManager.add_downloads): ranged GETs pinned to the object's
 ETag, each range synced before it counts, the file proved before it takes its name.
 Keys that cannot land safely are refused one by one while the others go on; the exit
@@ -44,23 +44,13 @@ def _source(args) -> tuple[str, str]:
     return bucket, key
 
 
-def _target(args, key: str) -> tuple[Path, str]:
-    """(the folder the key lands in, the key to ask for): DEST is a folder, unless one key
-    goes to a path that is not a folder (then DEST is the file's own name)."""
-    dest = Path(args.dest).expanduser()
-    if key and not key.endswith("/") and not dest.is_dir() and not args.dest.endswith(("/", "\\")):
-        if dest.name != key.rsplit("/", 1)[-1]:
-            raise UsageError(f"{args.dest}: give a folder to download into (it is made if it "
-                             "is missing, with a trailing /); the file keeps the key's name "
-                             f"{key.rsplit('/', 1)[-1]!r}.")
-        return dest.parent, key
-    return dest, key
-
-
 def cmd_download(args, directory) -> int:
     from hoist.headless import HeadlessRun
     bucket, key = _source(args)
-    folder, key = _target(args, key)
+    folder = Path(args.dest).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{args.dest} is a file: give the folder to download into (it is made "
+                         "if it is missing); each object keeps its own name.")
     args.bucket = bucket
     config = _config(args)
     sse_key = customer_key(args)

@@ -3,6 +3,8 @@
 import os
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.core.remote.s3 import Destination
+from support.faultproxy import FaultProxy
 
 MiB = 1024 * 1024
 
@@ -114,3 +116,30 @@ def test_ranges_are_rows_of_parts_committed_in_batches(engine, put, download, tm
     # 7 ranges, at most two in flight: never one sync a range when they overlap
     assert 1 <= task._commits.rounds <= 7
     assert engine.store.parts(task_id) == []          # dropped once completed, as uploads'
+
+
+def test_answers_cut_short_mid_range_are_fetched_again_and_the_file_is_whole(
+        engine, put, s3_server, bucket, tmp_path):
+    data = put("cut.bin", 4 * MiB)
+    with FaultProxy(s3_server.endpoint_url, seed=3) as proxy:
+        cuts = proxy.truncate_response(fraction=0.5, match="GetObject", times=2)
+        via = Destination(bucket=bucket, endpoint_url=proxy.endpoint_url, region="us-east-1")
+        [task_id] = engine.manager.add_downloads(via, bucket, ["cut.bin"], str(tmp_path / "dl"),
+                                                 range_size=MiB)
+        engine.wait_idle()
+    assert cuts.fired == 2
+    assert (tmp_path / "dl" / "cut.bin").read_bytes() == data
+    assert engine.manager.task(task_id).state is TaskState.COMPLETED
+
+
+def test_against_each_store(engine, any_store, tmp_path):
+    data = os.urandom(2 * MiB + 11)
+    any_store.client.put_object(Bucket=any_store.bucket, Key="d/x.bin", Body=data)
+    at = Destination(bucket=any_store.bucket, endpoint_url=any_store.endpoint_url,
+                     region="us-east-1")
+    [task_id] = engine.manager.add_downloads(at, any_store.bucket, ["d/"], str(tmp_path / "dl"),
+                                             range_size=MiB)
+    engine.wait_idle()
+    assert (tmp_path / "dl" / "x.bin").read_bytes() == data
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.COMPLETED and "proved by" in info.message

@@ -18,6 +18,7 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    IncompleteReadError,
     NoCredentialsError,
     NoRegionError,
     ParamValidationError,
@@ -144,7 +145,7 @@ def classify(exc: BaseException, *, operation: str, bucket: str, key: str | None
                        f"Cannot reach {endpoint_label(endpoint_url)}: check the network "
                        "connection and the endpoint URL.")
     if isinstance(exc, (ReadTimeoutError, ConnectionClosedError, ResponseStreamingError,
-                        ProtocolError)):
+                        IncompleteReadError, ProtocolError)):     # the last: a body cut short
         return _interrupted(type(exc).__name__, endpoint_url)
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return S3Error(ErrorKind.FATAL, "NoCredentials",

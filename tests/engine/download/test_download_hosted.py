@@ -1,0 +1,43 @@
+"""add_downloads as the window calls it: on an engine in its worker process, and on one run
+on a thread (ThreadedManager), with what was refused crossing back beside the ids."""
+
+import pytest
+
+from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.store import CheckpointStore
+from hoist.core.remote.s3 import S3Clients
+from hoist.core.settings.datadir import STORE_NAME
+from hoist.engine.hosting.process import ProcessManager
+from hoist.engine.hosting.threaded import ThreadedManager
+from hoist.engine.manager import UploadManager
+from support.engine import FAST_RETRIES, small_config
+
+
+@pytest.fixture(params=["process", "thread"])
+def hosted(request, qtbot, data_dir):
+    if request.param == "process":
+        manager = ProcessManager(data_dir, small_config(), None, 16)
+        yield manager
+        manager.shutdown(10_000)
+        return
+    store = CheckpointStore.open(data_dir / STORE_NAME)
+    engine = UploadManager(store, S3Clients(max_pool_connections=8), small_config(),
+                           policy=FAST_RETRIES)
+    manager = ThreadedManager(engine)
+    yield manager
+    manager.shutdown(10_000)
+    store.close()
+
+
+def test_the_window_can_queue_downloads_and_hear_what_was_refused(
+        qtbot, hosted, dest, put, tmp_path):
+    put("w/a.txt", 5000)
+    inner = put("w/a.txt/b", 5)         # a.txt is then both a file and a folder: refused
+    with qtbot.waitSignal(hosted.task_finished, timeout=30_000) as finished:
+        added = hosted.add_downloads(dest, dest.bucket, ["w/"], str(tmp_path / "win"),
+                                     existing="keep-both")
+    assert list(added) == [finished.args[0]] and finished.args[1] == "completed"
+    assert [key for key, _message in added.refused] == ["w/a.txt"]
+    assert (tmp_path / "win" / "a.txt" / "b").read_bytes() == inner
+    info = hosted.task(added[0])
+    assert info.direction == "download" and info.state is TaskState.COMPLETED
