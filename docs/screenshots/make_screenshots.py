@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Regenerate the window's screenshots: empty.png, uploading.png, failed.png, speed-graph.png, details.png.
+"""Regenerate the window's screenshots: empty.png, uploading.png, failed.png, speed-graph.png, details.png, bucket*.png.
 
-    .venv/bin/python docs/screenshots/make_screenshots.py [--out docs/screenshots]
+    .venv/bin/python docs/screenshots/make_screenshots.py [--out docs/screenshots] [--only bucket]
+
+The Bucket pane's (``--only bucket`` makes only these): bucket.png (a folder
+listed), bucket-empty.png, bucket-loading.png and bucket-denied.png.
 
 Runs offscreen against the embedded demo server (moto) in a throw-away data
 directory, with a bandwidth limit so that five uploads are caught in flight.
@@ -68,9 +71,58 @@ def use_memory_keyring() -> None:
     keyring.set_keyring(MemoryKeyring())
 
 
+BUCKET = [("Backups/", 0, ""), ("Photos/", 0, ""), ("Projects/", 0, ""),
+          ("Holiday 2025 — Lisbon.mov", 23_500_000, "STANDARD"),
+          ("archive-2019.tar.zst", 9_400_000, "DEEP_ARCHIVE"),
+          ("contract-signed.pdf", 312_000, "STANDARD"),
+          ("interview-raw-cam-A.mp4", 17_800_000, "STANDARD_IA"),
+          ("tax-return-2023.pdf", 1_250_000, "GLACIER"),
+          ("notes.md", 4_200, "STANDARD")]
+
+
+def bucket_shots(window, out: Path) -> None:
+    """The Bucket pane: a folder of the demo bucket, an empty one, one being listed, and one
+    the account may not list."""
+    from hoist.core.remote.browse.listing import list_denied
+    from hoist.ui.bucket.model import Listing
+
+    account = window.current_account()
+    client = window.clients.bucket(account.destination()).client()
+    for name, size, storage in BUCKET:
+        key = name + "keep" if name.endswith("/") else name
+        client.put_object(Bucket=account.bucket, Key=key, Body=os.urandom(size) if size else b"",
+                          StorageClass=storage or "STANDARD")
+    pane = window.bucket_pane
+    window.tabs.setCurrentWidget(pane)
+    wait_until(lambda: pane.model.state is Listing.READY and not pane.model.loading)
+    pane.view.selectRow(3)
+    settle(window)
+    window.grab().save(str(out / "bucket.png"))
+    pane.go("Drafts/")
+    wait_until(lambda: pane.model.state is Listing.EMPTY)
+    settle(window)
+    window.grab().save(str(out / "bucket-empty.png"))
+    pane.back()
+    # Grabbed before the event loop runs again: the answer cannot have been handed over yet.
+    window.repaint()
+    window.grab().save(str(out / "bucket-loading.png"))
+    wait_until(lambda: pane.model.state is Listing.READY and not pane.model.loading)
+    # The demo server lets every account list; the refusal is shown as the engine's
+    # answer would be (tests/ui/bucket/test_bucket_pane.py gets it from a real 403).
+    pane.model.clear(Listing.DENIED)
+    pane.model.error = list_denied(account.bucket)
+    pane.model.listing_changed.emit()
+    settle(window)
+    window.grab().save(str(out / "bucket-denied.png"))
+    pane.refresh()
+    wait_until(lambda: pane.model.state is Listing.READY and not pane.model.loading)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", choices=("window", "bucket"),
+                        help="make only the queue's screenshots, or only the Bucket pane's")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="hoist-shots-"))
@@ -94,6 +146,11 @@ def main() -> int:
     window.move(120, 120)         # away from the offscreen cursor at (10, 10): no hover highlight
     window.show()
     try:
+        if args.only != "window":
+            bucket_shots(window, args.out)
+            window.tabs.setCurrentIndex(0)
+        if args.only == "bucket":
+            return 0
         settle(window)
         window.grab().save(str(args.out / "empty.png"))
 
@@ -132,6 +189,8 @@ def main() -> int:
         session.manager.pause_all()
         session.close()
     for name in ("empty.png", "uploading.png", "speed-graph.png", "failed.png", "details.png"):
+        print(args.out / name)
+    for name in ("bucket.png", "bucket-empty.png", "bucket-loading.png", "bucket-denied.png"):
         print(args.out / name)
     return 0
 

@@ -42,6 +42,10 @@ def classify(method: str, path: str, query: dict) -> str:
     has_key = "/" in path.lstrip("/")
     if method == "PUT" and "partNumber" in query and "uploadId" in query:
         return "UploadPart"
+    if method == "POST" and "delete" in query and not has_key:
+        return "DeleteObjects"
+    if method == "POST" and "restore" in query:
+        return "RestoreObject"
     if method == "POST" and "uploads" in query:
         return "CreateMultipartUpload"
     if method == "POST" and "uploadId" in query:

@@ -6,7 +6,8 @@ engine/hosting/worker.py). All its state lives on the thread that created it; bl
 steps run as :class:`TaskJob`s on a :class:`QThreadPool` and report back through
 queued signals. This module schedules; its mixins carry out the user's commands
 (commands.py), add tasks (adding.py), report rows and progress (reporting.py),
-land tasks that stop (endings.py) and wait out a full disk (full_disk.py).
+land tasks that stop (endings.py), wait out a full disk (full_disk.py) and browse
+the bucket for the Bucket pane (browsing.py).
 """
 
 import logging
@@ -24,6 +25,7 @@ from hoist.core.policy.retry import RetryPolicy, policy_from_environment
 from hoist.core.remote.s3 import Destination
 from hoist.core.settings.config import TransferConfig
 from hoist.engine.adding import ACTIVE, TaskIntake
+from hoist.engine.browsing import BucketBrowsing
 from hoist.engine.commands import TaskCommands
 from hoist.engine.download.adding import DownloadIntake
 from hoist.engine.endings import TaskEndings
@@ -47,7 +49,7 @@ INTAKE_HOLD_MS = 1000
 
 
 class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, DownloadIntake,
-                    ProgressReporting, TaskEndings):
+                    ProgressReporting, TaskEndings, BucketBrowsing):
     task_added = Signal(object)            # TaskInfo
     # object, not list: PySide would copy a list item by item (a drop sends 2,000 at once)
     tasks_added = Signal(object)           # [TaskInfo]: the new rows of one add_sources batch

@@ -77,7 +77,9 @@ def render(info: TaskInfo) -> tuple:
         eta = format_duration(info.eta) if info.eta is not None else "—"
     else:
         eta = ""
-    return (info.name, format_size(info.size), f"{int(fraction * 100)}%", speed, eta,
+    # a download is marked by its arrow; uploads, the usual rows, are not
+    name = f"↓ {info.name}" if getattr(info, "direction", "upload") == "download" else info.name
+    return (name, format_size(info.size), f"{int(fraction * 100)}%", speed, eta,
             status_label(info), destination_label(info), int(fraction * 1000))
 
 
@@ -187,6 +189,8 @@ class UploadTableModel(QAbstractTableModel):
 
     def _tooltip(self, info: TaskInfo, col: int) -> str | None:
         if col == NAME:
+            if getattr(info, "direction", "upload") == "download":
+                return f"Download of {info.s3_uri}\nto {info.source_path}"
             return info.source_path
         if col == PROGRESS:
             parts = f" · part {info.parts_done}/{info.parts_total}" if info.parts_total else ""

@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
                                           "border-bottom: 1px solid #e5d08a;")
         self._show_keyring_notice()
         column.addWidget(self.keyring_notice)
-        column.addWidget(self.stack)
+        column.addWidget(window_layout.make_tabs(self))     # Transfers | Bucket
         self.setCentralWidget(central)
 
         window_layout.make_docks(self)
@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
             self.intake.warm_up(account.destination())
             self._remember_default(account.name)
         self.empty.set_destination(self._where(account) if account else None)
+        self.bucket_pane.set_account(account)
         self.add_files_action.setEnabled(account is not None)
         self.add_folder_action.setEnabled(account is not None)
 
@@ -215,14 +216,16 @@ class MainWindow(QMainWindow):
         if path:
             self.add_paths([path])
 
-    def add_paths(self, paths) -> None:
-        """Queue files and folders for the selected account (after the existing-object check)."""
+    def add_paths(self, paths, prefix: str | None = None) -> None:
+        """Queue files and folders for the selected account (after the existing-object check),
+        under ``prefix`` (a folder of the Bucket pane) or else the account's own prefix."""
         account = self.current_account()
         if account is None:
             self._on_problem("Choose where to upload first: add an account with Accounts…")
             return
         # the account's object defaults as they are now: fixed in each task as it is made
-        self.intake.submit(paths, account.destination(), account.prefix or "",
+        self.intake.submit(paths, account.destination(),
+                           account.prefix or "" if prefix is None else prefix,
                            account.object_settings())
 
     def receive_paths(self, paths) -> None:

@@ -8,8 +8,8 @@ it state. The actions the toolbars hold call the window's own methods.
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFrame, QHeaderView,
-                               QLabel, QMenu, QScrollArea, QSizePolicy, QTableView, QToolBar,
-                               QToolButton, QWidget)
+                               QLabel, QMenu, QScrollArea, QSizePolicy, QTableView, QTabWidget,
+                               QToolBar, QToolButton, QWidget)
 
 from hoist.ui.delegate import ElideDelegate, ProgressDelegate
 from hoist.ui.details import DetailsPane
@@ -57,6 +57,19 @@ def _context_menu(window, pos) -> None:
     for name in CONTEXT_MENU:
         menu.addSeparator() if name is None else menu.addAction(getattr(window.queue_actions, name))
     menu.popup(window.view.viewport().mapToGlobal(pos))
+
+
+def make_tabs(window) -> QTabWidget:
+    """Transfers (the queue, or the empty state) and Bucket (ui/bucket/pane.py): sets
+    ``tabs`` and ``bucket_pane`` on ``window``; files dropped on the pane go up into its folder
+    (their rows appear under Transfers; the pane lists its folder again as they complete)."""
+    from hoist.ui.bucket.pane import BucketPane
+    tabs = window.tabs = QTabWidget(window, documentMode=True)
+    tabs.addTab(window.stack, icon("hoist"), "Transfers")
+    window.bucket_pane = BucketPane(window, tabs)
+    window.bucket_pane.upload.connect(window.add_paths)
+    tabs.addTab(window.bucket_pane, icon("folder"), "Bucket")
+    return tabs
 
 
 def make_docks(window) -> None:

@@ -132,6 +132,11 @@ class Bucket:
                           "answered with a web page): check the endpoint URL.")
         return reply
 
+    def request(self, operation: str, key: str | None = None, **params):
+        """One request of ``operation`` (the bucket browser's: core/remote/listing.py),
+        its failure classified for people."""
+        return self._call(operation, key, **params)
+
     def check_access(self, fresh: bool = False) -> None:
         """Does the bucket exist and do the credentials work? (ListObjectsV2: unlike
         HeadBucket, its errors carry a code, so a bad key is told from a missing bucket.)
@@ -299,13 +304,14 @@ _METHODS = {"HeadBucket": "head_bucket", "ListObjectsV2": "list_objects_v2", "Cr
             "CompleteMultipartUpload": "complete_multipart_upload",
             "AbortMultipartUpload": "abort_multipart_upload", "HeadObject": "head_object",
             "PutObject": "put_object", "ListMultipartUploads": "list_multipart_uploads",
-            "GetObject": "get_object"}
+            "GetObject": "get_object", "DeleteObjects": "delete_objects",
+            "RestoreObject": "restore_object"}
 
 
 # operations whose answer is an XML document; some S3-compatible servers (moto among them)
 # label the empty answers of the others text/html
 _XML_REPLIES = {"ListObjectsV2", "CreateMultipartUpload", "ListParts", "CompleteMultipartUpload",
-                "ListMultipartUploads"}
+                "ListMultipartUploads", "DeleteObjects"}
 
 
 def _add_integrity(params: dict, checksum: str | None, content_md5: str | None, algorithm: str):

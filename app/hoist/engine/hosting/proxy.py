@@ -18,6 +18,10 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from hoist.core.checkpoint.states import TaskState
 
+# The Bucket pane's calls (engine/browsing.py): they wait on the network, so the window asks
+# them from a pool thread, and the engine answers them off its own thread.
+BROWSING = ("list_folder", "delete_objects", "restore_objects")
+
 # Commands that need no answer: posted in order, the caller goes on at once.
 POSTED = ("register_destination", "pause", "resume", "retry", "cancel", "remove", "pause_all",
           "resume_all", "forget_clients", "remove_finished")
@@ -67,6 +71,25 @@ class EngineProxy(QObject):
     def is_idle(self) -> bool:
         return self._call("is_idle")
 
+    # -- the Bucket pane's calls: blocking, asked from a pool thread -------------------
+    def list_folder(self, destination, prefix: str, token: str | None = None):
+        return self._ask_aside("list_folder", destination, prefix, token)
+
+    def delete_objects(self, destination, keys):
+        return self._ask_aside("delete_objects", destination, list(keys))
+
+    def restore_objects(self, destination, keys, days: int, tier: str):
+        return self._ask_aside("restore_objects", destination, list(keys), days, tier)
+
+    def _ask(self, name: str, *args):
+        """A blocking call from any thread, run on the engine's thread."""
+        return self._call(name, *args)
+
+    def _ask_aside(self, name: str, *args):
+        """A blocking call from any thread that may run beside the engine's thread (it touches
+        only the thread-safe clients): a transport may answer it off that thread."""
+        return self._ask(name, *args)
+
     # -- commands ---------------------------------------------------------------------
     def add(self, path, destination, key_prefix: str = "", adopt: bool = False,
             key: str | None = None, objects=None) -> list[int]:
@@ -80,7 +103,12 @@ class EngineProxy(QObject):
                       version_id: str | None = None, force: bool = False,
                       existing: str = "skip", **options):
         """UploadManager.add_downloads (engine/download/adding.py): the ids queued, with what
-        was refused or skipped (AddedDownloads)."""
+        was refused or skipped (AddedDownloads). From any thread (the Bucket pane asks from a
+        pool thread: a prefix is listed first), unless ``objects`` is given."""
+        if set(options) <= {"range_size", "filters", "dry_run"}:      # in the engine's order
+            return self._ask("add_downloads", destination, bucket, list(keys), target_dir,
+                             version_id, force, existing, options.get("range_size"),
+                             tuple(options.get("filters", ())), options.get("dry_run", False))
         return self._call("add_downloads", destination, bucket, keys, target_dir,
                           version_id=version_id, force=force, existing=existing, **options)
 

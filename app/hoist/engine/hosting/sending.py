@@ -15,7 +15,7 @@ ASK_TIMEOUT = 600.0       # seconds a thread waits for an answer: a listing of a
 
 class ThreadSafeSending:
     """Mixin for ProcessManager (which owns ``_sock`` and ``_ids``): ``_send`` from any
-    thread, ``check_sources`` from any thread."""
+    thread, ``check_sources`` and the Bucket pane's calls from any thread."""
 
     def _start_sending(self) -> None:
         self._send_lock = threading.Lock()      # one message at a time on the socket
@@ -35,6 +35,12 @@ class ThreadSafeSending:
             return self._call("check_sources", sources, destination, checksum)
         sources = [(str(path), key, size) for path, key, size in sources]
         return self._ask_from_thread("check_sources", sources, destination, checksum)
+
+    def _ask(self, name: str, *args):
+        """EngineProxy's blocking calls (the Bucket pane's) from any thread."""
+        if threading.current_thread() is threading.main_thread():
+            return self._call(name, *args)
+        return self._ask_from_thread(name, *args)
 
     def _ask_from_thread(self, name: str, *args):
         """A call from a thread other than this object's: wait for the GUI thread to read

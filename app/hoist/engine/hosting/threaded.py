@@ -88,6 +88,11 @@ class ThreadedManager(EngineProxy):
         must not hold up the engine's thread, nor the window's (the intake asks from its pool)."""
         return self.engine.check_sources(sources, destination, checksum)
 
+    def _ask_aside(self, name: str, *args):
+        """The Bucket pane's calls on the caller's thread, as check_sources: they touch only
+        the thread-safe clients, and must not hold up the engine's thread."""
+        return getattr(self.engine, name)(*args)
+
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Pause and checkpoint on the engine's thread, then stop that thread (once)."""
         if self._stopped:

@@ -37,17 +37,17 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from hoist.core.checkpoint.longlived import pause_collector, resume_collector
 from hoist.core.settings.datadir import ENGINE_LOG_NAME, STORE_NAME, setup_logging
-from hoist.engine.hosting.proxy import POSTED
+from hoist.engine.hosting.proxy import BROWSING, POSTED
 from hoist.engine.hosting.wire import EngineGone, Reader, encode, portable_error, read_message
 
 log = logging.getLogger("hoist.engine.hosting.worker")
 
 # What the window may ask for and wait on; anything else is refused, not run.
 CALLS = ("add", "add_sources", "restore", "task", "tasks", "upload_owners", "is_idle",
-         "check_sources", "add_downloads")
+         "check_sources", "add_downloads", *BROWSING)
 # Calls that wait on the network or read files: answered from a thread of their own, so the
 # engine's thread goes on sending parts meanwhile (they touch only the store and the clients).
-THREADED = ("check_sources",)
+THREADED = ("check_sources", *BROWSING)
 BULK = ("add_sources", "restore")    # 100,000 rows made to keep: no collections meanwhile
 POSTS = POSTED + ("set_limits", "set_bandwidth_limit", "set_config")
 SECRET_WAIT = 60.0        # seconds a part waits for the window's keyring before it gives up
