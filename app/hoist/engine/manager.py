@@ -34,6 +34,7 @@ from hoist.engine.reporting import ProgressReporting
 from hoist.engine.table import TaskTable
 from hoist.engine.upload.task import SourceChanged, UploadTask
 from hoist.engine.waiting import WaitingLine
+from hoist.engine.watching.commands import WatchCommands
 
 log = logging.getLogger("hoist.manager")
 
@@ -46,7 +47,7 @@ INTAKE_HOLD_MS = 1000
 
 
 class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, ProgressReporting,
-                    TaskEndings):
+                    TaskEndings, WatchCommands):
     task_added = Signal(object)            # TaskInfo
     # object, not list: PySide would copy a list item by item (a drop sends 2,000 at once)
     tasks_added = Signal(object)           # [TaskInfo]: the new rows of one add_sources batch
@@ -57,6 +58,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
     task_finished = Signal(int, str)       # task id, completed / failed / cancelled
     idle = Signal()                        # nothing queued, active or winding down
     store_full = Signal(str)               # the disk holding the store is full ("" on Resume)
+    watches_changed = Signal(object)       # [WatchInfo]: watched folders' states (watching/)
 
     def __init__(self, store, clients, config: TransferConfig = TransferConfig(), parent=None,
                  clock=None, policy: RetryPolicy | None = None):
@@ -163,6 +165,8 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
         """Pause everything that runs and wait for in-flight jobs; True if they all stopped."""
         self._timer.stop()
         self._intake.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
         self._shut_down = True
         with self._writes():                     # one commit, however many rows
             self._pause_waiting(report=False)    # the window is closing: it needs no rows
@@ -295,6 +299,8 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Progres
     def _on_failure(self, task: UploadTask, error: Exception) -> None:
         if isinstance(error, StoreFull):      # not this task's fault: every upload waits for space
             self._on_store_full(error)
+            return
+        if isinstance(error, SourceChanged) and self._settles_again(task):
             return
         if isinstance(error, SourceChanged) and task.restarts < MAX_RESTARTS:
             task.restarts += 1

@@ -91,6 +91,27 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE tasks ADD COLUMN ca_bundle TEXT",
         "ALTER TABLE tasks ADD COLUMN verify_tls INTEGER NOT NULL DEFAULT 1",
     ),
+    (   # 8: watched folders (issue #27, core/checkpoint/watches.py): what each sends where,
+        # restored at start-up; its last upload, for the window and `hoist watch`
+        """CREATE TABLE watches (
+            id INTEGER PRIMARY KEY,
+            folder TEXT NOT NULL,
+            account TEXT NOT NULL,
+            endpoint_url TEXT,
+            region TEXT,
+            profile TEXT,
+            ca_bundle TEXT,
+            verify_tls INTEGER NOT NULL DEFAULT 1,
+            bucket TEXT NOT NULL,
+            prefix TEXT NOT NULL DEFAULT '',
+            rules TEXT NOT NULL DEFAULT '[]',
+            settle REAL NOT NULL DEFAULT 5.0,
+            delete_remote INTEGER NOT NULL DEFAULT 0,
+            paused INTEGER NOT NULL DEFAULT 0,
+            last_upload TEXT NOT NULL DEFAULT '',
+            last_upload_at REAL
+        )""",
+    ),
 ]
 # The oldest schema this version's queries can read. Raise it when a migration changes a
 # table; an index (like schema 2's) does not count, so `hoist list` reads older stores as is.
