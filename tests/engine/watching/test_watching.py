@@ -3,6 +3,7 @@
 The settle time is scaled down to 0.2 s; everything else is as a user has it.
 """
 
+import errno
 import os
 import time
 
@@ -141,3 +142,91 @@ def test_a_folder_removed_and_restored_is_reported_deletes_nothing_and_resumes(
     # and with the folder here, a file deleted here is deleted there (--delete)
     (folder / "a.jpg").unlink()
     qtbot.waitUntil(lambda: object_bytes(s3, bucket, "camera/a.jpg") is None, timeout=10_000)
+
+
+def test_a_burst_of_10000_files_is_queued_in_batches_with_no_duplicate_tasks(
+        qtbot, watched, tmp_path, altered_s3_server, bucket):
+    watched.manager.set_limits(1, 1, 1, 0)        # one file at a time, and that one held:
+    release = altered_s3_server.stall_next("PutObject")     # the rest wait in the queue
+    folder = tmp_path / "renders"
+    folder.mkdir()
+    watch = watched.watch(folder)
+    try:
+        for n in range(100):
+            sub = folder / f"shot{n:03}"
+            sub.mkdir()
+            for m in range(100):
+                (sub / f"frame{m:03}.exr").touch()
+        def all_queued():
+            info = watched.manager.watches()[0]
+            return info.state == WATCHING and len(watched.store.tasks()) >= 10_000
+        qtbot.waitUntil(all_queued, timeout=30_000)
+        keys = [record.key for record in watched.store.tasks()]
+        assert len(keys) == len(set(keys)) == 10_000
+        assert all(key.startswith("renders/shot") for key in keys)
+        assert watch.id == watched.manager.watches()[0].watch.id
+    finally:
+        release.set()
+
+
+def test_a_file_changed_during_its_upload_goes_again_once_still_without_counting_a_restart(
+        qtbot, watched, tmp_path, s3, altered_s3_server, bucket, caplog):
+    caplog.set_level("INFO", logger="hoist.watch")
+    folder = tmp_path / "db"
+    folder.mkdir()
+    path = folder / "nightly.dump"
+    path.write_bytes(os.urandom(11 * 1024 * 1024))        # three parts of 5 MiB
+    old = time.time() - 60
+    os.utime(path, (old, old))                             # still: sent at once
+    release = altered_s3_server.stall_next("UploadPart")
+    watch = watched.watch(folder)
+    try:
+        qtbot.waitUntil(altered_s3_server.holding.is_set, timeout=10_000)
+        with open(path, "ab") as f:                        # the dump goes on meanwhile
+            f.write(b"the last rows")
+    finally:
+        release.set()
+    final = path.read_bytes()
+    qtbot.waitUntil(lambda: object_bytes(s3, bucket, "db/nightly.dump") == final,
+                    timeout=20_000)
+    wait_quiet(qtbot, watched, watch.id)
+    [record] = watched.store.tasks()
+    assert record.state.value == "completed"
+    assert altered_s3_server.count("CreateMultipartUpload", bucket) == 2
+    # paused until still again, not restarted at once (nor counted among MAX_RESTARTS)
+    assert "changed during its upload; sent again once it settles" in caplog.text
+
+
+class NoWatchesLeft:
+    """An observer on a system whose inotify watches are used up (max_user_watches): the
+    limit is the machine's, shared with every other process, so it is not lowered here."""
+
+    def schedule(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+
+def test_with_no_inotify_watches_left_it_says_so_and_rescans_instead(
+        qtbot, data_dir, tmp_path, s3, s3_server, bucket, monkeypatch):
+    monkeypatch.setenv("HOIST_WATCH_RESCAN_MIN", "0.3")
+    engine = Engine(qtbot, data_dir, small_config())
+    try:
+        engine.manager.start_watching(observer_factory=NoWatchesLeft)
+        folder = tmp_path / "nfs"
+        folder.mkdir()
+        engine.manager.save_watch(Watch(folder=str(folder), bucket=bucket, settle=SETTLE,
+                                        endpoint_url=s3_server.endpoint_url))
+        qtbot.waitUntil(lambda: engine.manager.watches()[0].state == WATCHING, timeout=10_000)
+        text = engine.manager.watches()[0].text
+        assert "too many folders for inotify" in text and "max_user_watches" in text
+        assert "rescanning every" in text
+        (folder / "late.txt").write_bytes(b"found by a rescan")
+        qtbot.waitUntil(lambda: object_bytes(s3, bucket, "nfs/late.txt") is not None,
+                        timeout=10_000)
+    finally:
+        engine.stop()
