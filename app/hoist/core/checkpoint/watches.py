@@ -133,11 +133,12 @@ class StoredWatches:
         return {key: (path, size, mtime) for key, path, size, mtime in rows}
 
     def live_keys(self, bucket: str, key_prefix: str) -> set[str]:
-        """Keys below ``key_prefix`` that an unfinished task is sending (or waits to send)."""
+        """Keys below ``key_prefix`` that a task is sending or waits to send. A paused or
+        failed one is not among them: a watch's catch-up takes it up again (the same task)."""
         with self._lock:
             rows = self._tuples(
                 "SELECT key FROM tasks WHERE bucket = ? AND key >= ? AND key < ? AND state"
-                " NOT IN ('completed', 'cancelled')",
+                " NOT IN ('completed', 'cancelled', 'paused', 'failed')",
                 (bucket, key_prefix, key_prefix + "\U0010ffff")).fetchall()
         return {row[0] for row in rows}
 
