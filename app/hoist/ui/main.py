@@ -110,6 +110,11 @@ class Session:
                     else:
                         self.manager = self.engine
                     self.window = make_window()
+                    # the watched folders, from the store, on the engine's own thread
+                    if engine == "thread":
+                        self.manager._call("start_watching")
+                    else:
+                        self.engine.start_watching()
             finally:
                 resume_collector()
         except BaseException:
@@ -186,6 +191,7 @@ def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
     instance = InstanceServer(directory)
     instance.listen()
     instance.paths_received.connect(window.receive_paths)
+    instance.watches_received.connect(window.receive_watches)
     window.closed.connect(app.quit)
     window.show()
     notices = []

@@ -140,6 +140,8 @@ def make_toolbars(window) -> None:
     accounts_menu = QMenu(window)
     accounts_menu.addAction(QAction("Accounts…", window, triggered=window.edit_accounts))
     accounts_menu.addAction(window.incomplete_action)
+    window.watch_action = action(window, "Watch folders…", "add-folder", window.watch_folders)
+    accounts_menu.addAction(window.watch_action)
     window.accounts_action.setMenu(accounts_menu)
     place.widgetForAction(window.accounts_action).setPopupMode(QToolButton.MenuButtonPopup)
     place.addAction(window.preferences_action)
