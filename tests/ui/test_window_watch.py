@@ -1,5 +1,6 @@
 """Accounts → Watch folders… in the window, its engine in a process of its own (issue #27)."""
 
+import pytest
 from test_window import Harness, account  # noqa: F401 -- a fixture
 
 from hoist.core.checkpoint.states import TaskState
@@ -10,8 +11,9 @@ def completed(manager, key) -> bool:
     return any(i.key == key and i.state is TaskState.COMPLETED for i in manager.tasks())
 
 
+@pytest.mark.usefixtures("account")
 def test_a_watch_added_in_the_dialog_sends_a_dropped_file_and_survives_a_restart(
-        qtbot, data_dir, account, tmp_path, s3, bucket):
+        qtbot, data_dir, tmp_path, s3, bucket):
     harness = Harness(qtbot, data_dir)
     window = harness.open()
     try:
