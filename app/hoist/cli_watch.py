@@ -19,8 +19,10 @@ from PySide6.QtCore import QObject, QSocketNotifier
 from hoist.cli import EXIT_OK, UsageError, _check_bucket, _config, _destination, _engine, open_store
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.watches import Watch, clashes
+from hoist.core.local.private_files import write_private_text
 from hoist.core.local.stop_signals import stop_signals
 from hoist.core.local.units import format_size
+from hoist.core.settings.datadir import WATCHING_NAME
 
 
 def watches_of(args) -> list[Watch]:
@@ -48,8 +50,11 @@ def watches_of(args) -> list[Watch]:
 
 
 def cmd_watch(args, directory) -> int:
-    watches = watches_of(args)
+    from PySide6.QtCore import QCoreApplication
+
     from hoist.ui.single_instance import hand_watches_to_window
+    watches = watches_of(args)
+    QCoreApplication.instance() or QCoreApplication(["hoist"])     # for the hand-off's socket
     if hand_watches_to_window(directory, watches):
         if not args.quiet:
             print(f"Handed {len(watches)} watch(es) to the Hoist window open on {directory}.")
@@ -69,9 +74,15 @@ def cmd_watch(args, directory) -> int:
         run.say(f"Watching {info.watch.folder} → s3://{info.watch.bucket}/"
                 f"{info.watch.key_prefix} (settle {info.watch.settle:g} s"
                 f"{', --delete' if info.watch.delete else ''}). Stop with Ctrl-C or SIGTERM.")
-    status = run.exec()
-    manager.shutdown()
-    store.close()
+    # the window, started meanwhile, finds who holds the store here and offers to take over
+    marker = directory / WATCHING_NAME
+    write_private_text(marker, f"{os.getpid()}\n")
+    try:
+        status = run.exec()
+        manager.shutdown()
+    finally:
+        marker.unlink(missing_ok=True)
+        store.close()
     return status
 
 

@@ -7,9 +7,21 @@ it state. The actions the toolbars hold call the window's own methods.
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFrame, QHeaderView,
-                               QLabel, QMenu, QScrollArea, QSizePolicy, QTableView, QToolBar,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QSizePolicy,
+    QTableView,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from hoist.ui.delegate import ElideDelegate, ProgressDelegate
 from hoist.ui.details import DetailsPane

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hoist.core.checkpoint.file_lock import unlock_and_close
+from hoist.core.checkpoint.history import TaskHistory
 from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are this module's API too
     _LISTED_QUERY,
     _STATE_OF,
@@ -33,7 +34,6 @@ from hoist.core.checkpoint.records import (  # noqa: F401 -- the records are thi
     _task,
     task_query,
 )
-from hoist.core.checkpoint.history import TaskHistory
 from hoist.core.checkpoint.sent import SentFiles
 from hoist.core.checkpoint.states import PartState, TaskState
 from hoist.core.checkpoint.store_file import (  # noqa: F401 -- MIGRATIONS and the errors are this module's API too

@@ -10,7 +10,14 @@ import sqlite3
 import sys
 from collections.abc import Iterable
 
-from hoist.core.checkpoint.records import _LISTED_QUERY, _STATE_OF, ListedTask, PartRecord, TaskRecord, _task
+from hoist.core.checkpoint.records import (
+    _LISTED_QUERY,
+    _STATE_OF,
+    ListedTask,
+    PartRecord,
+    TaskRecord,
+    _task,
+)
 from hoist.core.checkpoint.states import PartState, TaskState
 
 
