@@ -85,7 +85,7 @@ def prepare_store(directory: Path, tree: Path, endpoint: str) -> None:
     store._db.execute("PRAGMA synchronous = OFF")           # setup only
     watch = store.save_watch(Watch(folder=str(tree), bucket=BUCKET, endpoint_url=endpoint))
     found: list = []
-    walk(str(tree), watch.key_prefix, Filters(), found, [0, 0])
+    walk(str(tree), watch.key_prefix, Filters(), lambda *file: found.append(file), [0, 0])
     empty = fingerprint(found[0][0]).sample_sha256          # every file is empty
     with store._transaction() as db:
         db.executemany(

@@ -132,6 +132,18 @@ class StoredWatches:
                 (endpoint_url or "", bucket, key_prefix, key_prefix + "\U0010ffff")).fetchall()
         return {key: (path, size, mtime) for key, path, size, mtime in rows}
 
+    def sent_digests(self, endpoint_url: str | None, bucket: str,
+                     key_prefix: str) -> dict[int, int]:
+        """hash(key) -> hash((source path, size, mtime_ns)) of what was last sent below
+        ``key_prefix``: a watch's rescan compares 100,000 files without holding their text."""
+        with self._lock:
+            cursor = self._tuples(
+                "SELECT key, source_path, json_extract(fingerprint, '$.size'),"
+                " json_extract(fingerprint, '$.mtime_ns') FROM sent_files WHERE endpoint = ?"
+                " AND bucket = ? AND key >= ? AND key < ?",
+                (endpoint_url or "", bucket, key_prefix, key_prefix + "\U0010ffff"))
+            return {hash(key): hash((path, size, mtime)) for key, path, size, mtime in cursor}
+
     def live_keys(self, bucket: str, key_prefix: str) -> set[str]:
         """Keys below ``key_prefix`` that a task is sending or waits to send. A paused or
         failed one is not among them: a watch's catch-up takes it up again (the same task)."""

@@ -28,7 +28,7 @@ from hoist.engine.watching.settling import Settler
 
 log = logging.getLogger("hoist.watch")
 
-BATCH = 2_000            # files a call of add_sources, as a drop's chunks (ui/intake.py)
+BATCH = 1_000            # files a call of add_sources: half a drop's chunk, for the window
 RESCAN_SHARE = 0.005     # the safety net's rescans may take half a percent of a core
 WATCHING, SETTLING, CATCHING_UP, PAUSED, MISSING = (
     "watching", "settling", "catching up", "paused", "folder missing")

@@ -33,9 +33,9 @@ class Scan:
     cpu_seconds: float = 0.0
 
 
-def walk(root: str, key_prefix: str, rules: Filters, found: list, counts: list) -> bool:
-    """Every included regular file below ``root`` as (path, key, size, mtime_ns), appended to
-    ``found``; ``counts`` [files, folders]. False if some folder could not be read."""
+def walk(root: str, key_prefix: str, rules: Filters, take, counts: list) -> bool:
+    """Call ``take(path, key, size, mtime_ns)`` for every included regular file below ``root``;
+    ``counts`` becomes [files, folders]. False if some folder could not be read."""
     complete = True
     stack = [root]
     base = len(root.rstrip(os.sep)) + 1
@@ -63,29 +63,34 @@ def walk(root: str, key_prefix: str, rules: Filters, found: list, counts: list) 
             relative = entry.path[base:] if slash else entry.path[base:].replace(os.sep, "/")
             counts[0] += 1
             if rules.included(relative):
-                found.append((entry.path, key_prefix + relative, st.st_size, st.st_mtime_ns))
+                take(entry.path, key_prefix + relative, st.st_size, st.st_mtime_ns)
     return complete
 
 
 def scan(watch, root: str, rules: Filters, store) -> Scan:
-    """Walk ``root`` and compare it with the store's record of what ``watch`` sent."""
+    """Walk ``root`` and compare it with the store's record of what ``watch`` sent.
+
+    The record is held as digests (a hash of each key, of each path, size and mtime), not
+    as text: 100,000 files sent cost ~10 MiB while the walk lasts, not ~80."""
     started = time.thread_time()
-    found: list = []
-    counts = [0, 0]
     result = Scan()
-    result.complete = walk(root, watch.key_prefix, rules, found, counts)
-    result.files, result.folders = counts
-    sent = store.sent_states(watch.endpoint_url, watch.bucket, watch.key_prefix)
+    sent = store.sent_digests(watch.endpoint_url, watch.bucket, watch.key_prefix)
     live = store.live_keys(watch.bucket, watch.key_prefix)
-    for path, key, size, mtime_ns in found:
-        record = sent.pop(key, None)
-        if key in live or (record is not None and record == (path, size, mtime_ns)):
-            continue
-        result.changed.append((path, key, size, mtime_ns))
-    if result.complete:
-        # what is left of the record was sent from files no longer here
-        result.gone = [(key, path) for key, (path, _size, _mtime) in sent.items()
-                       if key not in live and path.startswith(root.rstrip(os.sep) + os.sep)
+    changed = result.changed
+
+    def take(path, key, size, mtime_ns):
+        if sent.pop(hash(key), None) != hash((path, size, mtime_ns)) and key not in live:
+            changed.append((path, key, size, mtime_ns))
+
+    counts = [0, 0]
+    result.complete = walk(root, watch.key_prefix, rules, take, counts)
+    result.files, result.folders = counts
+    if result.complete and sent and watch.delete:
+        # what is left of the record was sent from files no longer here (or left out now)
+        inside = root.rstrip(os.sep) + os.sep
+        result.gone = [(key, path) for key, (path, _size, _mtime) in store.sent_states(
+                           watch.endpoint_url, watch.bucket, watch.key_prefix).items()
+                       if hash(key) in sent and key not in live and path.startswith(inside)
                        and not os.path.lexists(path)]
     result.cpu_seconds = time.thread_time() - started
     return result
