@@ -74,10 +74,10 @@ def prepare_store(directory: Path, tree: Path, endpoint: str) -> None:
     """A store whose record of what was sent holds every file of ``tree`` as it is."""
     from hoist.core.checkpoint.store import CheckpointStore
     from hoist.core.checkpoint.watches import Watch
+    from hoist.core.local.filters import Filters
     from hoist.core.local.fingerprint import fingerprint
     from hoist.core.settings.datadir import STORE_NAME
     from hoist.engine.watching.scanning import walk
-    from hoist.core.local.filters import Filters
 
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
@@ -129,6 +129,8 @@ def engine_child(directory: Path, idle: float) -> None:
     check.stop()
     took = time.perf_counter() - started
     info = manager.watches()[0]
+    # how often the safety net will rescan: its interval follows the scan's CPU time
+    rescan_every = next(iter(manager.watcher._folders.values()))._rescan_every
     after, peak = rss()
     run_for(2000)                  # let the scan's garbage go before the idle measure
     cpu_before, wall_before = time.process_time(), time.perf_counter()
@@ -140,6 +142,7 @@ def engine_child(directory: Path, idle: float) -> None:
     store.close()
     print(json.dumps(dict(start_s=took, rss_idle_engine=before, rss_watching=settled,
                           rss_after_start=after, rss_peak=peak, idle_cpu=cpu, state=info.text,
+                          rescan_every=rescan_every,
                           queued=queued, problem=info.problem)))
     del app
 
@@ -188,7 +191,9 @@ def burst_child(directory: Path, burst: int) -> None:
     session.close()
     lateness = probe.lateness
     print(json.dumps(dict(rows=rows, seconds=took, stall_max_ms=max(lateness, default=0.0),
-                          stall_p99_ms=statistics.quantiles(lateness, n=100)[98])))
+                          stall_p99_ms=statistics.quantiles(lateness, n=100)[98],
+                          working=probe.working_share, waiting=probe.waiting_share,
+                          load=os.getloadavg()[0])))
     del app
 
 
@@ -211,6 +216,7 @@ def main() -> None:
     parser.add_argument("--folders", type=int, default=5_000)
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle CPU measured")
     parser.add_argument("--burst", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3, help="bursts, each in a fresh window")
     args = parser.parse_args()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT / "app"),
                AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
@@ -223,31 +229,38 @@ def main() -> None:
     peak_beyond = (engine["rss_peak"] - engine["rss_idle_engine"]) / MiB
     print(f"engine: watching in {engine['start_s']:.2f} s ({engine['state']}); "
           f"+{beyond:.1f} MiB (peak +{peak_beyond:.1f}); idle CPU {engine['idle_cpu']:.2%}; "
-          f"{engine['queued']} queued", flush=True)
+          f"{engine['queued']} queued; rescans every {engine['rescan_every']:.0f} s", flush=True)
 
     from hoist.core.settings.accounts import Account, AccountBook
     server, url = start_server(niceness=19)
+    bursts = []
     try:
         import boto3
         boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="bench",
                      aws_secret_access_key="bench").create_bucket(Bucket=BUCKET)
-        data = WORK / "window-data"
-        folder = WORK / "burst"
-        for path in (data, folder):
-            shutil.rmtree(path, ignore_errors=True)
-            path.mkdir(parents=True)
-        book = AccountBook.load(data / "accounts.json")
-        book.upsert(Account(name="Bench", endpoint_url=url, region="us-east-1", path_style=True,
-                            bucket=BUCKET, prefix="", profile=None, access_key_id=None,
-                            verify_tls=True))
-        book.save()
-        burst = spawn("burst", [str(data), str(args.burst)],
+        for run in range(args.runs):
+            data = WORK / "window-data"
+            folder = WORK / f"burst-{run}"
+            for path in (data, folder):
+                shutil.rmtree(path, ignore_errors=True)
+                path.mkdir(parents=True)
+            book = AccountBook.load(data / "accounts.json")
+            book.upsert(Account(name="Bench", endpoint_url=url, region="us-east-1",
+                                path_style=True, bucket=BUCKET, prefix="", profile=None,
+                                access_key_id=None, verify_tls=True))
+            book.save()
+            r = spawn("burst", [str(data), str(args.burst)],
                       dict(env, HOIST_DATA_DIR=str(data), HOIST_BENCH_FOLDER=str(folder)))
+            bursts.append(r)
+            print(f"burst {run + 1}: {r['rows']:,} rows in {r['seconds']:.1f} s; GUI stall max "
+                  f"{r['stall_max_ms']:.0f} ms, p99 {r['stall_p99_ms']:.1f} ms (of the late "
+                  f"gaps, GUI thread working {r['working']:.0%}, waiting for a CPU "
+                  f"{r['waiting']:.0%}; load {r['load']:.1f})", flush=True)
     finally:
         server.terminate()
         server.wait()
-    print(f"burst: {burst['rows']:,} rows in {burst['seconds']:.1f} s; GUI stall max "
-          f"{burst['stall_max_ms']:.0f} ms, p99 {burst['stall_p99_ms']:.1f} ms", flush=True)
+    burst = {k: statistics.median(r[k] for r in bursts)
+             for k in ("rows", "seconds", "stall_max_ms", "stall_p99_ms")}
     ok = {"start": engine["start_s"] < START_TARGET_S, "memory": beyond < RSS_TARGET_MIB,
           "idle CPU": engine["idle_cpu"] < IDLE_TARGET,
           "GUI stall": burst["stall_max_ms"] < STALL_TARGET_MS}
@@ -261,8 +274,10 @@ def main() -> None:
              f"| {beyond:.1f} MiB ({peak_beyond:.1f} MiB) | < {RSS_TARGET_MIB:.0f} MiB |",
              f"| CPU while nothing changes, over {args.idle:.0f} s | {engine['idle_cpu']:.2%} "
              f"of a core | < {IDLE_TARGET:.0%} |",
+             f"| Safety-net rescan interval (its CPU time / 0.5 %) "
+             f"| {engine['rescan_every']:.0f} s | |",
              f"| Longest GUI-thread stall, {args.burst:,}-file burst to all rows "
-             f"({burst['seconds']:.1f} s) | {burst['stall_max_ms']:.0f} ms "
+             f"({burst['seconds']:.1f} s; median of {args.runs}) | {burst['stall_max_ms']:.0f} ms "
              f"| < {STALL_TARGET_MS:.0f} ms |",
              f"| — 99th percentile | {burst['stall_p99_ms']:.1f} ms | |",
              "", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in ok.items())]
