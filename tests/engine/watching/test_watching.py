@@ -100,7 +100,10 @@ def test_files_added_or_changed_while_stopped_are_caught_up_and_unchanged_ones_c
     folder.mkdir()
     (folder / "old.bin").write_bytes(b"old")
     (folder / "edited.bin").write_bytes(b"first")
-    watch = watched.watch(folder)
+    (folder / "gone.bin").write_bytes(b"deleted while closed")
+    watch = watched.watch(folder, delete=True)
+    qtbot.waitUntil(lambda: object_bytes(s3, bucket, "dumps/gone.bin") is not None,
+                    timeout=10_000)
     qtbot.waitUntil(lambda: object_bytes(s3, bucket, "dumps/edited.bin") == b"first",
                     timeout=10_000)
     qtbot.waitUntil(lambda: object_bytes(s3, bucket, "dumps/old.bin") == b"old", timeout=10_000)
@@ -108,6 +111,7 @@ def test_files_added_or_changed_while_stopped_are_caught_up_and_unchanged_ones_c
     watched.stop()                           # Hoist closed
     (folder / "new.bin").write_bytes(b"new")
     (folder / "edited.bin").write_bytes(b"second")
+    (folder / "gone.bin").unlink()
     past = time.time() - 60                  # changed long ago: no settle time to wait
     os.utime(folder / "edited.bin", (past, past))
     os.utime(folder / "new.bin", (past, past))
@@ -118,6 +122,8 @@ def test_files_added_or_changed_while_stopped_are_caught_up_and_unchanged_ones_c
     qtbot.waitUntil(lambda: object_bytes(s3, bucket, "dumps/new.bin") == b"new", timeout=10_000)
     qtbot.waitUntil(lambda: object_bytes(s3, bucket, "dumps/edited.bin") == b"second",
                     timeout=10_000)
+    # --delete: what was sent from a file deleted meanwhile goes too
+    qtbot.waitUntil(lambda: object_bytes(s3, bucket, "dumps/gone.bin") is None, timeout=10_000)
     wait_quiet(qtbot, watched, watch.id)
     assert sends(s3_server, bucket, "dumps/old.bin") == 0
     assert s3_server.count("ListObjects", bucket) == 0 and s3_server.count("HeadObject") == 0
