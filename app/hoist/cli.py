@@ -9,6 +9,8 @@
     hoist resume [ID...] [--sse-c-key-file PATH]     hoist list [--json]     hoist cancel ID...
     hoist cleanup --bucket BUCKET [--older-than DURATION] [--dry-run]
     hoist share s3://BUCKET/KEY [--expires-in DURATION] [--endpoint-url URL] [--profile NAME]
+    hoist watch DIR... --bucket BUCKET [--prefix P] [--settle SECONDS] [--delete]
+                [--exclude GLOB] [--include GLOB] [endpoint options]   (until SIGTERM: exit 0)
     hoist completion bash    hoist --version
 
 Exit status: 0 all completed; 1 some failed or were cancelled; 2 bad usage or
@@ -383,5 +385,11 @@ def cmd_share(args, directory) -> int:
     return share(args, directory)
 
 
-COMMANDS = {"upload": cmd_upload, "download": cmd_download, "resume": cmd_resume, "list": cmd_list, "stats": cmd_stats,
+def cmd_watch(args, directory) -> int:
+    from hoist.cli_watch import cmd_watch as watch  # it imports this module's helpers
+    return watch(args, directory)
+
+
+COMMANDS = {"upload": cmd_upload, "download": cmd_download, "watch": cmd_watch, "resume": cmd_resume,
+            "list": cmd_list, "stats": cmd_stats,
             "cancel": cmd_cancel, "cleanup": cmd_cleanup, "share": cmd_share}

@@ -74,6 +74,12 @@ EXAMPLES = {
   hoist share s3://media/2026/talk.mp4                  a link that works for 1 hour
   hoist share s3://media/talk.mp4 --expires-in 7d       the longest S3 allows
   hoist share s3://b/report.pdf --endpoint-url http://nas:9000 | xclip""",
+    "watch": """examples:
+  hoist watch ~/tether --bucket photos --prefix 2026/     new photos go up once complete
+  hoist watch /srv/dumps --bucket backups --settle 30 --delete
+  hoist watch /renders --bucket farm --exclude '**/*.exr.lock' --endpoint-url http://nas:9000
+Runs until SIGTERM or SIGINT (Ctrl-C), then exits 0 with everything checkpointed. While
+the window is open on the same data directory, the watches are handed to it instead.""",
     "completion": """examples:
   hoist completion bash > ~/.local/share/bash-completion/completions/hoist
   source <(hoist completion bash)                 for this shell only""",
@@ -272,6 +278,30 @@ def build_parser() -> argparse.ArgumentParser:
                        help="how long the link works, e.g. 1h, 1d, 7d (default 1h; at most 7d, "
                             "and no longer than the credentials that sign it)")
     endpoint_options(share, bucket_required=False, bucket=False)
+
+    watch = command("watch", epilog=EXAMPLES["watch"],
+                    formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
+                    help="send new and changed files of folders as they are complete, until "
+                         "stopped")
+    watch.add_argument("paths", nargs="+", metavar="DIR", help="folders to watch")
+    endpoint_options(watch, bucket_required=True)
+    watch.add_argument("--prefix", default="",
+                       help="prepended to every key (include a trailing /); keys are made as "
+                            "for `hoist upload DIR`: PREFIX + the folder's name + the path")
+    for flag, what in (("--exclude", "leave out"), ("--include", "take back")):
+        watch.add_argument(flag, action=_Rule, dest="filters", default=[], metavar="GLOB",
+                           help=f"{what} files whose path below the folder matches GLOB, after "
+                                "the defaults (*.part, *.tmp, *.crdownload, *.hoist-partial, "
+                                "~$*, .~lock.*, .DS_Store); the last match wins")
+    watch.add_argument("--settle", type=_positive(float), default=5.0, metavar="SECONDS",
+                       help="send a file once its size and time have not changed for this "
+                            "long (default 5)")
+    watch.add_argument("--delete", action="store_true",
+                       help="also delete on the server what Hoist sent from a file deleted "
+                            "here (never while the folder is missing or unmounted); logged")
+    watch.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
+    watch.add_argument("--quiet", action="store_true", help="print only problems")
+    _preset_option(watch)
 
     comp = command("completion", epilog=EXAMPLES["completion"],
                           formatter_class=argparse.RawDescriptionHelpFormatter,

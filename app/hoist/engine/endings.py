@@ -39,6 +39,8 @@ class TaskEndings:
             code = getattr(task.failure, "code", type(task.failure).__name__)
             log.error("task %s: failed: %s", task.id, message)
             self._set_state(task, TaskState.FAILED, message=message, error_code=code)
+        elif reason == "settle":         # a watched file, changed under its upload
+            self._wait_to_settle(task)
         elif reason == "restart":
             task.notice = task.restart_reason
             self._set_state(task, TaskState.QUEUED, message=task.notice)

@@ -37,6 +37,7 @@ from hoist.engine.reporting import ProgressReporting
 from hoist.engine.table import TaskTable
 from hoist.engine.transfer import TransferTask
 from hoist.engine.waiting import WaitingLine
+from hoist.engine.watching.commands import WatchCommands
 
 log = logging.getLogger("hoist.manager")
 
@@ -49,7 +50,7 @@ INTAKE_HOLD_MS = 1000
 
 
 class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, DownloadIntake,
-                    ProgressReporting, TaskEndings, BucketBrowsing):
+                    ProgressReporting, TaskEndings, BucketBrowsing, WatchCommands):
     task_added = Signal(object)            # TaskInfo
     # object, not list: PySide would copy a list item by item (a drop sends 2,000 at once)
     tasks_added = Signal(object)           # [TaskInfo]: the new rows of one add_sources batch
@@ -60,6 +61,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
     task_finished = Signal(int, str)       # task id, completed / failed / cancelled
     idle = Signal()                        # nothing queued, active or winding down
     store_full = Signal(str)               # the disk holding the store is full ("" on Resume)
+    watches_changed = Signal(object)       # [WatchInfo]: watched folders' states (watching/)
 
     def __init__(self, store, clients, config: TransferConfig = TransferConfig(), parent=None,
                  clock=None, policy: RetryPolicy | None = None):
@@ -166,6 +168,8 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         """Pause everything that runs and wait for in-flight jobs; True if they all stopped."""
         self._timer.stop()
         self._intake.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
         self._shut_down = True
         with self._writes():                     # one commit, however many rows
             self._pause_waiting(report=False)    # the window is closing: it needs no rows
@@ -298,6 +302,8 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
     def _on_failure(self, task: TransferTask, error: Exception) -> None:
         if isinstance(error, StoreFull):      # not this task's fault: every upload waits for space
             self._on_store_full(error)
+            return
+        if self._settles_again(task, error):      # a watched file: sent once it is still
             return
         reason = task.restart_reason_for(error)   # its source or its object changed
         if reason and task.restarts < MAX_RESTARTS:

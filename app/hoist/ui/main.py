@@ -110,6 +110,11 @@ class Session:
                     else:
                         self.manager = self.engine
                     self.window = make_window()
+                    # the watched folders, from the store, on the engine's own thread
+                    if engine == "thread":
+                        self.manager._call("start_watching")
+                    else:
+                        self.engine.start_watching()
             finally:
                 resume_collector()
         except BaseException:
@@ -152,6 +157,22 @@ def _fail(title: str, text: str) -> int:
     return 1
 
 
+def take_over(directory: Path, locked, ask=None) -> bool:
+    """`hoist watch` holds the store: say so, and on a yes stop it (ui/takeover.py). True when
+    it has exited and the window may start its engine."""
+    from hoist.ui.takeover import question, stop_watcher, watcher_holding
+    pid = watcher_holding(directory, locked)
+    if pid is None:
+        return False
+    ask = ask or (lambda text: QMessageBox.question(
+        None, "Hoist is watching folders", text,
+        QMessageBox.Yes | QMessageBox.No) == QMessageBox.Yes)
+    if not ask(question(pid)):
+        return False
+    log.info("taking over from `hoist watch` (pid %d)", pid)
+    return stop_watcher(pid)
+
+
 def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
     """Open the window; returns the exit status. ``paths`` are queued once the window is up."""
     import qasync
@@ -172,7 +193,12 @@ def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
         log.info("handed %d path(s) to the running window", len(paths))
         return 0
     try:
-        session = Session(directory, demo=demo, verbose=verbose)
+        try:
+            session = Session(directory, demo=demo, verbose=verbose)
+        except StoreLocked as e:
+            if not take_over(directory, e):
+                raise
+            session = Session(directory, demo=demo, verbose=verbose)
     except StoreLocked as e:
         return _fail("Hoist is already running", f"{e}\n\nClose the other Hoist (or wait for "
                      "its upload to finish), then start Hoist again.")
@@ -186,6 +212,7 @@ def run_window(demo: bool, paths: list[str], verbose: bool) -> int:
     instance = InstanceServer(directory)
     instance.listen()
     instance.paths_received.connect(window.receive_paths)
+    instance.watches_received.connect(window.receive_watches)
     window.closed.connect(app.quit)
     window.show()
     notices = []

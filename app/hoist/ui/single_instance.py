@@ -2,7 +2,8 @@
 
 The first instance listens on a QLocalServer whose name is derived from the
 data directory (and the user), so two data directories are two instances.
-A message is one line of JSON: ``{"paths": [absolute paths]}``; the answer is ``ok``.
+A message is one line of JSON: ``{"paths": [absolute paths]}``, or from `hoist watch`,
+``{"watches": [the fields of each Watch]}``; the answer is ``ok``.
 """
 
 import getpass
@@ -10,10 +11,13 @@ import hashlib
 import json
 import logging
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from hoist.core.checkpoint.watches import Watch
 
 log = logging.getLogger("hoist.ui.instance")
 
@@ -33,11 +37,20 @@ def server_name(directory: Path) -> str:
 
 def hand_off(directory: Path, paths: list[str]) -> bool:
     """Give ``paths`` to a running instance; True if one took them (then this one should exit)."""
+    return _send(directory, {"paths": [os.path.abspath(p) for p in paths]})
+
+
+def hand_watches_to_window(directory: Path, watches) -> bool:
+    """Give `hoist watch`'s watches to a window open on ``directory``; True if it took them."""
+    return _send(directory, {"watches": [asdict(w) for w in watches]})
+
+
+def _send(directory: Path, content: dict) -> bool:
     socket = QLocalSocket()
     socket.connectToServer(server_name(directory))
     if not socket.waitForConnected(TIMEOUT_MS):
         return False
-    message = json.dumps({"paths": [os.path.abspath(p) for p in paths]}).encode() + b"\n"
+    message = json.dumps(content).encode() + b"\n"
     socket.write(message)
     socket.flush()
     ok = socket.waitForBytesWritten(TIMEOUT_MS) or socket.bytesToWrite() == 0
@@ -52,6 +65,7 @@ class InstanceServer(QObject):
     """Listens for later launches; emits ``paths_received`` with the paths they were given."""
 
     paths_received = Signal(list)
+    watches_received = Signal(list)      # [Watch] from `hoist watch`
 
     def __init__(self, directory: Path, parent=None):
         super().__init__(parent)
@@ -92,11 +106,19 @@ class InstanceServer(QObject):
         if b"\n" not in data:
             return
         try:
-            paths = [str(p) for p in json.loads(data.split(b"\n", 1)[0])["paths"]]
+            content = json.loads(data.split(b"\n", 1)[0])
+            if "watches" in content:
+                watches = [Watch(**{**fields, "rules": tuple(map(tuple, fields["rules"]))})
+                           for fields in content["watches"]]
+            else:
+                paths = [str(p) for p in content["paths"]]
         except (ValueError, KeyError, TypeError):
             log.warning("single-instance server: ignored a malformed message")
             socket.abort()
             return
         socket.write(b"ok\n")
         socket.flush()
-        self.paths_received.emit(paths)
+        if "watches" in content:
+            self.watches_received.emit(watches)
+        else:
+            self.paths_received.emit(paths)

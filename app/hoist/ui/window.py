@@ -187,6 +187,23 @@ class MainWindow(QMainWindow):
                                          account.name if account else None, self)
         dialog.exec()
 
+    def watch_folders(self):
+        """Accounts → Watch folders…: the watches, run by the engine (engine/watching/)."""
+        from hoist.ui.dialogs.watch_folders import WatchFoldersDialog
+        dialog = WatchFoldersDialog(self.manager, self.accounts(), self)
+        dialog.open()
+        return dialog
+
+    def receive_watches(self, watches) -> None:
+        """`hoist watch` handed its watches over (ui/single_instance.py): the engine runs them."""
+        for watch in watches:
+            try:
+                self.manager.save_watch(watch)
+            except Exception as error:           # WatchError: said, and the others go on
+                self._on_problem(f"Could not watch {watch.folder}: {error}")
+        self.statusBar().showMessage(f"Watching {len(watches)} more folder(s), as handed over "
+                                     "by `hoist watch`.", 8000)
+
     def edit_preferences(self) -> None:
         from hoist.ui.dialogs.preferences import PreferencesDialog
         dialog = PreferencesDialog(self.prefs, self)

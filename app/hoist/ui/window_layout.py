@@ -7,9 +7,22 @@ it state. The actions the toolbars hold call the window's own methods.
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFrame, QHeaderView,
-                               QLabel, QMenu, QScrollArea, QSizePolicy, QTableView, QTabWidget,
-                               QToolBar, QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QSizePolicy,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from hoist.ui.delegate import ElideDelegate, ProgressDelegate
 from hoist.ui.details import DetailsPane
@@ -153,6 +166,8 @@ def make_toolbars(window) -> None:
     accounts_menu = QMenu(window)
     accounts_menu.addAction(QAction("Accounts…", window, triggered=window.edit_accounts))
     accounts_menu.addAction(window.incomplete_action)
+    window.watch_action = action(window, "Watch folders…", "add-folder", window.watch_folders)
+    accounts_menu.addAction(window.watch_action)
     window.accounts_action.setMenu(accounts_menu)
     place.widgetForAction(window.accounts_action).setPopupMode(QToolButton.MenuButtonPopup)
     place.addAction(window.preferences_action)

@@ -53,6 +53,7 @@ from hoist.core.checkpoint.store_file import (  # noqa: F401 -- MIGRATIONS and t
 )
 from hoist.core.checkpoint.store_lock import _take_lock, left_clean, note_clean
 from hoist.core.checkpoint.store_reads import StoreReads
+from hoist.core.checkpoint.watches import StoredWatches
 from hoist.core.local.fingerprint import Fingerprint
 from hoist.core.policy.planner import PartPlan
 
@@ -60,7 +61,7 @@ _ACTIVE = tuple(s.value for s in TaskState if s.is_active)
 _INTERRUPTED = "Interrupted — resume to continue"
 
 
-class CheckpointStore(SentFiles, TaskHistory, DownloadRecords, StoreReads):
+class CheckpointStore(SentFiles, TaskHistory, DownloadRecords, StoreReads, StoredWatches):
     """Tasks and their parts in one SQLite file; every method is short and thread-safe."""
 
     def __init__(self, path: Path, db: sqlite3.Connection, lock_fd: int | None, readonly: bool):

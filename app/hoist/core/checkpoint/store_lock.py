@@ -54,8 +54,10 @@ def _take_lock(path: Path) -> tuple[int, str]:
         os.close(fd)
         who = f"Another Hoist process (pid {holder})" if holder.isdigit() \
             else "Another Hoist process"
-        raise StoreLocked(f"{who} is using {directory}. Wait for it to finish or close it, "
-                          "then try again.") from None
+        locked = StoreLocked(f"{who} is using {directory}. Wait for it to finish or close it, "
+                             "then try again.")
+        locked.pid = int(holder) if holder.isdigit() else None     # who holds it (a take-over)
+        raise locked from None
     try:
         left = read_at(fd, 100, 0).decode("ascii", "replace")
         os.ftruncate(fd, 0)

@@ -156,7 +156,7 @@ class S3Clients:
 
     def bucket(self, dest: Destination):
         """The calls against ``dest`` (a hoist.core.remote.s3.Bucket)."""
-        from hoist.core.remote.s3 import Bucket     # s3.py imports this module
+        from hoist.core.remote.s3 import Bucket  # s3.py imports this module
         return Bucket(self, dest)
 
     def customer_key(self, account: str, md5: str) -> CustomerKey | None:

@@ -220,6 +220,10 @@ class Bucket:
     def abort(self, key: str, upload_id: str) -> None:
         self._call("AbortMultipartUpload", key, Key=key, UploadId=upload_id)
 
+    def delete(self, key: str) -> None:
+        """Delete an object (a watched folder's file deleted here, with --delete)."""
+        self._call("DeleteObject", key, Key=key)
+
     def head(self, key: str, customer_key: CustomerKey | None = None) -> RemoteObject | None:
         try:
             # ChecksumMode: without it S3 leaves the object's checksum out of the answer
@@ -304,8 +308,8 @@ _METHODS = {"HeadBucket": "head_bucket", "ListObjectsV2": "list_objects_v2", "Cr
             "CompleteMultipartUpload": "complete_multipart_upload",
             "AbortMultipartUpload": "abort_multipart_upload", "HeadObject": "head_object",
             "PutObject": "put_object", "ListMultipartUploads": "list_multipart_uploads",
-            "GetObject": "get_object", "DeleteObjects": "delete_objects",
-            "RestoreObject": "restore_object"}
+            "GetObject": "get_object", "DeleteObject": "delete_object",
+            "DeleteObjects": "delete_objects", "RestoreObject": "restore_object"}
 
 
 # operations whose answer is an XML document; some S3-compatible servers (moto among them)

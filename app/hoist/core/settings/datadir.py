@@ -20,6 +20,7 @@ LOG_NAME = "hoist.log"
 ENGINE_LOG_NAME = "hoist-engine.log"    # the window's engine process (engine/hosting/worker.py)
 ACCOUNTS_NAME = "accounts.json"
 PREFERENCES_NAME = "preferences.json"
+WATCHING_NAME = "watching.pid"          # `hoist watch` runs, with this pid (cli_watch.py)
 # Hoist's own files in the data directory, with what follows their names: -wal, .lock,
 # .corrupt-<time>, .1 (a rotated log), .tmp. Anything else there is not Hoist's to change.
 OWN_FILES = (STORE_NAME, LOG_NAME, ENGINE_LOG_NAME, ACCOUNTS_NAME, PREFERENCES_NAME)

@@ -394,4 +394,4 @@ class ProcessManager(ThreadSafeSending, EngineProxy):
 # The engine's signals, by the name it sends, to the slot that takes them here.
 _SLOTS = {"task_added": "_on_added", "tasks_added": "_on_added_many",
           "task_removed": "_on_removed", "tasks_removed": "_on_removed_many", "tasks_updated": "_on_updated",
-          "task_finished": "_on_finished", "idle": "_on_idle"}
+          "task_finished": "_on_finished", "idle": "_on_idle", "watches_changed": "_on_watches"}

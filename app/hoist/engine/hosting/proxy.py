@@ -24,7 +24,7 @@ BROWSING = ("list_folder", "delete_objects", "restore_objects")
 
 # Commands that need no answer: posted in order, the caller goes on at once.
 POSTED = ("register_destination", "pause", "resume", "retry", "cancel", "remove", "pause_all",
-          "resume_all", "forget_clients", "remove_finished")
+          "resume_all", "forget_clients", "remove_finished", "remove_watch", "pause_watch")
 
 
 class EngineProxy(QObject):
@@ -39,6 +39,7 @@ class EngineProxy(QObject):
     task_finished = Signal(int, str)
     idle = Signal()
     store_full = Signal(str)
+    watches_changed = Signal(object)   # [WatchInfo] (engine/watching/)
 
     def __init__(self, config, infos, parent=None):
         super().__init__(parent)
@@ -46,6 +47,7 @@ class EngineProxy(QObject):
         self._config = config      # as the engine has it, then as this side last set it
         self._full = None          # the engine's StoreFull, or None
         self._infos = {info.id: info for info in infos}
+        self._watches = None       # [WatchInfo] as last said by the engine; None: not yet
 
     # -- reads: from the copy ---------------------------------------------------------
     def tasks(self):
@@ -89,6 +91,17 @@ class EngineProxy(QObject):
         """A blocking call from any thread that may run beside the engine's thread (it touches
         only the thread-safe clients): a transport may answer it off that thread."""
         return self._ask(name, *args)
+
+    # -- watched folders -----------------------------------------------------------------
+    def watches(self):
+        """[WatchInfo] of the watched folders: the last the engine said, or asked now."""
+        if self._watches is None:
+            self._watches = self._call("watches")
+        return list(self._watches)
+
+    def save_watch(self, watch):
+        """Add or change a watch; its WatchInfo, or WatchError saying what to change."""
+        return self._call("save_watch", watch)
 
     # -- commands ---------------------------------------------------------------------
     def add(self, path, destination, key_prefix: str = "", adopt: bool = False,
@@ -188,6 +201,11 @@ class EngineProxy(QObject):
             if info.id in self._infos:
                 self._infos[info.id] = info
         self.tasks_updated.emit(infos)
+
+    @Slot(object)
+    def _on_watches(self, infos: list) -> None:
+        self._watches = list(infos)
+        self.watches_changed.emit(infos)
 
     def _on_full(self, message: str, full) -> None:
         self._full = full

@@ -58,6 +58,7 @@ class ThreadedManager(EngineProxy):
         engine.task_finished.connect(self.task_finished)
         engine.idle.connect(self.idle)
         engine.store_full.connect(self.store_full)
+        engine.watches_changed.connect(self._on_watches)
         self._thread = QThread()
         self._thread.setObjectName("hoist-engine")
         self._invoker = _Invoker()

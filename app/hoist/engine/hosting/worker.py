@@ -44,7 +44,7 @@ log = logging.getLogger("hoist.engine.hosting.worker")
 
 # What the window may ask for and wait on; anything else is refused, not run.
 CALLS = ("add", "add_sources", "restore", "task", "tasks", "upload_owners", "is_idle",
-         "check_sources", "add_downloads", *BROWSING)
+         "check_sources", "add_downloads", "watches", "save_watch", *BROWSING)
 # Calls that wait on the network or read files: answered from a thread of their own, so the
 # engine's thread goes on sending parts meanwhile (they touch only the store and the clients).
 THREADED = ("check_sources", *BROWSING)
@@ -148,6 +148,8 @@ class Bridge(QObject):
         engine.task_state_changed.connect(
             lambda i, s: send(("state", i, s, engine.task(i))))
         engine.store_full.connect(lambda text: send(("full", text, engine.full)))
+        engine.watches_changed.connect(
+            lambda infos: send(("signal", "watches_changed", (infos,))))
 
     @Slot(object)
     def _handle(self, message) -> None:
@@ -243,6 +245,7 @@ def main(argv=None) -> int:
     link.send(("ready", getattr(store, "recovered_from", None), engine.config))
     link.listen(reader, pending, bridge.inbox.emit)
     log.info("engine process started (pid %d)", os.getpid())
+    engine.start_watching()          # the watched folders, restored from the store
     app.exec()
     store.close()
     link.flush_and_close()
