@@ -2,6 +2,7 @@
 bytes counted at a proxy, and what list, stats, cancel and cleanup --local say of downloads."""
 
 import json
+import os
 import random
 
 from support.cli import hoist, listing, parts_done, start, wait_for_parts
@@ -110,3 +111,25 @@ def test_dry_run_and_existing_files(cli_env, s3, bucket, tmp_path):
     assert kept.returncode == 0 and "--force" in kept.stderr, kept.stderr
     assert (dest / "one.txt").read_bytes() == b"changed here"
     assert (dest / "skip.tmp").read_bytes() == other         # no --exclude this time
+
+
+def test_a_file_sent_and_fetched_back_keeps_its_mtime(cli_env, s3, bucket, tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    small, big = source / "note.txt", source / "film.bin"
+    small.write_bytes(b"kept time")
+    big.write_bytes(random.Random(3).randbytes(6 * MiB))        # multipart at 5 MiB parts
+    when = {small: 1_234_567_890_123_456_789, big: 1_600_000_000_987_654_321}
+    for path, ns in when.items():
+        os.utime(path, ns=(ns, ns))
+    sent = hoist(cli_env, "upload", source, f"s3://{bucket}/t/", "--part-size", "5MiB")
+    assert sent.returncode == 0, sent.stderr
+    head = s3.head_object(Bucket=bucket, Key="t/src/film.bin")
+    assert head["Metadata"] == {"mtime": "1600000000.987654321"}     # as rclone keeps it
+    dest = tmp_path / "back"
+    fetched = hoist(cli_env, "download", f"s3://{bucket}/t/", dest)
+    assert fetched.returncode == 0, fetched.stderr
+    for path, ns in when.items():
+        back = dest / "src" / path.name
+        assert back.read_bytes() == path.read_bytes()
+        assert abs(back.stat().st_mtime_ns - ns) < 1000, (path.name, back.stat().st_mtime_ns)

@@ -23,6 +23,7 @@ STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA"
                    "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS",
                    "SNOW", "EXPRESS_ONEZONE")
 MAX_TAGS = 10
+SOURCE_MTIME = "mtime"       # metadata: the uploaded file's mtime, in seconds (rclone's name)
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")     # an HTTP header name's characters
 
 
@@ -111,6 +112,17 @@ class ObjectSettings:
         if self.bucket_key_enabled:
             params["BucketKeyEnabled"] = True
         return params
+
+    def with_source_mtime(self, mtime_ns: int) -> "ObjectSettings":
+        """These settings as sent: the file's mtime joins the metadata as ``mtime`` (seconds,
+        as rclone keeps it), so that `hoist download` (and rclone) give the file its time
+        back. A user's own ``mtime`` wins. It is not part of the task's settings: a resumed
+        upload's object was made with it already, and a changed file starts over."""
+        if any(name.lower() == SOURCE_MTIME for name in self.metadata):
+            return self
+        seconds, ns = divmod(abs(mtime_ns), 10**9)        # exact: a float would round the ns
+        sign = "-" if mtime_ns < 0 else ""
+        return replace(self, metadata={**self.metadata, SOURCE_MTIME: f"{sign}{seconds}.{ns:09d}"})
 
     def to_json(self) -> str:
         """Compact, keys in order, defaults left out: tasks with the same settings share

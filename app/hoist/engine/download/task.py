@@ -41,6 +41,7 @@ from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
 from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
 from hoist.core.remote.errors import ErrorKind, S3Error
+from hoist.core.remote.objects import SOURCE_MTIME
 from hoist.engine.download.commits import RangeCommits
 from hoist.engine.progress import Interrupted
 from hoist.engine.transfer import Report, TaskError, TransferTask
@@ -51,7 +52,7 @@ CHUNK = 256 * 1024          # bytes read from a GET's body (and limited) at a ti
 DEFAULT_RANGE = 8 * 1024 * 1024
 OBJECT_CHANGED = "The object changed on the server since the download began — started again"
 PARTIAL_LOST = "The partial file was gone or cut short — started again"
-MTIME_KEYS = ("mtime", "src-mtime")   # a source mtime kept in metadata (rclone's "mtime")
+MTIME_KEYS = (SOURCE_MTIME, "src-mtime")   # a source mtime kept in metadata (Hoist's, rclone's)
 
 
 class ObjectChanged(Exception):

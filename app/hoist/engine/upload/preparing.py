@@ -102,9 +102,10 @@ class Preparation:
                 record = self.store.get_task(self.id)
             else:
                 return self._reconcile(remote)
-        return self._create_upload(record, current.size, report)
+        return self._create_upload(record, current.size, report, current.mtime_ns)
 
-    def _create_upload(self, record, size: int, report: Report) -> list[PartPlan]:
+    def _create_upload(self, record, size: int, report: Report,
+                       mtime_ns: int) -> list[PartPlan]:
         if record.fingerprint is not None:
             # An earlier run got as far as CreateMultipartUpload; if it died before the
             # store recorded the id, that upload is ours and would be orphaned.
@@ -121,7 +122,7 @@ class Preparation:
             upload_id = self._call(lambda: self.bucket.create_multipart(
                 record.key,
                 record.checksum_algorithm if self.bucket.wants_checksums(self.objects) else "",
-                self.objects, self.customer_key()),
+                self.objects.with_source_mtime(mtime_ns), self.customer_key()),
                 report, "CreateMultipartUpload")
         except S3Error as error:
             if error.kind is not ErrorKind.UNSUPPORTED:

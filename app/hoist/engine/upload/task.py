@@ -160,13 +160,16 @@ class UploadTask(Preparation, Verification, Adoption, TransferTask):
 
     def _put_whole(self, record, report: Report) -> None:
         sums = {}
+        fingerprint = record.fingerprint       # the file's mtime goes with it (objects.py)
+        settings = (self.objects.with_source_mtime(fingerprint.mtime_ns) if fingerprint
+                    else self.objects)
 
         def request(body):
             # the MD5 also proves the ETag below
             sums["checksum"], sums["md5"] = self._checksums(0, record.size, want_md5=True)
             return self.bucket.put_object(record.key, body, record.size, sums["checksum"],
                                           sums["md5"], record.checksum_algorithm or "CRC32",
-                                          self.objects, self.customer_key())
+                                          settings, self.customer_key())
 
         stored = self._call(self._send(0, 0, record.size, request), report, "PutObject")
         self.stats.sent(record.size)
