@@ -53,6 +53,13 @@ def _same_file(path: str, size: int, there, record) -> bool:
     if record is None:               # the AWS CLI's rule: whole seconds, as LastModified has
         return (there.size == size == st.st_size and there.last_modified is not None
                 and there.last_modified.timestamp() >= int(st.st_mtime))
+    return same_as_recorded(path, there, record, st)
+
+
+def same_as_recorded(path: str, there, record, st: os.stat_result | None = None) -> bool:
+    """The file still has the fingerprint Hoist recorded when it last sent it to the object,
+    or fetched it from there (``record``: a SentFile), and the object still has that ETag."""
+    st = st or os.stat(path)
     then = record.fingerprint
     if (st.st_size, st.st_mtime_ns) != (then.size, then.mtime_ns):   # no read needed
         return False

@@ -22,6 +22,7 @@ from hoist.core.remote.existing import existing_objects
 from hoist.core.remote.naming import keep_both_key
 from hoist.core.remote.objects import ObjectSettings
 from hoist.core.remote.s3 import Destination
+from hoist.core.remote.unchanged import same_as_recorded
 
 log = logging.getLogger("hoist.manager")
 
@@ -58,11 +59,15 @@ def list_prefix(bucket, prefix: str) -> dict:
             return found
 
 
-def unchanged(path: Path, remote) -> bool:
-    """The file is what a download would make: the same size, and not older than the object
-    (uploads' rule without a record, core/remote/unchanged.py, the other way round)."""
+def unchanged(path: Path, remote, record=None) -> bool:
+    """The file is what a download would make. With Hoist's record of fetching (or sending)
+    it: the file still as it was then and the object's ETag the same (a fetched file has the
+    source's mtime, older than the object). Without one: the same size, and not older than
+    the object (uploads' rule without a record, core/remote/unchanged.py, the other way round)."""
     try:
         st = os.stat(path)
+        if record is not None:
+            return same_as_recorded(str(path), remote, record, st)
     except OSError:
         return False
     return (st.st_size == remote.size and remote.last_modified is not None
@@ -119,7 +124,7 @@ class DownloadIntake:
             if key not in remote and not version_id:
                 added.refused.append((key, f"s3://{bucket}/{key}: no such key; skipped"))
         wanted = [w for w in wanted if w[2] is not None or version_id]
-        rows = self._existing_targets(wanted, force, existing, added)
+        rows = self._existing_targets(dest, wanted, force, existing, added)
         if dry_run:
             added.planned = [(k, str(p), r.size if r else 0) for k, p, r in rows]
             return added
@@ -127,12 +132,16 @@ class DownloadIntake:
         added.planned = [(k, str(p), r.size if r else 0) for k, p, r in rows]
         return added
 
-    def _existing_targets(self, wanted, force: bool, existing: str, added) -> list:
+    def _existing_targets(self, dest, wanted, force: bool, existing: str, added) -> list:
         """The downloads to queue, after the rule for files already at their targets."""
         rows = []
+        there = [(key, path, remote) for key, path, remote in wanted if path.exists()]
+        # what Hoist recorded when it last fetched (or sent) each: one query for them all
+        records = (self.store.sent_files(dest.endpoint_url, dest.bucket, [k for k, _p, _r in there])
+                   if there and not force else {})
         for key, path, remote in wanted:
             if path.exists() and not force:
-                if remote is not None and unchanged(path, remote):
+                if remote is not None and unchanged(path, remote, records.get((key, str(path)))):
                     added.skipped.append((key, str(path), UNCHANGED))
                     continue
                 if existing == KEEP_BOTH:

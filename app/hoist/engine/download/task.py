@@ -38,6 +38,7 @@ from hoist.core.download.partial import (
 )
 from hoist.core.download.proof import prove
 from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
+from hoist.core.local.fingerprint import fingerprint
 from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
 from hoist.core.remote.errors import ErrorKind, S3Error
@@ -250,7 +251,11 @@ class DownloadTask(TransferTask):
         message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
         if self.notice in (OBJECT_CHANGED, PARTIAL_LOST):     # the row keeps saying why
             message += f" · {self.notice}"
-        self.store.mark_completed(self.id, message, proof.method)
+        # recorded as uploads record what they sent: the next run knows this file unchanged,
+        # whichever way it goes (core/checkpoint/sent.py)
+        done = fingerprint(str(self.target))
+        self.store.mark_completed(self.id, message, proof.method, etag=record.remote_etag,
+                                  fingerprint_json=done.to_json(), size=record.size)
         self.notice = message
         with self._lock:
             self._done_bytes = record.size
