@@ -47,6 +47,7 @@ def test_the_message_names_the_key_and_says_why(tmp_path):
     ("p/a/./b", '"." folder name'),
     ("p/a\0b", "NUL"),
     ("q/other", "not under the prefix"),
+    ("p/a/x.hoist-partial", "ends in .hoist-partial"),
 ])
 def test_unsafe_keys_are_refused(tmp_path, key, why):
     prefix = "" if key.startswith("/") else "p/"

@@ -1,6 +1,7 @@
 """Targets two downloads would share, and local files in the way of a key's folders."""
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.core.download.partial import find_strays
 
 MiB = 1024 * 1024
 
@@ -48,3 +49,15 @@ def test_a_local_file_where_a_key_needs_a_folder_refuses_that_key_and_the_others
     assert (root / "ok.txt").read_bytes() == good
     assert (root / "notes").read_bytes() == b"mine"
     assert {engine.manager.task(i).state for i in added} == {TaskState.COMPLETED}
+
+
+def test_a_key_named_like_a_partial_file_is_refused_so_cleanup_never_deletes_a_download(
+        engine, put, download, tmp_path):
+    data = put("p/x", 1500)
+    put("p/x.hoist-partial", 700)      # would be x's partial file, and a "stray" once done
+    added = download(["p/"])
+    engine.wait_idle()
+    assert [key for key, _why in added.refused] == ["p/x.hoist-partial"]
+    assert ".hoist-partial" in added.refused[0][1]
+    assert (tmp_path / "dl" / "x").read_bytes() == data
+    assert find_strays([tmp_path / "dl"], set()) == []     # nothing cleanup --local would take

@@ -145,6 +145,10 @@ class KeyRules:
             why = f"has a name of {length} bytes; this file system holds at most {self.name_max}"
             raise UnsafeKey(key, why + (f" ({limit} and {PARTIAL_SUFFIX} while it downloads)"
                                         if is_file else ""))
+        if is_file and name.endswith(PARTIAL_SUFFIX):
+            # the partial file of its sibling, and a stray to `hoist cleanup --local` once done
+            raise UnsafeKey(key, f"ends in {PARTIAL_SUFFIX}, the name Hoist gives a file while "
+                                 "it downloads")
         if self.windows:
             self._check_windows_name(key, name)
 
