@@ -179,3 +179,18 @@ def test_a_full_disk_under_the_store_pauses_downloads_and_resume_finishes(
         assert target.read_bytes() == data
     finally:
         engine.stop()
+
+
+def test_free_space_counts_the_blocks_a_sparse_partial_holds_not_its_length(
+        engine, put, download, tiny_disk, s3_server):  # noqa: F811
+    put("big.bin", 3 * MiB)
+    partial = tiny_disk / "big.bin.hoist-partial"
+    with open(partial, "wb") as f:                 # left at full length, but holding no blocks
+        f.truncate(3 * MiB)
+    start = len(s3_server.requests)
+    [task_id] = download(["big.bin"], target=tiny_disk)
+    engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.FAILED
+    assert "Not enough free space" in info.message, info.message
+    assert not [r for r in s3_server.requests[start:] if r.op == "GetObject"]   # before any GET

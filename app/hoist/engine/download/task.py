@@ -28,6 +28,7 @@ from urllib3.exceptions import ProtocolError
 
 from hoist.core.checkpoint.states import PartState
 from hoist.core.download.partial import (
+    allocated,
     check_free_space,
     discard,
     open_partial,
@@ -118,8 +119,7 @@ class DownloadTask(TransferTask):
                         if p.state is not PartState.DONE]
             self._start_over(why)
             record = self.store.get_task(self.id)
-        held = self.partial.stat().st_size if self.partial.exists() else 0
-        check_free_space(self.target, max(0, size - held))
+        check_free_space(self.target, max(0, size - allocated(self.partial)))
         os.close(open_partial(self.target, size))
         range_size = record.part_size or self.config.part_size or DEFAULT_RANGE
         ranges = plan_ranges(size, range_size)
