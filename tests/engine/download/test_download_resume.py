@@ -1,6 +1,7 @@
 """A download stopped part-way: resumed with only the missing ranges, started over against an
 object that changed, refused when its bytes do not prove, and never named before the proof."""
 
+import random
 import threading
 
 import pytest
@@ -194,3 +195,29 @@ def test_free_space_counts_the_blocks_a_sparse_partial_holds_not_its_length(
     assert info.state is TaskState.FAILED
     assert "Not enough free space" in info.message, info.message
     assert not [r for r in s3_server.requests[start:] if r.op == "GetObject"]   # before any GET
+
+
+def _multipart_without_checksum(s3, bucket, key: str) -> bytes:
+    """An object whose proof asks the store for its part layout (a request to hold)."""
+    parts = [random.Random(n).randbytes(size) for n, size in ((1, 5 * MiB), (2, 10))]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body)
+             ["ETag"] for n, body in enumerate(parts, 1)]
+    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={
+        "Parts": [{"PartNumber": n, "ETag": e} for n, e in enumerate(etags, 1)]})
+    return b"".join(parts)
+
+
+def test_a_cancel_while_proving_never_leaves_a_file_behind_a_cancelled_row(
+        engine, s3, bucket, download, s3_server, tmp_path):
+    _multipart_without_checksum(s3, bucket, "mp.bin")
+    target = tmp_path / "dl" / "mp.bin"
+    with GetGate(s3_server, nth=2) as proving:     # 1: the one range; 2: the proof's layout
+        [task_id] = download(["mp.bin"], range_size=8 * MiB)
+        engine.qtbot.waitUntil(proving.held.is_set, timeout=10_000)
+        engine.manager.cancel(task_id)
+        proving.release()
+        engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert (info.state, target.exists()) == (TaskState.CANCELLED, False), info
+    assert not target.with_name("mp.bin.hoist-partial").exists()

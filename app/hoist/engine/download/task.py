@@ -232,6 +232,8 @@ class DownloadTask(TransferTask):
             raise ProofFailed(f"{self._uri()}: the downloaded bytes do not match the object "
                               f"({proof.detail}). The partial file was deleted; Retry downloads "
                               "it again from the start.")
+        if self.stopping():     # cancelled (or paused) while proving: the name is not taken
+            raise Interrupted()
         fd = os.open(self.partial, os.O_RDWR | BINARY)
         publish(fd, self.partial, self.target, record.remote_mtime)
         self._finish(record, proof)
