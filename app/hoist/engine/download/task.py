@@ -102,6 +102,7 @@ class DownloadTask(TransferTask):
         record = self.store.get_task(self.id)
         self.record = record
         self.started_at = self.started_at or time.monotonic()
+        self._commits.reset()
         key = self.customer_key()
         head = self._call(lambda: self.bucket.head_object(record.key, record.version_id, key),
                           report, "HeadObject")
