@@ -166,6 +166,13 @@ class DownloadTask(TransferTask):
             if reply.get("ETag") and reply["ETag"] != record.remote_etag:
                 reply["Body"].close()      # a store that ignores If-Match: told here instead
                 raise ObjectChanged(f"ETag {reply['ETag']}, pinned {record.remote_etag}")
+            answered = other_bytes(reply, part)
+            if answered:                   # a store (or proxy) that ignores Range
+                reply["Body"].close()
+                raise S3Error(ErrorKind.FATAL, "RangeIgnored",
+                              f"{self._uri()}: asked for bytes {part.offset}–{last}, the store "
+                              f"answered {answered}: it does not serve byte ranges, so Hoist "
+                              "cannot download from it safely. Nothing was named.")
             try:
                 self._stream(reply["Body"], fd, part)
             except BaseException:
@@ -266,6 +273,16 @@ class DownloadTask(TransferTask):
         """Cancel: the partial file goes; the object on the server is not touched."""
         discard(self.partial)
         log.info("task %s: cancelled; deleted %s", self.id, self.partial)
+
+
+def other_bytes(reply: dict, part: Range) -> str | None:
+    """What a GET answered instead of ``part``'s bytes (its Content-Range, or its length),
+    None when it answered them."""
+    answered = reply.get("ContentRange")
+    if answered:
+        return None if answered.startswith(f"bytes {part.offset}-{part.end - 1}/") else answered
+    length = reply.get("ContentLength")
+    return f"{length:,} bytes" if length is not None and length != part.size else None
 
 
 def proved_by(method: str) -> str:
