@@ -221,3 +221,29 @@ def test_a_cancel_while_proving_never_leaves_a_file_behind_a_cancelled_row(
     info = engine.manager.task(task_id)
     assert (info.state, target.exists()) == (TaskState.CANCELLED, False), info
     assert not target.with_name("mp.bin.hoist-partial").exists()
+
+
+def _without_part_counts(status, headers, body):
+    """A store that says nothing of an object's parts: its proof falls back to the size."""
+    return status, [(k, v) for k, v in headers if k.lower() != "x-amz-mp-parts-count"], body
+
+
+def test_a_partial_file_deleted_mid_download_is_never_published_as_zeros(
+        one_at_a_time, s3, bucket, download, s3_server, tmp_path):
+    engine = one_at_a_time
+    data = _multipart_without_checksum(s3, bucket, "mp.bin")
+    target = tmp_path / "dl" / "mp.bin"
+    s3_server.rewrite("HeadObject", _without_part_counts)
+    try:
+        with GetGate(s3_server, nth=6) as last:        # the sixth and last range
+            [task_id] = download(["mp.bin"])
+            engine.qtbot.waitUntil(last.held.is_set, timeout=10_000)
+            target.with_name("mp.bin.hoist-partial").unlink()    # a user, a cleanup
+            last.release()
+            engine.wait_idle(timeout=20_000)
+    finally:
+        s3_server.rewrite("HeadObject", None)
+    info = engine.manager.task(task_id)
+    assert not (target.exists() and target.read_bytes() != data), info.message
+    assert info.state is TaskState.COMPLETED and target.read_bytes() == data, info
+    assert "partial file was gone" in info.message

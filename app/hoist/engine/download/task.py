@@ -59,6 +59,10 @@ class ObjectChanged(Exception):
     """The object is not the one the download pinned: start over against the new one."""
 
 
+class PartialLost(Exception):
+    """The partial file was deleted or replaced while the download ran: start over."""
+
+
 class ProofFailed(TaskError):
     """The bytes on disk do not match the object: the partial file was deleted."""
 
@@ -68,11 +72,12 @@ class DownloadTask(TransferTask):
 
     direction = "download"
     noun = "download"
-    __slots__ = ("_head", "_commits")
+    __slots__ = ("_head", "_commits", "_partial_id")
 
     def __init__(self, record, *args, **kwargs):
         super().__init__(record, *args, **kwargs)
         self._head: dict | None = None     # this run's HeadObject answer
+        self._partial_id: tuple[int, int] | None = None   # the partial this run writes to
         self._commits = RangeCommits(sync, lambda numbers: self.store.ranges_done(self.id,
                                                                                    numbers))
 
@@ -90,6 +95,8 @@ class DownloadTask(TransferTask):
 
     # -- the protocol ---------------------------------------------------------------------
     def restart_reason_for(self, error: Exception) -> str | None:
+        if isinstance(error, PartialLost):
+            return PARTIAL_LOST
         return OBJECT_CHANGED if isinstance(error, ObjectChanged) else None
 
     def cancelled_notice(self, error: Exception | None) -> str:
@@ -115,6 +122,7 @@ class DownloadTask(TransferTask):
         if record.remote_etag:
             why = self._resume_problem(record, etag)
             if why is None:
+                self._partial_id = identity(self.partial)
                 self._set_progress_from_store()
                 return [Range(p.number, p.offset, p.size) for p in self.store.parts(self.id)
                         if p.state is not PartState.DONE]
@@ -122,6 +130,7 @@ class DownloadTask(TransferTask):
             record = self.store.get_task(self.id)
         check_free_space(self.target, max(0, size - allocated(self.partial)))
         os.close(open_partial(self.target, size))
+        self._partial_id = identity(self.partial)
         range_size = record.part_size or self.config.part_size or DEFAULT_RANGE
         ranges = plan_ranges(size, range_size)
         self.store.begin_download(self.id, etag, size, source_mtime(head),
@@ -227,7 +236,12 @@ class DownloadTask(TransferTask):
                                                               key), report, "HeadObject")
             if head is None or head.get("ETag") != record.remote_etag:
                 raise ObjectChanged("the object changed before the proof")
-        os.close(open_partial(self.target, record.size))     # an empty object has no range
+        if not record.size:
+            os.close(open_partial(self.target, 0))          # an empty object has no range
+        elif (found := identity(self.partial, record.size)) is None or found != self._partial_id:
+            # deleted or replaced under the range jobs: their bytes went with it. Never
+            # prove (by size, perhaps) what another file holds, or a new one of zeros.
+            raise PartialLost(f"{self.partial} was deleted or replaced while downloading")
         report("Proving…")
         extra = {"IfMatch": record.remote_etag, **(key.params() if key else {})}
         if record.version_id:
@@ -283,6 +297,15 @@ def other_bytes(reply: dict, part: Range) -> str | None:
         return None if answered.startswith(f"bytes {part.offset}-{part.end - 1}/") else answered
     length = reply.get("ContentLength")
     return f"{length:,} bytes" if length is not None and length != part.size else None
+
+
+def identity(path: Path, size: int | None = None) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path`` (of ``size`` bytes, when given), else None."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return None if size is not None and st.st_size != size else (st.st_dev, st.st_ino)
 
 
 def proved_by(method: str) -> str:
