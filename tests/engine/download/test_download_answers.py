@@ -32,3 +32,15 @@ def test_a_store_that_ignores_range_is_refused_not_published_proved_by_size(
     assert not (target.exists() and target.read_bytes() != data), (
         f"a file of the wrong bytes took the name: {info.message}")
     assert info.state is TaskState.FAILED and "range" in info.message.lower(), info.message
+
+
+def test_a_nonsense_source_mtime_in_metadata_falls_back_to_last_modified(
+        engine, s3, bucket, download, tmp_path):
+    for n, value in enumerate(("inf", "nan", "1e300", "-1e300")):
+        s3.put_object(Bucket=bucket, Key=f"m/{n}", Body=b"x" * (n + 1), Metadata={"mtime": value})
+    ids = download(["m/"])
+    engine.wait_idle()
+    for n, task_id in enumerate(ids):
+        info = engine.manager.task(task_id)
+        assert info.state is TaskState.COMPLETED, info.message
+        assert (tmp_path / "dl" / str(n)).read_bytes() == b"x" * (n + 1)

@@ -18,6 +18,7 @@ download over against the new object: every range and the partial's contents go.
 """
 
 import logging
+import math
 import os
 import time
 from datetime import datetime
@@ -53,6 +54,7 @@ DEFAULT_RANGE = 8 * 1024 * 1024
 OBJECT_CHANGED = "The object changed on the server since the download began — started again"
 PARTIAL_LOST = "The partial file was gone or cut short — started again"
 MTIME_KEYS = ("mtime", "src-mtime")   # a source mtime kept in metadata (rclone's "mtime")
+MTIME_LIMIT = 1e11       # seconds either side of 1970 (year 5138): what every time_t holds
 
 
 class ObjectChanged(Exception):
@@ -321,8 +323,10 @@ def source_mtime(head: dict) -> float | None:
     metadata = {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
     for name in MTIME_KEYS:
         try:
-            return float(metadata[name])
+            mtime = float(metadata[name])
         except (KeyError, ValueError):
             continue
+        if math.isfinite(mtime) and abs(mtime) < MTIME_LIMIT:   # whoever uploaded wrote it
+            return mtime
     modified = head.get("LastModified")
     return modified.timestamp() if isinstance(modified, datetime) else None
