@@ -247,3 +247,22 @@ def test_a_partial_file_deleted_mid_download_is_never_published_as_zeros(
     assert not (target.exists() and target.read_bytes() != data), info.message
     assert info.state is TaskState.COMPLETED and target.read_bytes() == data, info
     assert "partial file was gone" in info.message
+
+
+def test_a_link_planted_at_the_partial_name_mid_download_is_never_written_through(
+        one_at_a_time, put, download, s3_server, tmp_path):
+    engine = one_at_a_time
+    data = put("obj.bin", 3 * MiB)
+    outside = tmp_path / "precious"
+    outside.write_bytes(b"p" * 3 * MiB)
+    partial = tmp_path / "dl" / "obj.bin.hoist-partial"
+    with GetGate(s3_server, nth=2) as gate:
+        [task_id] = download(["obj.bin"])
+        engine.qtbot.waitUntil(gate.held.is_set, timeout=10_000)
+        partial.unlink()
+        partial.symlink_to(outside)              # someone else who can write to the folder
+        gate.release()
+        engine.wait_idle(timeout=20_000)
+    assert outside.read_bytes() == b"p" * 3 * MiB
+    assert (tmp_path / "dl" / "obj.bin").read_bytes() == data
+    assert engine.manager.task(task_id).state is TaskState.COMPLETED

@@ -120,6 +120,12 @@ def open_partial(target: Path, size: int) -> int:
     return fd
 
 
+def reopen_partial(partial: Path) -> int:
+    """A descriptor open read-write on an existing partial file, never through a link
+    (OSError ELOOP if one is there now, FileNotFoundError if it is gone)."""
+    return os.open(partial, os.O_RDWR | BINARY | _NOFOLLOW)
+
+
 def write_range(fd: int, offset: int, data: bytes) -> None:
     """Write one range's bytes at its offset (a full disk raises OSError ENOSPC)."""
     write_at(fd, data, offset)

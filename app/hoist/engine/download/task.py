@@ -17,9 +17,11 @@ An object that changed (another ETag at resume, or a 412 to a GET) starts the
 download over against the new object: every range and the partial's contents go.
 """
 
+import errno
 import logging
 import math
 import os
+import stat
 import time
 from datetime import datetime
 from pathlib import Path
@@ -35,12 +37,12 @@ from hoist.core.download.partial import (
     open_partial,
     partial_path,
     publish,
+    reopen_partial,
     sync,
     write_range,
 )
 from hoist.core.download.proof import prove
 from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
-from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
 from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.engine.download.commits import RangeCommits
@@ -61,7 +63,7 @@ class ObjectChanged(Exception):
     """The object is not the one the download pinned: start over against the new one."""
 
 
-class PartialLost(Exception):
+class PartialLost(TaskError):
     """The partial file was deleted or replaced while the download ran: start over."""
 
 
@@ -146,10 +148,7 @@ class DownloadTask(TransferTask):
         """Why the ranges already on disk cannot be kept (None: they can)."""
         if etag != record.remote_etag:
             return OBJECT_CHANGED
-        try:
-            whole = self.partial.stat().st_size == record.size
-        except OSError:
-            whole = False
+        whole = identity(self.partial, record.size) is not None   # a file, not a link
         return None if whole else PARTIAL_LOST
 
     def _start_over(self, why: str) -> None:
@@ -192,7 +191,7 @@ class DownloadTask(TransferTask):
             finally:
                 reply["Body"].close()
 
-        fd = os.open(self.partial, os.O_RDWR | BINARY)
+        fd = self._reopen()
         try:
             self._call(attempt, report, f"range {part.number}")
             self._commits.commit(fd, part.number)
@@ -203,6 +202,15 @@ class DownloadTask(TransferTask):
             os.close(fd)
         self.stats.received(part.size)
         self._part_done(part.number, part.size)
+
+    def _reopen(self) -> int:
+        try:
+            return reopen_partial(self.partial)
+        except OSError as error:        # gone, or a link planted at its name: start over
+            if isinstance(error, FileNotFoundError) or error.errno == errno.ELOOP:
+                raise PartialLost(f"{self.partial} was deleted or replaced while downloading"
+                                  ) from None
+            raise
 
     def _stream(self, body, fd: int, part: Range) -> None:
         got = 0
@@ -258,7 +266,7 @@ class DownloadTask(TransferTask):
                               "it again from the start.")
         if self.stopping():     # cancelled (or paused) while proving: the name is not taken
             raise Interrupted()
-        fd = os.open(self.partial, os.O_RDWR | BINARY)
+        fd = self._reopen()
         publish(fd, self.partial, self.target, record.remote_mtime)
         self._finish(record, proof)
 
@@ -302,12 +310,15 @@ def other_bytes(reply: dict, part: Range) -> str | None:
 
 
 def identity(path: Path, size: int | None = None) -> tuple[int, int] | None:
-    """(device, inode) of the file at ``path`` (of ``size`` bytes, when given), else None."""
+    """(device, inode) of the regular file at ``path`` (of ``size`` bytes, when given), else
+    None (nothing there, or a link)."""
     try:
         st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
-    return None if size is not None and st.st_size != size else (st.st_dev, st.st_ino)
+    if not stat.S_ISREG(st.st_mode) or (size is not None and st.st_size != size):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def proved_by(method: str) -> str:
