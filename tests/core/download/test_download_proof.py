@@ -25,6 +25,8 @@ OBJECTS = {
     "mp-plain": ([5 * MiB, 5 * MiB, 100], {}),
     "mp-two": ([5 * MiB, 7], {}),
     "mp-unequal": ([5 * MiB, 5 * MiB + 1, 1], {}),
+    # parts 2 and 3 are not the size of part 1, though the sizes add up as if they were
+    "mp-uneven-middle": ([6 * MiB, 5 * MiB, 7 * MiB, 1], {}),
 }
 
 
@@ -148,6 +150,14 @@ def test_parts_of_unequal_size_leave_the_size_alone(store):
     assert (proof.method, proof.ok) == ("size", True)
     assert proof.detail == (f"size only: {10 * MiB + 2:,} bytes, as expected (no checksum; its "
                             "part sizes are unknown, so its multipart ETag cannot be recomputed)")
+
+
+def test_a_layout_assumed_wrongly_is_asked_part_by_part_before_any_refusal(store, changed):
+    proof = _prove(store, "mp-uneven-middle")
+    assert proof == Proof("multipart ETag", True, "multipart ETag of 4 parts matches"), proof
+    refused = _prove(store, "mp-uneven-middle", changed("mp-uneven-middle"))
+    assert (refused.method, refused.ok) == ("multipart ETag", False)
+    assert "assumed" not in refused.detail
 
 
 def test_encrypted_objects_are_proved_by_size(store):

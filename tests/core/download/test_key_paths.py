@@ -47,6 +47,7 @@ def test_the_message_names_the_key_and_says_why(tmp_path):
     ("p/a/./b", '"." folder name'),
     ("p/a\0b", "NUL"),
     ("q/other", "not under the prefix"),
+    ("p/a/x.hoist-partial", "ends in .hoist-partial"),
 ])
 def test_unsafe_keys_are_refused(tmp_path, key, why):
     prefix = "" if key.startswith("/") else "p/"
@@ -82,6 +83,19 @@ def test_a_link_inside_dest_that_leads_out_is_not_followed(tmp_path):
     with pytest.raises(UnsafeKey, match="would land outside"):
         target_for(dest, "link/x")
     assert target_for(dest, "link") == dest / "link"     # replaced by the file, not followed
+
+
+def test_a_local_file_where_a_folder_is_needed_and_a_folder_where_a_file_goes_are_refused(
+        tmp_path):
+    (tmp_path / "a").write_bytes(b"mine")
+    (tmp_path / "dir").mkdir()
+    for key in ("a/x", "a/b/c", "a/"):
+        with pytest.raises(UnsafeKey, match=f"needs a folder where the file {tmp_path / 'a'}"):
+            target_for(tmp_path, key)
+    with pytest.raises(UnsafeKey, match="would replace the folder"):
+        target_for(tmp_path, "dir")
+    assert target_for(tmp_path, "dir/x") == tmp_path / "dir" / "x"
+    assert target_for(tmp_path, "dir/") == tmp_path / "dir"
 
 
 @pytest.mark.parametrize("name", ["CON", "con.txt", "a/LPT1.log", "Com9", "nul .tar.gz",

@@ -8,6 +8,7 @@ import pytest
 
 from hoist.core.download.partial import (
     NotEnoughSpace,
+    allocated,
     check_free_space,
     discard,
     find_strays,
@@ -50,6 +51,17 @@ def test_a_partial_of_the_right_size_is_reopened_as_it_is(tmp_path):
     fd = open_partial(target, 10)
     os.close(fd)
     assert partial_path(target).read_bytes() == b"0123456789"
+
+
+def test_a_sparse_partial_of_the_right_size_is_reserved_and_keeps_its_bytes(tmp_path):
+    target = tmp_path / "f"
+    with open(partial_path(target), "wb") as f:
+        f.write(b"kept")
+        f.truncate(3 * MiB)                         # a hole after its first bytes
+    assert allocated(partial_path(target)) < 3 * MiB
+    os.close(open_partial(target, 3 * MiB))
+    assert allocated(partial_path(target)) == 3 * MiB
+    assert partial_path(target).read_bytes()[:5] == b"kept\0"
 
 
 def test_a_partial_of_another_size_keeps_none_of_its_bytes(tmp_path):

@@ -1,6 +1,7 @@
 """A download stopped part-way: resumed with only the missing ranges, started over against an
 object that changed, refused when its bytes do not prove, and never named before the proof."""
 
+import random
 import threading
 
 import pytest
@@ -179,3 +180,89 @@ def test_a_full_disk_under_the_store_pauses_downloads_and_resume_finishes(
         assert target.read_bytes() == data
     finally:
         engine.stop()
+
+
+def test_free_space_counts_the_blocks_a_sparse_partial_holds_not_its_length(
+        engine, put, download, tiny_disk, s3_server):  # noqa: F811
+    put("big.bin", 3 * MiB)
+    partial = tiny_disk / "big.bin.hoist-partial"
+    with open(partial, "wb") as f:                 # left at full length, but holding no blocks
+        f.truncate(3 * MiB)
+    start = len(s3_server.requests)
+    [task_id] = download(["big.bin"], target=tiny_disk)
+    engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.FAILED
+    assert "Not enough free space" in info.message, info.message
+    assert not [r for r in s3_server.requests[start:] if r.op == "GetObject"]   # before any GET
+
+
+def _multipart_without_checksum(s3, bucket, key: str) -> bytes:
+    """An object whose proof asks the store for its part layout (a request to hold)."""
+    parts = [random.Random(n).randbytes(size) for n, size in ((1, 5 * MiB), (2, 10))]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body)
+             ["ETag"] for n, body in enumerate(parts, 1)]
+    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={
+        "Parts": [{"PartNumber": n, "ETag": e} for n, e in enumerate(etags, 1)]})
+    return b"".join(parts)
+
+
+def test_a_cancel_while_proving_never_leaves_a_file_behind_a_cancelled_row(
+        engine, s3, bucket, download, s3_server, tmp_path):
+    _multipart_without_checksum(s3, bucket, "mp.bin")
+    target = tmp_path / "dl" / "mp.bin"
+    with GetGate(s3_server, nth=2) as proving:     # 1: the one range; 2: the proof's layout
+        [task_id] = download(["mp.bin"], range_size=8 * MiB)
+        engine.qtbot.waitUntil(proving.held.is_set, timeout=10_000)
+        engine.manager.cancel(task_id)
+        proving.release()
+        engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert (info.state, target.exists()) == (TaskState.CANCELLED, False), info
+    assert not target.with_name("mp.bin.hoist-partial").exists()
+
+
+def _without_part_counts(status, headers, body):
+    """A store that says nothing of an object's parts: its proof falls back to the size."""
+    return status, [(k, v) for k, v in headers if k.lower() != "x-amz-mp-parts-count"], body
+
+
+def test_a_partial_file_deleted_mid_download_is_never_published_as_zeros(
+        one_at_a_time, s3, bucket, download, s3_server, tmp_path):
+    engine = one_at_a_time
+    data = _multipart_without_checksum(s3, bucket, "mp.bin")
+    target = tmp_path / "dl" / "mp.bin"
+    s3_server.rewrite("HeadObject", _without_part_counts)
+    try:
+        with GetGate(s3_server, nth=6) as last:        # the sixth and last range
+            [task_id] = download(["mp.bin"])
+            engine.qtbot.waitUntil(last.held.is_set, timeout=10_000)
+            target.with_name("mp.bin.hoist-partial").unlink()    # a user, a cleanup
+            last.release()
+            engine.wait_idle(timeout=20_000)
+    finally:
+        s3_server.rewrite("HeadObject", None)
+    info = engine.manager.task(task_id)
+    assert not (target.exists() and target.read_bytes() != data), info.message
+    assert info.state is TaskState.COMPLETED and target.read_bytes() == data, info
+    assert "partial file was gone" in info.message
+
+
+def test_a_link_planted_at_the_partial_name_mid_download_is_never_written_through(
+        one_at_a_time, put, download, s3_server, tmp_path):
+    engine = one_at_a_time
+    data = put("obj.bin", 3 * MiB)
+    outside = tmp_path / "precious"
+    outside.write_bytes(b"p" * 3 * MiB)
+    partial = tmp_path / "dl" / "obj.bin.hoist-partial"
+    with GetGate(s3_server, nth=2) as gate:
+        [task_id] = download(["obj.bin"])
+        engine.qtbot.waitUntil(gate.held.is_set, timeout=10_000)
+        partial.unlink()
+        partial.symlink_to(outside)              # someone else who can write to the folder
+        gate.release()
+        engine.wait_idle(timeout=20_000)
+    assert outside.read_bytes() == b"p" * 3 * MiB
+    assert (tmp_path / "dl" / "obj.bin").read_bytes() == data
+    assert engine.manager.task(task_id).state is TaskState.COMPLETED

@@ -60,3 +60,25 @@ def test_a_failed_sync_marks_nothing_and_fails_its_round(tmp_path):
     with pytest.raises(OSError):
         commits.commit(0, 1)
     assert marked == []
+
+
+def test_after_a_failed_sync_no_range_of_that_run_counts_as_done(tmp_path):
+    """Linux reports a failed writeback once: a later fdatasync through another descriptor says
+    0 though the bytes written before the failure are lost. No later round may vouch for them."""
+    results = iter([OSError(5, "Input/output error")])
+
+    def sync(_fd):                       # fails once, then "succeeds", as the kernel does
+        error = next(results, None)
+        if error:
+            raise error
+
+    marked = []
+    commits = RangeCommits(sync, marked.extend)
+    with pytest.raises(OSError):
+        commits.commit(0, 1)
+    with pytest.raises(OSError):
+        commits.commit(0, 2)             # written before the failure, committed after it
+    assert marked == []
+    commits.reset()                      # a new run (prepare): the ranges are written again
+    commits.commit(0, 3)
+    assert marked == [3]

@@ -76,6 +76,16 @@ class DownloadRecords:
                 return []
         return [row[0] for row in rows]
 
+    def download_owners(self) -> dict[str, tuple[str, str | None, str]]:
+        """target -> (bucket, endpoint_url, key) of every unfinished download: the object
+        whose bytes its partial file holds (the oldest download, if two ever claimed one)."""
+        with self._lock:
+            rows = self._tuples(
+                "SELECT source_path, bucket, endpoint_url, key FROM tasks WHERE direction = ?"
+                " AND state NOT IN ('completed', 'cancelled') ORDER BY id DESC",
+                (DOWNLOAD,)).fetchall()
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
     def download_folders(self) -> set[str]:
         """The folders of every download's target the store knows, finished or not."""
         with self._lock:

@@ -59,6 +59,21 @@ def check_free_space(target: Path, needed: int) -> None:
         raise NotEnoughSpace(Path(target).parent, Path(target).name, needed, free)
 
 
+def allocated(path: Path) -> int:
+    """The bytes a partial file holds on disk: its blocks, not its length (a file left sparse
+    holds less than it says); 0 if there is none."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return 0
+    return _allocated(st)
+
+
+def _allocated(st: os.stat_result) -> int:
+    blocks = getattr(st, "st_blocks", None)     # Windows has none: its length, then
+    return st.st_size if blocks is None else min(st.st_size, blocks * 512)
+
+
 def _preallocate(fd: int, size: int) -> None:
     if size and hasattr(os, "posix_fallocate"):
         try:
@@ -82,21 +97,33 @@ def open_partial(target: Path, size: int) -> int:
     partial = partial_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(partial, os.O_RDWR | os.O_CREAT | BINARY | _NOFOLLOW, 0o666)
+    emptied = False
     try:
-        if os.fstat(fd).st_size != size:
+        st = os.fstat(fd)
+        if st.st_size != size:
             os.ftruncate(fd, 0)             # never keep another object's bytes under new ones
+            emptied = True
+            _preallocate(fd, size)
+        elif _allocated(st) < size:         # left sparse: reserve its holes, keep its bytes
             _preallocate(fd, size)
     except OSError as e:
         os.close(fd)
         if e.errno not in _NO_ROOM:
             raise
-        discard(partial)
+        if emptied:                         # it held nothing of ours: leave no file
+            discard(partial)
         raise NotEnoughSpace(target.parent, target.name, size,
                              _free_bytes(_nearest_existing_folder(target))) from None
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def reopen_partial(partial: Path) -> int:
+    """A descriptor open read-write on an existing partial file, never through a link
+    (OSError ELOOP if one is there now, FileNotFoundError if it is gone)."""
+    return os.open(partial, os.O_RDWR | BINARY | _NOFOLLOW)
 
 
 def write_range(fd: int, offset: int, data: bytes) -> None:

@@ -9,6 +9,7 @@ folder, or two names that differ only in case where the file system ignores case
 import os
 import posixpath
 import re
+import stat
 import sys
 import tempfile
 import unicodedata
@@ -86,6 +87,7 @@ class KeyRules:
         self.name_max = name_max(nearest_existing(self.dest))
         self._dest_real = Path(os.path.realpath(self.dest))
         self._parents_inside: dict[tuple[str, ...], bool] = {}
+        self._files_in_way: dict[tuple[str, ...], Path | None] = {}
 
     def check(self, key: str, relative: str) -> tuple[list[str], Path]:
         """The names of ``relative`` (the key less its prefix) and its local path; raises
@@ -98,6 +100,12 @@ class KeyRules:
         if not self._parent_inside(tuple(names[:-1])):
             raise UnsafeKey(key, f"would land outside {self.dest} (a folder on its way is a "
                                  f"link that leads out of it)")
+        # A local file where the key needs a folder: mkdir would fail, and mid-download
+        blocker = self._file_in_way(tuple(names if folder else names[:-1]))
+        if blocker is not None:
+            raise UnsafeKey(key, f"needs a folder where the file {blocker} is")
+        if not folder and _is_folder(path, follow_links=False):
+            raise UnsafeKey(key, f"would replace the folder {path}")
         return names, path
 
     def _names(self, key: str, relative: str) -> list[str]:
@@ -137,6 +145,10 @@ class KeyRules:
             why = f"has a name of {length} bytes; this file system holds at most {self.name_max}"
             raise UnsafeKey(key, why + (f" ({limit} and {PARTIAL_SUFFIX} while it downloads)"
                                         if is_file else ""))
+        if is_file and name.endswith(PARTIAL_SUFFIX):
+            # the partial file of its sibling, and a stray to `hoist cleanup --local` once done
+            raise UnsafeKey(key, f"ends in {PARTIAL_SUFFIX}, the name Hoist gives a file while "
+                                 "it downloads")
         if self.windows:
             self._check_windows_name(key, name)
 
@@ -151,6 +163,19 @@ class KeyRules:
         if name.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
             raise UnsafeKey(key, f"has the name {name}, which Windows reserves for a device")
 
+    def _file_in_way(self, folder: tuple[str, ...]) -> Path | None:
+        """The first of ``folder``'s folders under dest that exists as something other than
+        a folder (a file), or None."""
+        if not folder:
+            return None
+        if folder not in self._files_in_way:
+            blocker = self._file_in_way(folder[:-1])
+            if blocker is None:
+                path = self.dest.joinpath(*folder)
+                blocker = path if _exists(path) and not _is_folder(path) else None
+            self._files_in_way[folder] = blocker
+        return self._files_in_way[folder]
+
     def _parent_inside(self, parent: tuple[str, ...]) -> bool:
         if not parent:
             return True
@@ -160,6 +185,20 @@ class KeyRules:
             inside = real.is_relative_to(self._dest_real)
             self._parents_inside[parent] = inside
         return inside
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+def _is_folder(path: Path, follow_links: bool = True) -> bool:
+    """A folder is there (a link to one counts only with ``follow_links``: a file replaces a
+    link, not the folder it leads to)."""
+    try:
+        mode = os.stat(path, follow_symlinks=follow_links).st_mode
+    except (OSError, ValueError):       # nothing there, or a name this system cannot ask about
+        return False
+    return stat.S_ISDIR(mode)
 
 
 def _relative(key: str, prefix: str) -> str:

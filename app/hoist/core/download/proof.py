@@ -132,17 +132,33 @@ def _headed_layout(client, bucket, key, extra) -> PartLayout | None:
     return layout
 
 
+def _every_part(client, bucket, key, extra, count: int) -> PartLayout:
+    """Each part's size, one HeadObject with PartNumber a part: when an assumed layout did not
+    prove the file, that may be the layout's fault, not the file's."""
+    params = _params(client, "HeadObject", extra, Bucket=bucket, Key=key)
+    return PartLayout(client.head_object(**params, PartNumber=n)["ContentLength"]
+                      for n in range(1, count + 1))
+
+
 class _LayoutOnce:
-    """The part layout, asked of the store at most once for a proof."""
+    """The part layout, asked of the store at most once for a proof (and once more, part by
+    part, if the layout was assumed)."""
 
     def __init__(self, client, bucket, key, head, extra):
         self._ask = lambda: part_layout(client, bucket, key, head, extra)
+        self._ask_every = lambda count: _every_part(client, bucket, key, extra, count)
         self._asked, self._layout = False, None
 
     def get(self) -> PartLayout | None:
         if not self._asked:
             self._layout, self._asked = self._ask(), True
         return self._layout
+
+    def assumed(self) -> bool:
+        return bool(getattr(self._layout, "assumed", False))
+
+    def ask_every_part(self) -> None:
+        self._layout = self._ask_every(len(self._layout))
 
 
 def _digest(path: Path, size: int, algorithm: str, layout: list[int] | None,
@@ -271,6 +287,11 @@ def prove(path: Path, size: int, head: dict, client, bucket: str, key: str,
     try:
         proof = (_by_checksum(path, size, head, layouts, notes)
                  or _by_etag(path, size, head, layouts, notes, extra))
+        if proof is not None and not proof.ok and layouts.assumed():
+            layouts.ask_every_part()            # refuse only by the parts' true sizes
+            notes.clear()
+            proof = (_by_checksum(path, size, head, layouts, notes)
+                     or _by_etag(path, size, head, layouts, notes, extra))
     except EOFError as short:       # the file shrank under us
         return Proof("size", False, f"size differs: {short}")
     if proof is None:

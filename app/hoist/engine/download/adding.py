@@ -29,6 +29,8 @@ log = logging.getLogger("hoist.manager")
 SKIP, OVERWRITE, KEEP_BOTH = "skip", "overwrite", "keep-both"
 UNCHANGED = "unchanged"
 DIFFERS = "a different file is there (--force overwrites it)"
+BUSY = ("another download ({}) is writing to it: let it finish or cancel it, then download "
+        "again")
 
 
 class AddedDownloads(list):
@@ -132,24 +134,43 @@ class DownloadIntake:
         added.planned = [(k, str(p), r.size if r else 0) for k, p, r in rows]
         return added
 
-    def _existing_targets(self, dest, wanted, force: bool, existing: str, added) -> list:
-        """The downloads to queue, after the rule for files already at their targets."""
-        rows = []
-        there = [(key, path, remote) for key, path, remote in wanted if path.exists()]
+    def _existing_targets(self, dest: Destination, wanted, force: bool, existing: str,
+                          added) -> list:
+        """The downloads to queue, after the rule for files already at their targets. A target
+        that another object's live download writes to (its partial file) is never shared:
+        keep both gives another name, anything else skips it, even --force."""
+        claimed = self.store.download_owners()     # target -> (bucket, endpoint, key)
+        there = [key for key, path, _remote in wanted if path.exists()]
         # what Hoist recorded when it last fetched (or sent) each: one query for them all
-        records = (self.store.sent_files(dest.endpoint_url, dest.bucket, [k for k, _p, _r in there])
+        records = (self.store.sent_files(dest.endpoint_url, dest.bucket, there)
                    if there and not force else {})
+        rows, queued = [], set()
         for key, path, remote in wanted:
-            if path.exists() and not force:
+            this = (dest.bucket, dest.endpoint_url, key)
+            if (this, path) in queued:            # the same key twice: one download
+                continue
+
+            def free_name(p=path) -> Path:
+                return p.parent / keep_both_key(
+                    p.name, lambda n: (p.parent / n).exists() or str(p.parent / n) in claimed)
+            owner = claimed.get(str(path))
+            if owner is not None and owner != this:
+                if existing != KEEP_BOTH:
+                    added.skipped.append((key, str(path),
+                                          BUSY.format(f"s3://{owner[0]}/{owner[2]}")))
+                    continue
+                path = free_name()
+            elif path.exists() and not force:
                 if remote is not None and unchanged(path, remote, records.get((key, str(path)))):
                     added.skipped.append((key, str(path), UNCHANGED))
                     continue
                 if existing == KEEP_BOTH:
-                    path = path.parent / keep_both_key(path.name,
-                                                       lambda n: (path.parent / n).exists())
+                    path = free_name()
                 elif existing != OVERWRITE:
                     added.skipped.append((key, str(path), DIFFERS))
                     continue
+            claimed[str(path)] = this
+            queued.add((this, path))
             rows.append((key, path, remote))
         return rows
 

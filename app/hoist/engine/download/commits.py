@@ -9,7 +9,8 @@ and one commit for many ranges, and no job ever waits on a timer. A power cut th
 costs at most the ranges not yet synced, never a range marked done over zeros.
 
 fdatasync flushes the file, not one descriptor: a sync through the leader's own
-descriptor covers the bytes every other job wrote before it joined the round.
+descriptor covers the bytes every other job wrote before it joined the round. A sync
+that fails fails every later round of the run too (``reset`` at the next prepare).
 """
 
 import threading
@@ -26,7 +27,13 @@ class RangeCommits:
         self._written: list[int] = []     # written, waiting for the next round
         self._leading = False
         self._outcome: dict[int, BaseException | None] = {}   # number -> None (done) or error
+        self._failed: BaseException | None = None   # a sync that failed in this run
         self.rounds = 0                   # how many syncs: for tests and the log
+
+    def reset(self) -> None:
+        """A new run: the ranges of the last are fetched and written again."""
+        with self._cond:
+            self._failed = None
 
     def commit(self, fd: int, number: int) -> None:
         """Return once range ``number`` (written through ``fd``) is synced and recorded done;
@@ -39,10 +46,17 @@ class RangeCommits:
                 return self._settled(number)
             self._leading = True
             batch, self._written = self._written, []
-        error: BaseException | None = None
+            error: BaseException | None = self._failed
         try:
-            self._sync(fd)
-            self._mark_done(batch)
+            # After a failed sync the kernel may have dropped pages written before it, and
+            # reports that once: a later sync saying 0 would vouch for them. So none counts.
+            if error is None:
+                try:
+                    self._sync(fd)
+                except BaseException as exc:
+                    self._failed = exc
+                    raise
+                self._mark_done(batch)
         except BaseException as exc:      # every range of the round is not done
             error = exc
         with self._cond:

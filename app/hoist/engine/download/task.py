@@ -17,8 +17,11 @@ An object that changed (another ETag at resume, or a 412 to a GET) starts the
 download over against the new object: every range and the partial's contents go.
 """
 
+import errno
 import logging
+import math
 import os
+import stat
 import time
 from datetime import datetime
 from pathlib import Path
@@ -28,18 +31,19 @@ from urllib3.exceptions import ProtocolError
 
 from hoist.core.checkpoint.states import PartState
 from hoist.core.download.partial import (
+    allocated,
     check_free_space,
     discard,
     open_partial,
     partial_path,
     publish,
+    reopen_partial,
     sync,
     write_range,
 )
 from hoist.core.download.proof import prove
 from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
 from hoist.core.local.fingerprint import fingerprint
-from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
 from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.core.remote.objects import SOURCE_MTIME
@@ -54,10 +58,15 @@ DEFAULT_RANGE = 8 * 1024 * 1024
 OBJECT_CHANGED = "The object changed on the server since the download began — started again"
 PARTIAL_LOST = "The partial file was gone or cut short — started again"
 MTIME_KEYS = (SOURCE_MTIME, "src-mtime")   # a source mtime kept in metadata (Hoist's, rclone's)
+MTIME_LIMIT = 1e11       # seconds either side of 1970 (year 5138): what every time_t holds
 
 
 class ObjectChanged(Exception):
     """The object is not the one the download pinned: start over against the new one."""
+
+
+class PartialLost(TaskError):
+    """The partial file was deleted or replaced while the download ran: start over."""
 
 
 class ProofFailed(TaskError):
@@ -69,11 +78,12 @@ class DownloadTask(TransferTask):
 
     direction = "download"
     noun = "download"
-    __slots__ = ("_head", "_commits")
+    __slots__ = ("_head", "_commits", "_partial_id")
 
     def __init__(self, record, *args, **kwargs):
         super().__init__(record, *args, **kwargs)
         self._head: dict | None = None     # this run's HeadObject answer
+        self._partial_id: tuple[int, int] | None = None   # the partial this run writes to
         self._commits = RangeCommits(sync, lambda numbers: self.store.ranges_done(self.id,
                                                                                    numbers))
 
@@ -91,6 +101,8 @@ class DownloadTask(TransferTask):
 
     # -- the protocol ---------------------------------------------------------------------
     def restart_reason_for(self, error: Exception) -> str | None:
+        if isinstance(error, PartialLost):
+            return PARTIAL_LOST
         return OBJECT_CHANGED if isinstance(error, ObjectChanged) else None
 
     def cancelled_notice(self, error: Exception | None) -> str:
@@ -103,6 +115,7 @@ class DownloadTask(TransferTask):
         record = self.store.get_task(self.id)
         self.record = record
         self.started_at = self.started_at or time.monotonic()
+        self._commits.reset()
         key = self.customer_key()
         head = self._call(lambda: self.bucket.head_object(record.key, record.version_id, key),
                           report, "HeadObject")
@@ -115,14 +128,15 @@ class DownloadTask(TransferTask):
         if record.remote_etag:
             why = self._resume_problem(record, etag)
             if why is None:
+                self._partial_id = identity(self.partial)
                 self._set_progress_from_store()
                 return [Range(p.number, p.offset, p.size) for p in self.store.parts(self.id)
                         if p.state is not PartState.DONE]
             self._start_over(why)
             record = self.store.get_task(self.id)
-        held = self.partial.stat().st_size if self.partial.exists() else 0
-        check_free_space(self.target, max(0, size - held))
+        check_free_space(self.target, max(0, size - allocated(self.partial)))
         os.close(open_partial(self.target, size))
+        self._partial_id = identity(self.partial)
         range_size = record.part_size or self.config.part_size or DEFAULT_RANGE
         ranges = plan_ranges(size, range_size)
         self.store.begin_download(self.id, etag, size, source_mtime(head),
@@ -136,10 +150,7 @@ class DownloadTask(TransferTask):
         """Why the ranges already on disk cannot be kept (None: they can)."""
         if etag != record.remote_etag:
             return OBJECT_CHANGED
-        try:
-            whole = self.partial.stat().st_size == record.size
-        except OSError:
-            whole = False
+        whole = identity(self.partial, record.size) is not None   # a file, not a link
         return None if whole else PARTIAL_LOST
 
     def _start_over(self, why: str) -> None:
@@ -167,6 +178,13 @@ class DownloadTask(TransferTask):
             if reply.get("ETag") and reply["ETag"] != record.remote_etag:
                 reply["Body"].close()      # a store that ignores If-Match: told here instead
                 raise ObjectChanged(f"ETag {reply['ETag']}, pinned {record.remote_etag}")
+            answered = other_bytes(reply, part)
+            if answered:                   # a store (or proxy) that ignores Range
+                reply["Body"].close()
+                raise S3Error(ErrorKind.FATAL, "RangeIgnored",
+                              f"{self._uri()}: asked for bytes {part.offset}–{last}, the store "
+                              f"answered {answered}: it does not serve byte ranges, so Hoist "
+                              "cannot download from it safely. Nothing was named.")
             try:
                 self._stream(reply["Body"], fd, part)
             except BaseException:
@@ -175,7 +193,7 @@ class DownloadTask(TransferTask):
             finally:
                 reply["Body"].close()
 
-        fd = os.open(self.partial, os.O_RDWR | BINARY)
+        fd = self._reopen()
         try:
             self._call(attempt, report, f"range {part.number}")
             self._commits.commit(fd, part.number)
@@ -186,6 +204,15 @@ class DownloadTask(TransferTask):
             os.close(fd)
         self.stats.received(part.size)
         self._part_done(part.number, part.size)
+
+    def _reopen(self) -> int:
+        try:
+            return reopen_partial(self.partial)
+        except OSError as error:        # gone, or a link planted at its name: start over
+            if isinstance(error, FileNotFoundError) or error.errno == errno.ELOOP:
+                raise PartialLost(f"{self.partial} was deleted or replaced while downloading"
+                                  ) from None
+            raise
 
     def _stream(self, body, fd: int, part: Range) -> None:
         got = 0
@@ -221,7 +248,12 @@ class DownloadTask(TransferTask):
                                                               key), report, "HeadObject")
             if head is None or head.get("ETag") != record.remote_etag:
                 raise ObjectChanged("the object changed before the proof")
-        os.close(open_partial(self.target, record.size))     # an empty object has no range
+        if not record.size:
+            os.close(open_partial(self.target, 0))          # an empty object has no range
+        elif (found := identity(self.partial, record.size)) is None or found != self._partial_id:
+            # deleted or replaced under the range jobs: their bytes went with it. Never
+            # prove (by size, perhaps) what another file holds, or a new one of zeros.
+            raise PartialLost(f"{self.partial} was deleted or replaced while downloading")
         report("Proving…")
         extra = {"IfMatch": record.remote_etag, **(key.params() if key else {})}
         if record.version_id:
@@ -234,7 +266,9 @@ class DownloadTask(TransferTask):
             raise ProofFailed(f"{self._uri()}: the downloaded bytes do not match the object "
                               f"({proof.detail}). The partial file was deleted; Retry downloads "
                               "it again from the start.")
-        fd = os.open(self.partial, os.O_RDWR | BINARY)
+        if self.stopping():     # cancelled (or paused) while proving: the name is not taken
+            raise Interrupted()
+        fd = self._reopen()
         publish(fd, self.partial, self.target, record.remote_mtime)
         self._finish(record, proof)
 
@@ -271,6 +305,28 @@ class DownloadTask(TransferTask):
         log.info("task %s: cancelled; deleted %s", self.id, self.partial)
 
 
+def other_bytes(reply: dict, part: Range) -> str | None:
+    """What a GET answered instead of ``part``'s bytes (its Content-Range, or its length),
+    None when it answered them."""
+    answered = reply.get("ContentRange")
+    if answered:
+        return None if answered.startswith(f"bytes {part.offset}-{part.end - 1}/") else answered
+    length = reply.get("ContentLength")
+    return f"{length:,} bytes" if length is not None and length != part.size else None
+
+
+def identity(path: Path, size: int | None = None) -> tuple[int, int] | None:
+    """(device, inode) of the regular file at ``path`` (of ``size`` bytes, when given), else
+    None (nothing there, or a link)."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or (size is not None and st.st_size != size):
+        return None
+    return st.st_dev, st.st_ino
+
+
 def proved_by(method: str) -> str:
     """What a row and `hoist list` say of a proof: "proved by CRC32", "by size only"."""
     if method == "size":
@@ -284,8 +340,10 @@ def source_mtime(head: dict) -> float | None:
     metadata = {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
     for name in MTIME_KEYS:
         try:
-            return float(metadata[name])
+            mtime = float(metadata[name])
         except (KeyError, ValueError):
             continue
+        if math.isfinite(mtime) and abs(mtime) < MTIME_LIMIT:   # whoever uploaded wrote it
+            return mtime
     modified = head.get("LastModified")
     return modified.timestamp() if isinstance(modified, datetime) else None
