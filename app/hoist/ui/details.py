@@ -9,7 +9,7 @@ so a busy queue never makes it repaint more than the speed graph does.
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from hoist.core.local.units import format_duration, format_rate, format_size
+from hoist.core.local.units import format_duration, format_path, format_rate, format_size
 from hoist.core.remote.objects import ObjectSettings
 from hoist.ui.model import is_download, state_label
 
@@ -37,9 +37,11 @@ def _state_text(info) -> str:
     """"Paused — Waiting for a free slot"; a message that already names the state stands alone
     ("Downloading ranges 3–4 of 20", not "Uploading — Downloading…")."""
     state = state_label(info)
-    if not info.message or info.message.lower().startswith(state.lower()):
-        return info.message or state
-    return f"{state} — {info.message}"
+    path = info.source_path
+    message = info.message.replace(path, format_path(path)) if path else info.message
+    if not message or message.lower().startswith(state.lower()):
+        return message or state
+    return f"{state} — {message}"
 
 
 class DetailsPane(QWidget):
@@ -89,8 +91,8 @@ class DetailsPane(QWidget):
         parts = (f"{info.parts_done} of {info.parts_total} {part} · " if info.parts_total else "")
         uri = f"{info.s3_uri} ({info.account})"
         texts = {
-            "File": uri if down else info.source_path,
-            "Destination": info.source_path if down else uri,
+            "File": uri if down else format_path(info.source_path),
+            "Destination": format_path(info.source_path) if down else uri,
             "Size": format_size(info.size),
             "State": _state_text(info),
             "Progress": f"{parts}{format_size(info.bytes_done)} {moved} "
