@@ -26,7 +26,7 @@ from dataclasses import replace
 
 from hoist.cli_objects import customer_key, keys_for
 from hoist.cli_parser import build_parser
-from hoist.core.checkpoint.states import TaskState
+from hoist.core.checkpoint.states import TaskState, shown_state
 from hoist.core.checkpoint.store import CheckpointStore, StoreError, StoreFull
 from hoist.core.local.sources import InputError
 from hoist.core.local.units import format_size
@@ -188,7 +188,8 @@ def cmd_resume(args, directory) -> int:
 def _task_dict(record) -> dict:
     return {"id": record.id, "path": record.source_path, "bucket": record.bucket,
             "key": record.key, "endpoint_url": record.endpoint_url, "account": record.account,
-            "state": record.state.value, "bytes_done": record.bytes_done, "size": record.size,
+            "state": shown_state(record.state, record.direction),
+            "bytes_done": record.bytes_done, "size": record.size,
             "parts_done": record.parts_done, "parts_total": record.parts_total,
             "upload_id": record.upload_id, "message": record.message,
             # "download": path is the file it lands in, etag the object's pinned when it began
@@ -218,7 +219,7 @@ def cmd_list(args, directory) -> int:
     for r in records:
         done = f"{format_size(r.bytes_done)}/{format_size(r.size)}"
         down = r.direction == "download"
-        state = "downloading" if down and r.state is TaskState.UPLOADING else r.state.value
+        state = shown_state(r.state, r.direction)
         where = f"s3://{r.bucket}/{r.key}" + (f" → {r.source_path}" if down else "")
         print(f"{r.id:>5}  {state:<10} {done:>19}  {'↓' if down else '↑'} {where}")
         if r.message:
@@ -237,7 +238,8 @@ def stats_summary(records, stats_json: dict) -> dict:
         total.merge(TransferStats.from_json(text))
     failed = Counter(r.error_code or "unknown" for r in records if r.state is TaskState.FAILED)
     return {"uploads": dict(Counter(r.state.value for r in records if r.direction != "download")),
-            "downloads": dict(Counter(r.state.value for r in records if r.direction == "download")),
+            "downloads": dict(Counter(shown_state(r.state, r.direction) for r in records
+                                      if r.direction == "download")),
             "bytes_sent": total.bytes_sent, "bytes_received": total.bytes_received, "seconds_uploading": round(total.seconds, 1),
             "throughput": round(total.throughput()), "retries": dict(total.retries),
             "parts_resent": total.parts_resent, "network_wait": round(total.network_wait, 1),

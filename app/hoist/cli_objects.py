@@ -32,9 +32,10 @@ def _pairs(what: str):
     return parse
 
 
-def add_key_option(parser) -> None:
+def add_key_option(parser, use: str = "encrypt with") -> None:
+    """``use``: what the command does with the key ("decrypt with" for downloads)."""
     parser.add_argument("--sse-c-key-file", metavar="PATH",
-                        help=f"encrypt with this SSE-C key: 32 bytes, raw or base64 (also "
+                        help=f"{use} this SSE-C key: 32 bytes, raw or base64 (also "
                              f"${KEY_VARIABLE}, base64); Hoist keeps only its MD5")
 
 

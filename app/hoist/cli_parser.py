@@ -94,10 +94,12 @@ def _preset_option(parser) -> None:
                              f"(default {DEFAULT}). {lines}")
 
 
-def _credentials_option(parser) -> None:
+def _credentials_option(parser, transfers: str = "uploads") -> None:
+    """``transfers``: what the command runs ("uploads", "downloads", "transfers")."""
     parser.add_argument("--no-wait-for-credentials", action="store_true",
-                        help="when the credentials expire mid-upload (a role, an SSO session), "
-                             "fail the uploads instead of waiting until they are renewed")
+                        help=f"when the credentials expire mid-transfer (a role, an SSO "
+                             f"session), fail the {transfers} instead of waiting until they are "
+                             f"renewed")
 
 
 class _Rule(argparse.Action):
@@ -147,8 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="mirror the log to stderr")
 
-    def endpoint_options(p, bucket_required, bucket=True):
-        if bucket:          # `share` names its bucket in its s3:// address instead
+    def endpoint_options(p, bucket_required, bucket=True, kept="kept with each upload, so "
+                         "`hoist resume` uses it too"):
+        """``kept``: what becomes of --ca-bundle ("" when nothing keeps it)."""
+        if bucket:          # `share` and `download` name their bucket in an s3:// address
             p.add_argument("--bucket", required=bucket_required, help="destination bucket")
         p.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
                        help="S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL)")
@@ -156,8 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--profile", help="AWS profile for credentials")
         p.add_argument("--ca-bundle", type=_ca_bundle, metavar="PATH",
                        help="PEM file of the CA certificates to trust for the endpoint (before "
-                            "$AWS_CA_BUNDLE, the profile's ca_bundle and the system's); kept "
-                            "with each upload, so `hoist resume` uses it too")
+                            "$AWS_CA_BUNDLE, the profile's ca_bundle and the system's)"
+                            + (f"; {kept}" if kept else ""))
 
     up = command("upload", epilog=EXAMPLES["upload"], usage="%(prog)s PATH... "
                  "(s3://BUCKET/PREFIX/ | --to s3://BUCKET/PREFIX/ | --bucket BUCKET) [options]",
@@ -210,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("source", metavar="s3://BUCKET/KEY",
                       help="one object, or with a trailing / every object under the prefix")
     down.add_argument("dest", metavar="DEST", help="the folder to download into (made if missing)")
-    endpoint_options(down, bucket_required=False, bucket=False)
+    endpoint_options(down, bucket_required=False, bucket=False,
+                     kept="kept with each download, so `hoist resume` uses it too")
     down.add_argument("--part-size", type=_positive(parse_size), metavar="SIZE",
                       help="bytes a ranged GET, e.g. 8MiB (default: the preset's part size)")
     down.add_argument("--concurrency", type=_positive(int), help="ranges in flight in total")
@@ -218,9 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--bwlimit", type=_positive(parse_rate), help="e.g. 20MiB/s")
     _preset_option(down)
     down.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
-                      help="limits by time of day, as for upload")
+                      help="limits by time of day, as for `hoist upload`")
     down.add_argument("--quiet", action="store_true", help="print only the summary")
-    _credentials_option(down)
+    _credentials_option(down, "downloads")
     down.add_argument("--force", action="store_true",
                       help="overwrite files that are there already, even unchanged ones")
     down.add_argument("--version-id", metavar="ID",
@@ -228,21 +233,21 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, what in (("--exclude", "leave out"), ("--include", "take back")):
         down.add_argument(flag, action=_Rule, dest="filters", default=[], metavar="GLOB",
                           help=f"{what} keys whose path below the prefix matches GLOB, as for "
-                               "upload")
+                               "`hoist upload`")
     down.add_argument("--dry-run", action="store_true",
                       help="print what each key would be (download, skip, refused) and "
                            "download nothing")
-    add_key_option(down)
+    add_key_option(down, "decrypt with")
 
     res = command("resume", epilog=EXAMPLES["resume"],
                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="continue unfinished uploads and wait for them")
     res.add_argument("ids", nargs="*", type=int, metavar="ID")
     res.add_argument("--quiet", action="store_true", help="print only the summary")
-    _credentials_option(res)
+    _credentials_option(res, "uploads and downloads")
     _preset_option(res)
     res.add_argument("--bwlimit-schedule", type=_schedule, metavar="TIMETABLE",
-                     help="limits by time of day, as for upload")
-    add_key_option(res)
+                     help="limits by time of day, as for `hoist upload`")
+    add_key_option(res, "encrypt (uploads) or decrypt (downloads) with")
 
     ls = command("list", epilog=EXAMPLES["list"],
                          formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common], help="show the uploads in the checkpoint store")
@@ -277,14 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
                        metavar="DURATION",
                        help="how long the link works, e.g. 1h, 1d, 7d (default 1h; at most 7d, "
                             "and no longer than the credentials that sign it)")
-    endpoint_options(share, bucket_required=False, bucket=False)
+    endpoint_options(share, bucket_required=False, bucket=False, kept="")
 
     watch = command("watch", epilog=EXAMPLES["watch"],
                     formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
                     help="send new and changed files of folders as they are complete, until "
                          "stopped")
     watch.add_argument("paths", nargs="+", metavar="DIR", help="folders to watch")
-    endpoint_options(watch, bucket_required=True)
+    endpoint_options(watch, bucket_required=True,
+                     kept="kept with the watch, so a restarted Hoist uses it too")
     watch.add_argument("--prefix", default="",
                        help="prepended to every key (include a trailing /); keys are made as "
                             "for `hoist upload DIR`: PREFIX + the folder's name + the path")

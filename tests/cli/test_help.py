@@ -1,5 +1,6 @@
 """`hoist --version`, every command's --help with examples, and bash completion driven by bash."""
 
+import argparse
 import re
 import shlex
 import shutil
@@ -70,3 +71,17 @@ def test_completion_knows_every_option_of_the_parser():
     script = bash_completion(build_parser())
     for flag in ("--part-size", "--bwlimit", "--adopt", "--older-than", "--json", "--version"):
         assert flag in script
+
+
+@pytest.mark.parametrize("command", ["download", "watch"])
+def test_download_and_watch_help_say_what_they_do_not_upload(command):
+    """Their options were first written for upload: the help says download (or the watch)."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    text = " ".join(sub.choices[command].format_help().split())
+    assert "upload" not in re.sub(r"`hoist upload[^`]*`", "", text).lower()
+    if command == "download":
+        assert "kept with each download" in text
+        assert "fail the downloads instead of waiting" in text
+        assert "decrypt with this SSE-C key" in text
+    else:
+        assert "kept with the watch" in text

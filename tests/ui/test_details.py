@@ -65,3 +65,27 @@ def test_details_show_what_the_object_looks_like(qtbot):
         "Tags: team=data", "Encryption: SSE-C, key MD5 S0VZTUQ1"]
     view.selectRow(1)                       # made before settings were kept: the defaults
     assert pane.values["Object"].text() == "Content-Type: (guessed from the name)"
+
+
+def test_details_of_a_download_name_its_source_and_where_it_is_saved(qtbot, monkeypatch):
+    monkeypatch.setenv("HOME", "/home/me")
+    model = UploadTableModel()
+    model.reset([info(1, direction="download", source_path="/home/me/Downloads/cam-B.mov",
+                      name="cam-B.mov", key="Footage/cam-B.mov", message="Downloading ranges "
+                      "2–3 of 4", stats="", objects=ObjectSettings().to_json())])
+    view = QTableView()
+    view.setModel(model)
+    pane = DetailsPane(view, model)
+    qtbot.addWidget(view)
+    qtbot.addWidget(pane)
+    view.selectRow(0)
+    assert pane.labels["File"].text() == "Source:"
+    assert pane.values["File"].text() == "s3://b/Footage/cam-B.mov (Local)"
+    assert pane.labels["Destination"].text() == "Saved to:"
+    assert pane.values["Destination"].text() == "~/Downloads/cam-B.mov"
+    assert pane.values["State"].text() == "Downloading ranges 2–3 of 4"     # not "Uploading — …"
+    assert pane.values["Progress"].text() == "1 of 4 ranges · 5.0 MiB received (25%)"
+    assert pane.values["Object"].text() == "—"        # an upload's defaults say nothing of it
+    model.reset([info(2)])                             # an upload again: the labels come back
+    view.selectRow(0)
+    assert pane.labels["File"].text() == "File:" and pane.values["File"].text() == "/data/file2.bin"

@@ -251,7 +251,7 @@ def test_batch_removes_rows_in_runs(model):
 
 def test_tray_tooltip_sums_up_the_queue(model):
     from hoist.ui.tray import tooltip
-    assert tooltip(model.summary()) == "Hoist — nothing uploading"
+    assert tooltip(model.summary()) == "Hoist — nothing uploading or downloading"
     model.add_tasks([info(1, state=TaskState.UPLOADING, bytes_done=5 * MiB, speed=2 * MiB),
                      info(2)])
     assert tooltip(model.summary()) == "Hoist — 25% · 2.0 MiB/s · 1 uploading, 1 queued"
@@ -267,3 +267,42 @@ def test_rows_of_an_account_with_tls_verification_off_say_so(model, qtbot):
     assert "TLS" not in model.data(aws) and "TLS" not in model.data(aws, Qt.ToolTipRole)
     model.set_unverified_accounts(set())
     assert "TLS" not in model.data(nas)
+
+
+def download(task_id, **changes) -> TaskInfo:
+    """A download of s3://media/Footage/clipN.mov into /home/me/Downloads, 2 of 8 ranges done."""
+    base = dict(source_path=f"/home/me/Downloads/clip{task_id}.mov", name=f"clip{task_id}.mov",
+                key=f"Footage/clip{task_id}.mov", direction="download",
+                state=TaskState.UPLOADING, bytes_done=MiB, parts_done=2, parts_total=8,
+                speed=MiB, eta=9.0, message="")
+    base.update(changes)
+    return info(task_id, **base)
+
+
+def test_a_download_row_says_downloading_and_where_it_lands(model, monkeypatch):
+    monkeypatch.setenv("HOME", "/home/me")
+    model.add_tasks([download(1), download(2, state=TaskState.PAUSED, message="Paused by you")])
+    assert cell(model, 0, NAME) == "↓ clip1.mov"
+    assert cell(model, 0, STATUS) == "Downloading"          # the store's state is "uploading"
+    assert cell(model, 1, STATUS) == "Paused by you"
+    assert cell(model, 0, DESTINATION) == "~/Downloads/"     # not the bucket it comes from
+    tip = cell(model, 0, DESTINATION, Qt.ToolTipRole)
+    assert "/home/me/Downloads/clip1.mov" in tip and "s3://media/Footage/clip1.mov" in tip
+    assert "range 2/8" in cell(model, 0, PROGRESS, Qt.ToolTipRole)
+    model.update_tasks([download(1, state=TaskState.COMPLETED, bytes_done=10 * MiB, speed=0.0,
+                                 message="Completed in 3 s · proved by CRC32")])
+    assert cell(model, 0, STATUS) == "Completed in 3 s · proved by CRC32"
+
+
+def test_status_bar_arrow_and_tray_tell_downloads_from_uploads(model):
+    from hoist.ui.tray import tooltip
+    model.add_tasks([download(1)])
+    summary = model.summary()
+    assert summary.transfer_arrow == "↓" and summary.active_downloads == 1
+    assert tooltip(summary).endswith("· 1 downloading, 0 queued")
+    model.add_tasks([info(2, state=TaskState.UPLOADING, bytes_done=MiB, speed=MiB)])
+    assert summary.transfer_arrow == "↑↓"
+    assert tooltip(summary).endswith("· 1 uploading, 1 downloading, 0 queued")
+    model.update_tasks([download(1, state=TaskState.COMPLETED, bytes_done=10 * MiB, speed=0.0)])
+    assert summary.transfer_arrow == "↑" and summary.active_downloads == 0
+    assert tooltip(summary).endswith("· 1 uploading, 0 queued")

@@ -46,6 +46,6 @@ def test_tray_icon_follows_the_upload_and_announces_the_batch(x_display, s3_serv
     assert child.returncode == 0, child.stderr
     seen = json.loads(child.stdout.strip().splitlines()[-1])
     assert seen["tray"], "no system tray was found on the X display"
-    assert "Hoist — nothing uploading" in seen["tooltips"]
+    assert "Hoist — nothing uploading or downloading" in seen["tooltips"]
     assert any(t.startswith("Hoist — ") and "1 uploading" in t for t in seen["tooltips"])
     assert any("Uploads finished" in b and "1 file uploaded" in b for b in seen["balloons"]), seen

@@ -36,7 +36,7 @@ def test_a_watch_added_in_the_dialog_sends_a_dropped_file_and_survives_a_restart
         qtbot.waitUntil(lambda: completed(harness.manager, "inbox/drop.txt"), timeout=15_000)
         qtbot.waitUntil(lambda: "drop.txt" in dialog.model.index(0, LAST).data(),
                         timeout=5_000)
-        assert dialog.model.index(0, STATE).data() == "watching"
+        assert dialog.model.index(0, STATE).data() == "Watching"
 
         # a second folder of the same name, under the same prefix: the dialog says what to do
         other = tmp_path / "elsewhere" / "inbox"

@@ -19,18 +19,36 @@ PAUSABLE = (TaskState.QUEUED, TaskState.PREPARING, TaskState.UPLOADING, TaskStat
 FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
 
 
+def cancel_question(infos) -> tuple[str, str, str, str]:
+    """Title, text and the two buttons of Cancel's question: what cancelling loses differs
+    for an upload (its parts on the server) and a download (the partial file here)."""
+    downloads = sum(getattr(i, "direction", "upload") == "download" for i in infos)
+    kind = ("download" if downloads == len(infos) else "upload" if not downloads
+            else "transfer")
+    what = f"this {kind}" if len(infos) == 1 else f"{len(infos):,} {kind}s"
+    lost = []
+    if downloads < len(infos):
+        lost.append("The parts already sent are discarded on the server.")
+    if downloads:
+        lost.append("What was received is deleted here; the object on the server is kept.")
+    many = len(infos) > 1
+    return (f"Cancel {what}?", " ".join(lost + ["This cannot be undone."]),
+            f"Cancel {kind}{'s' if many else ''}", "Keep them" if many else "Keep it")
+
+
 class QueueActions(QObject):
     def __init__(self, window, view, model, manager):
         super().__init__(window)
         self.window, self.view, self.model, self.manager = window, view, model, manager
         make = self._make
-        self.pause = make("Pause", "pause", self.pause_selected, tip="Pause the selected uploads")
-        self.resume = make("Resume", "resume", self.resume_selected, tip="Resume the selected uploads")
+        self.pause = make("Pause", "pause", self.pause_selected, tip="Pause the selected transfers")
+        self.resume = make("Resume", "resume", self.resume_selected, tip="Resume the selected transfers")
         self.toggle = make("Pause/Resume", "pause", self.toggle_selected, QKeySequence(Qt.Key_Space))
         self.cancel = make("Cancel", "cancel", self.cancel_selected,
-                           tip="Stop the selected uploads and discard their parts on the server")
+                           tip="Stop the selected transfers: an upload's parts on the server, a "
+                                "download's partial file are discarded")
         self.retry = make("Retry", "retry", self.retry_selected, QKeySequence("Ctrl+R"),
-                          tip="Retry failed uploads from their checkpoint")
+                          tip="Retry failed transfers from their checkpoint")
         self.remove = make("Remove from list", "remove", self.remove_selected,
                            QKeySequence(Qt.Key_Delete), tip="Remove the selected rows")
         self.copy_uri = make("Copy S3 URI", "copy", self.copy_selected_uris,
@@ -44,9 +62,9 @@ class QueueActions(QObject):
             self.share_choices[label] = self.share.menu().addAction(f"Valid for {label}")
             self.share_choices[label].triggered.connect(
                 lambda _checked=False, s=seconds: self.share_selected(s))
-        self.pause_all = make("Pause all", "pause", manager.pause_all, tip="Pause every upload")
+        self.pause_all = make("Pause all", "pause", manager.pause_all, tip="Pause every transfer")
         self.resume_all = make("Resume all", "resume", manager.resume_all,
-                               tip="Resume every paused upload")
+                               tip="Resume every paused transfer")
         self.clear_completed = make("Clear completed", "clear", self.clear_finished,
                                     tip="Remove completed and cancelled rows from the list")
         self.row_actions = [self.pause, self.resume, self.cancel, self.retry, self.remove]
@@ -123,10 +141,7 @@ class QueueActions(QObject):
         ids = [i for i in self._ids() if self.model.info(i).state not in FINISHED]
         if not ids:
             return
-        what = "this upload" if len(ids) == 1 else f"{len(ids)} uploads"
-        if self.window.confirm(f"Cancel {what}?",
-                               "The parts already sent are discarded on the server. "
-                               "This cannot be undone.", "Cancel uploads", "Keep uploading"):
+        if self.window.confirm(*cancel_question([self.model.info(i) for i in ids])):
             for task_id in ids:
                 self.manager.cancel(task_id)
 
@@ -134,10 +149,12 @@ class QueueActions(QObject):
         infos = self.selected()
         unfinished = [i for i in infos if i.state not in FINISHED]
         if unfinished:
-            what = "1 upload is" if len(unfinished) == 1 else f"{len(unfinished)} uploads are"
+            _title, lost, _yes, _no = cancel_question(unfinished)
+            what = "1 is" if len(unfinished) == 1 else f"{len(unfinished):,} are"
             if not self.window.confirm("Remove from the list?",
-                                       f"{what} not finished: removing cancels it and discards "
-                                       "its parts on the server.", "Remove", "Keep"):
+                                       f"{what} not finished: removing cancels "
+                                       f"{'it' if len(unfinished) == 1 else 'them'}. {lost}",
+                                       "Remove", "Keep"):
                 return
         with self.model.batch():
             for info in infos:

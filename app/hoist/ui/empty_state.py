@@ -60,7 +60,8 @@ class EmptyState(QWidget):
             self.title.setText("Drop files or folders here")
             self.detail.setText(
                 f"They upload to {escape(where)}.<br>Every finished part is saved, so you can "
-                "pause, quit and continue later without starting over.")
+                "pause, quit and continue later without starting over.<br>"
+                "To download, pick objects in the Bucket tab and choose Download to….")
         else:
             self.title.setText("Add an account to start")
             self.detail.setText(

@@ -7,18 +7,19 @@ changed. Totals for the status bar are kept incrementally, so a tick over
 10,000 rows costs as much as the rows that changed.
 """
 
+import os
 import time
-from collections import Counter, deque
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from hoist.core.checkpoint.states import TaskState
-from hoist.core.local.units import format_duration, format_rate, format_size
+from hoist.core.local.units import format_duration, format_path, format_rate, format_size
 from hoist.engine.info import TaskInfo
+from hoist.ui.tray import RATE_WINDOW, Summary  # noqa: F401 -- RATE_WINDOW: tests read it
 
 NAME, SIZE, PROGRESS, SPEED, ETA, STATUS, DESTINATION = range(7)
 HEADERS = ("Name", "Size", "Progress", "Speed", "ETA", "Status", "Destination")
@@ -46,13 +47,24 @@ _DONE_COLOR = QColor("#1e7b34")
 TLS_OFF_MARK = "⚠ TLS verification off · "    # before the Destination of such an account's rows
 
 
+def is_download(info: TaskInfo) -> bool:
+    return getattr(info, "direction", "upload") == "download"
+
+
+def state_label(info: TaskInfo) -> str:
+    """"Uploading", or "Downloading" for a download: the store keeps one state for both."""
+    if info.state is TaskState.UPLOADING and is_download(info):
+        return "Downloading"
+    return STATE_LABELS[info.state]
+
+
 def status_label(info: TaskInfo) -> str:
     """The Status cell: the engine's message, prefixed where it alone would not say the state.
 
     The source's full path is shortened to its name (the Name column's tooltip has the path),
     so that what went wrong is what fits in the cell.
     """
-    label = STATE_LABELS[info.state]
+    label = state_label(info)
     message = info.message.replace(info.source_path, info.name) if info.source_path else info.message
     if not message:
         return label
@@ -62,7 +74,12 @@ def status_label(info: TaskInfo) -> str:
 
 
 def destination_label(info: TaskInfo) -> str:
-    """``Account · s3://bucket/folder/``: the file's own name is in the Name column already."""
+    """``Account · s3://bucket/folder/``: the file's own name is in the Name column already.
+    A download's destination is the local folder it lands in (``~/Downloads/``); where it
+    comes from is in the cell's tooltip."""
+    if is_download(info):
+        folder = os.path.dirname(info.source_path)
+        return format_path(folder).rstrip("/\\") + os.sep if folder else ""
     folder, _, base = info.key.rpartition("/")
     where = f"s3://{info.bucket}/{folder + '/' if folder else ''}{'' if base == info.name else base}"
     return where if info.account in ("", "default") else f"{info.account} · {where}"
@@ -78,51 +95,14 @@ def render(info: TaskInfo) -> tuple:
     else:
         eta = ""
     # a download is marked by its arrow; uploads, the usual rows, are not
-    name = f"↓ {info.name}" if getattr(info, "direction", "upload") == "download" else info.name
+    name = f"↓ {info.name}" if is_download(info) else info.name
     return (name, format_size(info.size), f"{int(fraction * 100)}%", speed, eta,
             status_label(info), destination_label(info), int(fraction * 1000))
-
-
-RATE_WINDOW = 3.0      # seconds of gained progress behind Summary.rate
 
 
 def _progress(info: TaskInfo) -> int:
     """The bytes of a row that count as sent (a completed row's parts are no longer listed)."""
     return info.size if info.state is TaskState.COMPLETED else info.bytes_done
-
-
-@dataclass
-class Summary:
-    """What the status bar and the tray show; cancelled rows do not count towards progress."""
-
-    counts: Counter = field(default_factory=Counter)
-    size: int = 0
-    done: int = 0
-    speed: float = 0.0            # the active rows' own speeds, added up
-    moved: deque = field(default_factory=deque)   # (time, bytes): what the rows' progress gained
-    clock: Callable[[], float] = time.monotonic
-
-    def count(self, *states: TaskState) -> int:
-        return sum(self.counts[s] for s in states)
-
-    @property
-    def rate(self) -> float:
-        """Bytes per second for all uploads: the active rows' own speeds or, when it is more,
-        what the rows' progress gained over the last RATE_WINDOW seconds. A file of a few KiB
-        goes up between two of the engine's ticks and never shows a speed of its own: a drop
-        of photos finishing hundreds a second would otherwise read "0 B/s"."""
-        horizon = self.clock() - RATE_WINDOW
-        while self.moved and self.moved[0][0] < horizon:
-            self.moved.popleft()
-        return max(self.speed, sum(n for _t, n in self.moved) / RATE_WINDOW, 0.0)
-
-    @property
-    def active(self) -> int:
-        return self.count(TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
-
-    @property
-    def fraction(self) -> float:
-        return self.done / self.size if self.size else 1.0
 
 
 class UploadTableModel(QAbstractTableModel):
@@ -188,18 +168,22 @@ class UploadTableModel(QAbstractTableModel):
         return None
 
     def _tooltip(self, info: TaskInfo, col: int) -> str | None:
+        down = is_download(info)
         if col == NAME:
-            if getattr(info, "direction", "upload") == "download":
+            if down:
                 return f"Download of {info.s3_uri}\nto {info.source_path}"
             return info.source_path
         if col == PROGRESS:
-            parts = f" · part {info.parts_done}/{info.parts_total}" if info.parts_total else ""
+            part = "range" if down else "part"
+            parts = f" · {part} {info.parts_done}/{info.parts_total}" if info.parts_total else ""
             return f"{format_size(info.bytes_done)} of {format_size(info.size)}{parts}"
         if col == STATUS:
-            return info.message or STATE_LABELS[info.state]
+            return info.message or state_label(info)
         if col == DESTINATION:
             off = ("\nTLS verification is off for this account: the store's certificate is "
                    "not checked" if info.account in self._unverified else "")
+            if down:
+                return f"{info.source_path}\nfrom {info.account}: {info.s3_uri}{off}"
             return f"{info.account}\n{info.s3_uri}{off}"
         return None
 
@@ -382,6 +366,7 @@ class UploadTableModel(QAbstractTableModel):
             s.size += sign * info.size
             s.done += sign * _progress(info)
         if info.state.is_active:
+            s.active_downloads += sign * is_download(info)
             s.speed += sign * info.speed
             if abs(s.speed) < 1e-6:     # keep float drift from showing "0 B/s" as "-0"
                 s.speed = 0.0

@@ -1,4 +1,5 @@
-"""A live chart of upload speed: all uploads together, the selected row, and the limit.
+"""A live chart of transfer speed: all uploads and downloads together, the selected row,
+and the limit.
 
 :class:`SpeedHistory` keeps one sample a second for the last few minutes and
 knows nothing of Qt, so it is tested on its own. :class:`SpeedGraph` samples
@@ -26,7 +27,7 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Sample:
-    total: float            # bytes per second, every upload together
+    total: float            # bytes per second, every transfer together
     selected: float | None  # the selected row's, or None when nothing is selected
 
 
@@ -104,7 +105,7 @@ class SpeedGraph(QWidget):
         self._grid(painter, plot, top, faint)
         if self.history.idle():
             painter.setPen(faint)
-            painter.drawText(plot, Qt.AlignCenter, "Nothing is uploading")
+            painter.drawText(plot, Qt.AlignCenter, "Nothing is uploading or downloading")
         else:
             self._line(painter, plot, top, [s.total for s in self.history.samples],
                        TOTAL_COLOUR, fill=True)
@@ -119,7 +120,7 @@ class SpeedGraph(QWidget):
 
     def _legend(self, painter, text_colour, limit) -> None:
         last = self.history.samples[-1] if self.history.samples else Sample(0.0, None)
-        parts = [(TOTAL_COLOUR, f"All uploads {format_rate(last.total)}")]
+        parts = [(TOTAL_COLOUR, f"All transfers {format_rate(last.total)}")]
         if last.selected is not None:
             parts.append((SELECTED_COLOUR, f"{self.selected_name or 'Selected'} "
                                            f"{format_rate(last.selected)}"))

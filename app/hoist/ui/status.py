@@ -47,11 +47,11 @@ class QueueStatus(QObject):
         if not self.model.rowCount():
             self.overall.hide()
             self.speed_label.setText("")
-            self.counts_label.setText("No uploads yet")
+            self.counts_label.setText("No transfers yet")
             return
         self.overall.setValue(int(s.fraction * 1000))
         self.overall.setVisible(bool(s.count(*PAUSABLE, TaskState.PAUSED, TaskState.FAILED)))
-        self.speed_label.setText(f"↑ {format_rate(s.rate)}")
+        self.speed_label.setText(f"{s.transfer_arrow} {format_rate(s.rate)}")
         if s.moved and not self._timer.isActive():
             self._timer.start()         # the total speed falls to 0 once nothing moves
         self.counts_label.setText(

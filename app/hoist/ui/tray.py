@@ -1,9 +1,15 @@
-"""The tray icon (overall progress in its tooltip) and the notifications it shows.
+"""The tray icon (overall progress in its tooltip) and the notifications it shows, and the
+Summary of the queue that it and the status bar show.
 
 BatchNotifier decides *when* to tell the user something (a batch finished, a
 file failed) and works without a tray; Tray shows it where the desktop has a
 system tray (``QSystemTrayIcon.isSystemTrayAvailable()``).
 """
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
@@ -12,6 +18,49 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.local.units import format_rate
 from hoist.ui.icons import icon
+
+RATE_WINDOW = 3.0      # seconds of gained progress behind Summary.rate
+
+
+@dataclass
+class Summary:
+    """What the status bar and the tray show; cancelled rows do not count towards progress."""
+
+    counts: Counter = field(default_factory=Counter)
+    size: int = 0
+    done: int = 0
+    speed: float = 0.0            # the active rows' own speeds, added up
+    active_downloads: int = 0     # of ``active``: the status bar's arrow and the tray say so
+    moved: deque = field(default_factory=deque)   # (time, bytes): what the rows' progress gained
+    clock: Callable[[], float] = time.monotonic
+
+    def count(self, *states: TaskState) -> int:
+        return sum(self.counts[s] for s in states)
+
+    @property
+    def rate(self) -> float:
+        """Bytes per second for all transfers: the active rows' own speeds or, when it is more,
+        what the rows' progress gained over the last RATE_WINDOW seconds. A file of a few KiB
+        goes up between two of the engine's ticks and never shows a speed of its own: a drop
+        of photos finishing hundreds a second would otherwise read "0 B/s"."""
+        horizon = self.clock() - RATE_WINDOW
+        while self.moved and self.moved[0][0] < horizon:
+            self.moved.popleft()
+        return max(self.speed, sum(n for _t, n in self.moved) / RATE_WINDOW, 0.0)
+
+    @property
+    def active(self) -> int:
+        return self.count(TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
+
+    @property
+    def transfer_arrow(self) -> str:
+        """"↑" while only uploads move, "↓" while only downloads do, "↑↓" for both."""
+        downloads = self.active_downloads
+        return "↓" if downloads and downloads == self.active else "↑↓" if downloads else "↑"
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.size if self.size else 1.0
 
 
 class BatchNotifier(QObject):
@@ -88,9 +137,13 @@ class Tray(QObject):
 
 
 def tooltip(summary) -> str:
-    """``Hoist — 42% · 3.1 MiB/s · 2 uploading, 5 queued``."""
+    """``Hoist — 42% · 3.1 MiB/s · 2 uploading, 1 downloading, 5 queued``."""
     active, queued = summary.active, summary.count(TaskState.QUEUED)
     if not active and not queued:
-        return "Hoist — nothing uploading"
+        return "Hoist — nothing uploading or downloading"
+    downloads = summary.active_downloads
+    moving = ", ".join(f"{n:,} {verb}" for n, verb in ((active - downloads, "uploading"),
+                                                        (downloads, "downloading")) if n
+                       or (verb == "uploading" and not downloads))
     return (f"Hoist — {int(summary.fraction * 100)}% · {format_rate(summary.rate)} · "
-            f"{active:,} uploading, {queued:,} queued")
+            f"{moving}, {queued:,} queued")

@@ -360,16 +360,16 @@ class MainWindow(QMainWindow):
         if not self._quitting and self.tray is not None and self._pref("close_to_tray", False):
             self.hide()
             self.tray.show_message("Hoist is still running",
-                                   "Uploads continue in the background. Quit from the tray icon.",
+                                   "Transfers continue in the background. Quit from the tray icon.",
                                    False)
             event.ignore()
             return
         running = self.model.summary().count(*PAUSABLE)
         if running and self._pref("ask_before_quit", True):
-            what = "1 upload is" if running == 1 else f"{running} uploads are"
+            what = "1 transfer is" if running == 1 else f"{running:,} transfers are"
             if not self.confirm("Quit Hoist?", f"{what} still running. Quitting pauses them; "
                                 "they continue from where they stopped when you open Hoist again.",
-                                "Pause and quit", "Keep uploading"):
+                                "Pause and quit", "Keep running"):
                 event.ignore()
                 return
         self.shutdown()

@@ -23,6 +23,14 @@ class TaskState(str, Enum):
         return self in (TaskState.PREPARING, TaskState.UPLOADING, TaskState.COMPLETING)
 
 
+def shown_state(state: TaskState, direction: str = "upload") -> str:
+    """The state as `hoist list` says it: "downloading" for a download under way (the store
+    keeps one value, ``uploading``, for a transfer under way in either direction)."""
+    if direction == "download" and state is TaskState.UPLOADING:
+        return "downloading"
+    return state.value
+
+
 class PartState(str, Enum):
     PENDING = "pending"
     IN_FLIGHT = "in_flight"

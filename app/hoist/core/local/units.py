@@ -5,6 +5,7 @@ Binary units (KiB, MiB, GiB) are 1024-based; decimal ones (KB, MB, GB) are
 """
 
 import math
+import os
 import re
 from fractions import Fraction
 
@@ -83,3 +84,11 @@ def format_duration(seconds: float) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def format_path(path: str) -> str:
+    """``path`` with the home folder said as "~" (most files are under it)."""
+    home = os.path.expanduser("~").rstrip("/\\")
+    if home and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home):]
+    return path

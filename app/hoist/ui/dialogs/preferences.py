@@ -106,22 +106,22 @@ class PreferencesDialog(QDialog):
         form.addRow("Schedule:", self.schedule)
         form.addRow(self.budget)
 
-        self.auto_resume = QCheckBox("Resume unfinished uploads when Hoist starts")
+        self.auto_resume = QCheckBox("Resume unfinished transfers when Hoist starts")
         self.auto_resume.setChecked(prefs.auto_resume)
-        self.close_to_tray = QCheckBox("Closing the window keeps uploading in the tray")
+        self.close_to_tray = QCheckBox("Closing the window keeps transfers running in the tray")
         self.close_to_tray.setChecked(prefs.close_to_tray)
-        self.ask_before_quit = QCheckBox("Ask before quitting while uploads run")
+        self.ask_before_quit = QCheckBox("Ask before quitting while transfers run")
         self.ask_before_quit.setChecked(prefs.ask_before_quit)
         self.history = _spin(0, 3650, prefs.history_days, " days", "until cleared")
         _plural(self.history, " day", " days")
-        self.history.setToolTip("Completed uploads come back to the list when Hoist starts, "
+        self.history.setToolTip("Completed transfers come back to the list when Hoist starts, "
                                 "until Clear completed, or for this long after they finished.")
         behaviour = QGroupBox("Start-up and closing")
         column = QVBoxLayout(behaviour)
         for box in (self.auto_resume, self.close_to_tray, self.ask_before_quit):
             column.addWidget(box)
         history = QFormLayout()
-        history.addRow("Keep completed uploads in the list:", self.history)
+        history.addRow("Keep completed transfers in the list:", self.history)
         column.addLayout(history)
 
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)

@@ -6,6 +6,7 @@ watches through the engine's calls. Editing one is WatchEditDialog's.
 """
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -24,6 +25,27 @@ from hoist.ui.dialogs.watch_edit import WatchEditDialog
 FOLDER, DESTINATION, STATE, LAST = range(4)
 HEADERS = ("Folder", "Destination", "State", "Last upload")
 WatchIdRole = Qt.UserRole + 1
+
+
+def state_label(info) -> str:
+    """The State cell: "Watching", "Settling 3 files", "Folder missing"… The engine's own words
+    ("settling 3", "folder missing: /mnt/x") stay in the cell's tooltip; the folder's path is
+    in its own column already."""
+    if info.state == "settling":
+        return f"Settling {info.settling:,} file{'' if info.settling == 1 else 's'}"
+    if info.state == "catching up" and info.catching_up:
+        return f"Catching up: {info.catching_up:,} to queue"
+    if info.state == "watching" and info.problem:
+        return "Watching (rescanning)"
+    return info.state.capitalize()
+
+
+def folder_label(folder: str) -> str:
+    """The folder, with the home folder said as "~": most watches are under it."""
+    try:
+        return "~/" + Path(folder).relative_to(Path.home()).as_posix()
+    except ValueError:
+        return folder
 
 
 class WatchTableModel(QAbstractTableModel):
@@ -63,18 +85,22 @@ class WatchTableModel(QAbstractTableModel):
         watch = info.watch
         if role == WatchIdRole:
             return watch.id
-        if role == Qt.ToolTipRole and index.column() == STATE and info.problem:
-            return info.problem
+        if role == Qt.ToolTipRole:
+            if index.column() == STATE:
+                return "\n".join(t for t in (info.text, info.problem) if t)
+            if index.column() == FOLDER:
+                return watch.folder
+            return None
         if role != Qt.DisplayRole:
             return None
         column = index.column()
         if column == FOLDER:
-            return watch.folder
+            return folder_label(watch.folder)
         if column == DESTINATION:
             return (f"s3://{watch.bucket}/{watch.key_prefix}"
                     + (" · deletes too" if watch.delete else ""))
         if column == STATE:
-            return info.text
+            return state_label(info)
         if not watch.last_upload:
             return "—"
         ago = format_duration(max(0.0, self.now() - (watch.last_upload_at or self.now())))
@@ -94,7 +120,12 @@ class WatchFoldersDialog(QDialog):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.view.horizontalHeader().setSectionResizeMode(FOLDER, QHeaderView.Stretch)
+        # the folder takes what is left; the others fit their text, on one line each
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(FOLDER, QHeaderView.Stretch)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.ElideMiddle)
         self.view.verticalHeader().hide()
         self.view.doubleClicked.connect(lambda _index: self.edit())
         buttons = QHBoxLayout()
