@@ -7,7 +7,7 @@ signals on the manager's thread through queued connections.
 
 import logging
 
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThread, Signal, Slot
 
 from hoist.engine.progress import Interrupted
 
@@ -49,3 +49,37 @@ class TaskJob(QRunnable):
                 self.signals.finished.emit(self, FAILED, error)
         else:
             self.signals.finished.emit(self, OK, result)
+
+
+class Invoker(QObject):
+    """Runs callables on the thread it lives on (a child of the engine lives on the engine's
+    thread, and moves with it): posted, or with the caller waiting for the result."""
+
+    post = Signal(object)
+    send = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.post.connect(self._run, Qt.QueuedConnection)
+        self.send.connect(self._run, Qt.BlockingQueuedConnection)
+
+    @Slot(object)
+    def _run(self, call) -> None:
+        call()
+
+    def call(self, method, *args, **kwargs):
+        """``method(*args, **kwargs)`` on this object's thread: at once if the caller is on
+        it, else waiting for its turn there; its result, or its exception raised here."""
+        if QThread.currentThread() is self.thread():
+            return method(*args, **kwargs)
+        box = {}
+
+        def run():
+            try:
+                box["result"] = method(*args, **kwargs)
+            except BaseException as error:       # re-raised on the caller's thread
+                box["error"] = error
+        self.send.emit(run)
+        if "error" in box:
+            raise box["error"]
+        return box["result"]

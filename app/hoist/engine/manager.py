@@ -31,7 +31,7 @@ from hoist.engine.download.adding import DownloadIntake
 from hoist.engine.endings import TaskEndings
 from hoist.engine.full_disk import FullDiskHandling
 from hoist.engine.info import TaskInfo
-from hoist.engine.jobs import FAILED, OK, TaskJob
+from hoist.engine.jobs import FAILED, OK, Invoker, TaskJob
 from hoist.engine.pacing import PartPacer
 from hoist.engine.reporting import ProgressReporting
 from hoist.engine.table import TaskTable
@@ -91,6 +91,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         self._announced: list | None = None   # inside add_sources: new rows, sent as one list
         self.full: StoreFull | None = None   # the store's disk filled up; cleared by Resume
         self._pool = QThreadPool(self)
+        self._invoker = Invoker(self)     # runs a call from another thread on this one's
         self._size_pool()
         self._intake = QTimer(self)       # active: more of a drop is coming (add_sources)
         self._intake.setSingleShot(True)

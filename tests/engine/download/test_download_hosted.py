@@ -41,3 +41,30 @@ def test_the_window_can_queue_downloads_and_hear_what_was_refused(
     assert (tmp_path / "win" / "a.txt" / "b").read_bytes() == inner
     info = hosted.task(added[0])
     assert info.direction == "download" and info.state is TaskState.COMPLETED
+
+
+def test_a_prefix_is_listed_on_the_askers_thread_and_queued_on_the_engines(
+        qtbot, data_dir, dest, put, tmp_path):
+    """A folder of 100,000 keys lists for seconds: not on the engine's thread, whose uploads
+    and downloads would wait meanwhile."""
+    from PySide6.QtCore import Qt, QThread
+    put("t/a.txt", 10)
+    store = CheckpointStore.open(data_dir / STORE_NAME)
+    engine = UploadManager(store, S3Clients(max_pool_connections=8), small_config(),
+                           policy=FAST_RETRIES)
+    seen = {}
+
+    def listing(**kwargs):          # returns None: anything else would stand for the answer
+        seen.setdefault("listed", QThread.currentThread())
+    engine.clients.client_for(dest).meta.events.register("before-call.s3.ListObjectsV2", listing)
+    engine.tasks_added.connect(lambda infos: seen.setdefault("queued", QThread.currentThread()),
+                               Qt.DirectConnection)
+    manager = ThreadedManager(engine)
+    try:
+        with qtbot.waitSignal(manager.task_finished, timeout=30_000):
+            manager.add_downloads(dest, dest.bucket, ["t/"], str(tmp_path / "here"))
+        assert seen["listed"] is QThread.currentThread()          # the asker's: this test's
+        assert seen["queued"] is engine.thread() is not QThread.currentThread()
+    finally:
+        manager.shutdown(10_000)
+        store.close()

@@ -97,7 +97,6 @@ class DownloadIntake:
         SSE-C key, given to the clients). Returns :class:`AddedDownloads`.
         """
         dest = replace(destination, bucket=bucket)
-        self._destinations.setdefault(dest.account, dest)
         remote_bucket = self.clients.bucket(dest)
         root = Path(target_dir).expanduser().absolute()
         rules = Filters(filters)
@@ -130,7 +129,10 @@ class DownloadIntake:
         if dry_run:
             added.planned = [(k, str(p), r.size if r else 0) for k, p, r in rows]
             return added
-        added += self._queue_downloads(dest, rows, version_id, range_size, objects)
+        # listed and planned on the caller's thread (the Bucket pane's download of a folder of
+        # 100,000 keys lists for seconds); queued on the engine's, which owns the tasks
+        added += self._invoker.call(self._queue_downloads, dest, rows, version_id, range_size,
+                                    objects, added.skipped)
         added.planned = [(k, str(p), r.size if r else 0) for k, p, r in rows]
         return added
 
@@ -175,9 +177,11 @@ class DownloadIntake:
         return rows
 
     def _queue_downloads(self, dest: Destination, rows, version_id, range_size,
-                         objects) -> list[int]:
+                         objects, skipped: list) -> list[int]:
         """One store transaction for the rows; a download already live for the same key and
-        target is that task, resumed."""
+        target is that task, resumed. A target another object's download claimed since the
+        rows were planned (another thread's add_downloads) goes to ``skipped``."""
+        self._destinations.setdefault(dest.account, dest)
         objects_json = (ObjectSettings(sse_c_key_md5=objects.sse_c_key_md5).to_json()
                         if objects and objects.sse_c_key_md5 else None)
         ids: list[int] = []
@@ -187,10 +191,16 @@ class DownloadIntake:
         try:
             with self.store.batch():
                 live = self.store.find_live_tasks(dest.bucket, [k for k, _p, _r in rows])
+                claimed = self.store.download_owners()
                 for key, path, remote in rows:
                     known = live.get((str(path), dest.endpoint_url, key))
                     if known is not None and known.direction == "download":
                         ids.append(self._take_up(known))
+                        continue
+                    owner = claimed.get(str(path))
+                    if owner is not None and owner != (dest.bucket, dest.endpoint_url, key):
+                        skipped.append((key, str(path),
+                                        BUSY.format(f"s3://{owner[0]}/{owner[2]}")))
                         continue
                     record = self.store.add_download(
                         target=path, account=dest.account, endpoint_url=dest.endpoint_url,

@@ -119,9 +119,10 @@ class EngineProxy(QObject):
         was refused or skipped (AddedDownloads). From any thread (the Bucket pane asks from a
         pool thread: a prefix is listed first), unless ``objects`` is given."""
         if set(options) <= {"range_size", "filters", "dry_run"}:      # in the engine's order
-            return self._ask("add_downloads", destination, bucket, list(keys), target_dir,
-                             version_id, force, existing, options.get("range_size"),
-                             tuple(options.get("filters", ())), options.get("dry_run", False))
+            return self._ask_aside("add_downloads", destination, bucket, list(keys), target_dir,
+                                   version_id, force, existing, options.get("range_size"),
+                                   tuple(options.get("filters", ())),
+                                   options.get("dry_run", False))
         return self._call("add_downloads", destination, bucket, keys, target_dir,
                           version_id=version_id, force=force, existing=existing, **options)
 

@@ -10,27 +10,12 @@ back as queued signals.
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, QThread, Signal, Slot
 
 from hoist.engine.hosting.proxy import EngineProxy
+from hoist.engine.jobs import Invoker
 
 log = logging.getLogger("hoist.engine.hosting.threaded")
-
-
-class _Invoker(QObject):
-    """Runs callables on the thread it lives on: posted, or with the caller waiting."""
-
-    post = Signal(object)
-    send = Signal(object)
-
-    def __init__(self):
-        super().__init__()
-        self.post.connect(self._run, Qt.QueuedConnection)
-        self.send.connect(self._run, Qt.BlockingQueuedConnection)
-
-    @Slot(object)
-    def _run(self, call) -> None:
-        call()
 
 
 class ThreadedManager(EngineProxy):
@@ -61,7 +46,7 @@ class ThreadedManager(EngineProxy):
         engine.watches_changed.connect(self._on_watches)
         self._thread = QThread()
         self._thread.setObjectName("hoist-engine")
-        self._invoker = _Invoker()
+        self._invoker = Invoker()
         self._invoker.moveToThread(self._thread)
         engine.moveToThread(self._thread)      # its timer and thread pool are children: they go too
         self._thread.start()
@@ -91,7 +76,8 @@ class ThreadedManager(EngineProxy):
 
     def _ask_aside(self, name: str, *args):
         """The Bucket pane's calls on the caller's thread, as check_sources: they touch only
-        the thread-safe clients, and must not hold up the engine's thread."""
+        the thread-safe clients (add_downloads hops to the engine's thread itself to queue
+        what it listed), and must not hold up the engine's thread."""
         return getattr(self.engine, name)(*args)
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
@@ -136,19 +122,9 @@ class ThreadedManager(EngineProxy):
 
     def _run(self, method, *args, **kwargs):
         """Run ``method`` on the engine's thread and wait for its result (or its exception)."""
-        if self._stopped or QThread.currentThread() is self._thread:
+        if self._stopped:
             return method(*args, **kwargs)
-        box = {}
-
-        def call():
-            try:
-                box["result"] = method(*args, **kwargs)
-            except BaseException as error:       # re-raised on the caller's thread
-                box["error"] = error
-        self._invoker.send.emit(call)
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
+        return self._invoker.call(method, *args, **kwargs)
 
     @Slot(object, object)
     def _deliver(self, done, result) -> None:

@@ -47,7 +47,7 @@ CALLS = ("add", "add_sources", "restore", "task", "tasks", "upload_owners", "is_
          "check_sources", "add_downloads", "watches", "save_watch", *BROWSING)
 # Calls that wait on the network or read files: answered from a thread of their own, so the
 # engine's thread goes on sending parts meanwhile (they touch only the store and the clients).
-THREADED = ("check_sources", *BROWSING)
+THREADED = ("check_sources", "add_downloads", *BROWSING)   # add_downloads queues on the main one
 BULK = ("add_sources", "restore")    # 100,000 rows made to keep: no collections meanwhile
 POSTS = POSTED + ("set_limits", "set_bandwidth_limit", "set_config")
 SECRET_WAIT = 60.0        # seconds a part waits for the window's keyring before it gives up
