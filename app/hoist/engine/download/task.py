@@ -8,9 +8,13 @@ A :class:`DownloadTask` follows the protocol of engine/transfer.py:
   all before the first GET.
 - ``transfer_part``: one ranged GET with If-Match of the pinned ETag, streamed into
   the partial file at its offset through the bandwidth limiter and the progress
-  meter; done once synced and committed (commits.py).
-- ``complete``: prove the bytes (core/download/proof.py), then fsync, set the mtime
-  and rename atomically: the target's name never exists before the proof.
+  meter; done once synced and committed (commits.py). Where the object's checksum
+  is a composite of its parts' (core/download/composite.py), the ranges are its
+  parts and each is checked as it streams in, before its commit: a bad one is
+  fetched again alone.
+- ``complete``: prove the bytes (the committed parts' checksums, or
+  core/download/proof.py's re-read), then fsync, set the mtime and rename
+  atomically: the target's name never exists before the proof.
 - ``abort`` (cancel): delete the partial file; nothing on the server is touched.
 
 An object that changed (another ETag at resume, or a 412 to a GET) starts the
@@ -27,6 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from urllib3.exceptions import ProtocolError
 
 from hoist.core.checkpoint.states import PartState
+from hoist.core.download.composite import PartChecks, part_checks
 from hoist.core.download.partial import (
     check_free_space,
     discard,
@@ -40,6 +45,7 @@ from hoist.core.download.proof import prove
 from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
 from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
+from hoist.core.remote.checksums import RunningChecksum
 from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.engine.download.commits import RangeCommits
 from hoist.engine.progress import Interrupted
@@ -52,6 +58,7 @@ DEFAULT_RANGE = 8 * 1024 * 1024
 OBJECT_CHANGED = "The object changed on the server since the download began — started again"
 PARTIAL_LOST = "The partial file was gone or cut short — started again"
 MTIME_KEYS = ("mtime", "src-mtime")   # a source mtime kept in metadata (rclone's "mtime")
+PART_TRIES = 3              # fetches of a part whose bytes do not match its checksum
 
 
 class ObjectChanged(Exception):
@@ -67,13 +74,19 @@ class DownloadTask(TransferTask):
 
     direction = "download"
     noun = "download"
-    __slots__ = ("_head", "_commits")
+    __slots__ = ("_head", "_commits", "_checks", "_expected", "_checked")
 
     def __init__(self, record, *args, **kwargs):
         super().__init__(record, *args, **kwargs)
         self._head: dict | None = None     # this run's HeadObject answer
-        self._commits = RangeCommits(sync, lambda numbers: self.store.ranges_done(self.id,
-                                                                                   numbers))
+        self._checks: PartChecks | None = None    # ranges are parts, checked as they stream
+        self._expected: dict[int, str] = {}       # part number -> checksum known before its GET
+        self._checked: dict[int, str] = {}        # checked, waiting for its commit
+        self._commits = RangeCommits(sync, self._mark_done)
+
+    def _mark_done(self, numbers) -> None:
+        checksums = {n: self._checked.pop(n, None) for n in numbers}
+        self.store.ranges_done(self.id, numbers, checksums)
 
     # -- where --------------------------------------------------------------------------
     @property
@@ -113,8 +126,10 @@ class DownloadTask(TransferTask):
         if record.remote_etag:
             why = self._resume_problem(record, etag)
             if why is None:
+                parts = self.store.parts(self.id)
+                self._use_checks(self._part_checks(record, head, report), parts)
                 self._set_progress_from_store()
-                return [Range(p.number, p.offset, p.size) for p in self.store.parts(self.id)
+                return [Range(p.number, p.offset, p.size) for p in parts
                         if p.state is not PartState.DONE]
             self._start_over(why)
             record = self.store.get_task(self.id)
@@ -122,13 +137,47 @@ class DownloadTask(TransferTask):
         check_free_space(self.target, max(0, size - held))
         os.close(open_partial(self.target, size))
         range_size = record.part_size or self.config.part_size or DEFAULT_RANGE
-        ranges = plan_ranges(size, range_size)
+        checks = self._part_checks(record, head, report, etag)
+        ranges = checks.ranges() if checks else plan_ranges(size, range_size)
         self.store.begin_download(self.id, etag, size, source_mtime(head),
-                                  choose_range_size(size, range_size), ranges)
-        log.info("task %s: downloading %s (%d bytes, ETag %s) to %s in %d ranges", self.id,
-                 self._uri(), size, etag, self.target, len(ranges))
+                                  choose_range_size(size, range_size), ranges,
+                                  checks.expected if checks else None)
+        self._use_checks(checks, self.store.parts(self.id))
+        log.info("task %s: downloading %s (%d bytes, ETag %s) to %s in %d ranges%s", self.id,
+                 self._uri(), size, etag, self.target, len(ranges),
+                 " (its parts, checked as they stream)" if checks else "")
         self._set_progress_from_store()
         return ranges
+
+    def _part_checks(self, record, head: dict, report: Report,
+                     etag: str | None = None) -> PartChecks | None:
+        """How this object's parts can be checked as they stream (None: they cannot)."""
+        extra = self._pinned_params(record, etag)
+
+        def ask() -> PartChecks | None:
+            try:
+                return part_checks(self.bucket.client(), record.bucket, record.key, head, extra)
+            except (BotoCoreError, ClientError, ProtocolError) as exc:
+                error = self.bucket.read_error(exc, record.key, "GetObjectAttributes")
+            if error.code in ("PreconditionFailed", "412"):
+                raise ObjectChanged(str(error))
+            raise error
+
+        return self._call(ask, report, "part layout")
+
+    def _pinned_params(self, record, etag: str | None = None) -> dict:
+        key = self.customer_key()
+        extra = {"IfMatch": etag or record.remote_etag, **(key.params() if key else {})}
+        if record.version_id:
+            extra["VersionId"] = record.version_id
+        return extra
+
+    def _use_checks(self, checks: PartChecks | None, parts) -> None:
+        """Check ranges part by part only if the stored ranges are the object's parts."""
+        self._checks = checks if checks is not None and checks.matches(parts) else None
+        self._expected = {p.number: p.checksum for p in parts
+                          if p.checksum and p.state is not PartState.DONE}
+        self._checked = {}
 
     def _resume_problem(self, record, etag: str) -> str | None:
         """Why the ranges already on disk cannot be kept (None: they can)."""
@@ -149,43 +198,82 @@ class DownloadTask(TransferTask):
         self._set_progress_from_store()
 
     def transfer_part(self, part: Range, report: Report) -> None:
-        """GET one range into the partial file; return once it is synced and committed."""
-        record = self.record
-        key = self.customer_key()
-        last = part.offset + part.size - 1
-
-        def attempt() -> None:
-            try:
-                reply = self.bucket.get_range(record.key, part.offset, last, record.remote_etag,
-                                              record.version_id, key)
-            except S3Error as error:
-                if error.code in ("PreconditionFailed", "412"):
-                    raise ObjectChanged(str(error)) from None
-                raise
-            if reply.get("ETag") and reply["ETag"] != record.remote_etag:
-                reply["Body"].close()      # a store that ignores If-Match: told here instead
-                raise ObjectChanged(f"ETag {reply['ETag']}, pinned {record.remote_etag}")
-            try:
-                self._stream(reply["Body"], fd, part)
-            except BaseException:
-                self._drop_inflight(part.number)     # progress steps back; it is fetched again
-                raise
-            finally:
-                reply["Body"].close()
-
+        """GET one range into the partial file; return once it is synced and committed. A part
+        of a composite object is checked first: if its bytes do not match its checksum, it is
+        not committed and is fetched again (at most PART_TRIES times in all)."""
+        checks = self._checks
         fd = os.open(self.partial, os.O_RDWR | BINARY)
         try:
-            self._call(attempt, report, f"range {part.number}")
+            for tries in range(1, PART_TRIES + 1):
+                got, expected = self._call(lambda: self._fetch(part, fd, checks), report,
+                                           f"range {part.number}")
+                if checks is None or expected is None or got == expected:
+                    break
+                self._drop_inflight(part.number)      # its bytes are fetched again
+                self.stats.retried("checksum")
+                self.stats.resent()
+                log.warning("task %s: part %d of %s arrived with %s %s, not %s (try %d of %d)",
+                            self.id, part.number, self._uri(), checks.algorithm, got, expected,
+                            tries, PART_TRIES)
+            else:
+                raise TaskError(
+                    f"{self._uri()}: part {part.number} (bytes {part.offset:,}–{part.end - 1:,}) "
+                    f"arrived {PART_TRIES} times with a {checks.algorithm} that is not the "
+                    f"part's ({expected} expected, {got} received), so none of it was kept. "
+                    "The other parts are kept: Retry fetches this one again; if it fails "
+                    "again, the object itself may be damaged on the server.")
+            if checks is not None:
+                self._checked[part.number] = got
             self._commits.commit(fd, part.number)
         except BaseException:
             self._drop_inflight(part.number)
+            self._checked.pop(part.number, None)
             raise
         finally:
             os.close(fd)
         self.stats.received(part.size)
         self._part_done(part.number, part.size)
 
-    def _stream(self, body, fd: int, part: Range) -> None:
+    def _fetch(self, part: Range, fd: int,
+               checks: PartChecks | None) -> tuple[str | None, str | None]:
+        """One GET of ``part`` into the file: (the checksum of the bytes that came, the part's
+        checksum as known before or told by the answer), both None without ``checks``."""
+        record, key = self.record, self.customer_key()
+        by_number = checks is not None and checks.by_part_number
+        try:
+            if by_number:
+                reply = self.bucket.get_part(record.key, part.number, record.remote_etag,
+                                             record.version_id, key)
+            else:
+                reply = self.bucket.get_range(record.key, part.offset, part.end - 1,
+                                              record.remote_etag, record.version_id, key)
+        except S3Error as error:
+            if error.code in ("PreconditionFailed", "412"):
+                raise ObjectChanged(str(error)) from None
+            raise
+        try:
+            if reply.get("ETag") and reply["ETag"] != record.remote_etag:
+                # a store that ignores If-Match: told here instead
+                raise ObjectChanged(f"ETag {reply['ETag']}, pinned {record.remote_etag}")
+            if by_number and not _is_range(reply.get("ContentRange"), part):
+                raise TaskError(f"{self._uri()}: the server answered part {part.number} with "
+                                f"bytes {reply.get('ContentRange')}, not the "
+                                f"{part.header[6:]} its part list said. Cancel this download "
+                                "and add it again.")
+            running = RunningChecksum(checks.algorithm) if checks is not None else None
+            try:
+                self._stream(reply["Body"], fd, part, running)
+            except BaseException:
+                self._drop_inflight(part.number)     # progress steps back; it is fetched again
+                raise
+        finally:
+            reply["Body"].close()
+        if running is None:
+            return None, None
+        told = reply.get(f"Checksum{checks.algorithm}") if by_number else None
+        return running.b64(), self._expected.get(part.number) or told
+
+    def _stream(self, body, fd: int, part: Range, running: RunningChecksum | None) -> None:
         got = 0
         while got < part.size:
             if self._stop.is_set():
@@ -202,6 +290,8 @@ class DownloadTask(TransferTask):
                               f"The answer for bytes {part.offset + got}–{part.offset + part.size - 1}"
                               f" of {self._uri()} ended early")
             write_range(fd, part.offset + got, chunk)
+            if running is not None:
+                running.update(chunk)
             got += len(chunk)
             self._add_inflight(part.number, len(chunk))
 
@@ -221,10 +311,10 @@ class DownloadTask(TransferTask):
                 raise ObjectChanged("the object changed before the proof")
         os.close(open_partial(self.target, record.size))     # an empty object has no range
         report("Proving…")
-        extra = {"IfMatch": record.remote_etag, **(key.params() if key else {})}
-        if record.version_id:
-            extra["VersionId"] = record.version_id
-        proof = self._call(lambda: self._prove(record, head, extra), report, "proof")
+        proof = self._proof_by_parts()
+        if proof is None:
+            extra = self._pinned_params(record)
+            proof = self._call(lambda: self._prove(record, head, extra), report, "proof")
         if not proof.ok:
             discard(self.partial)
             self.store.reset_download(self.id)
@@ -236,6 +326,16 @@ class DownloadTask(TransferTask):
         publish(fd, self.partial, self.target, record.remote_mtime)
         self._finish(record, proof)
 
+    def _proof_by_parts(self):
+        """The proof from the committed parts' checksums (no re-read), or None where the
+        ranges are not the parts or a part's checksum is not kept (a download begun before)."""
+        if self._checks is None:
+            return None
+        parts = self.store.parts(self.id)
+        if not self._checks.matches(parts) or not all(p.checksum for p in parts):
+            return None
+        return self._checks.proof([p.checksum for p in parts])
+
     def _prove(self, record, head: dict, extra: dict):
         try:
             return prove(self.partial, record.size, head, self.bucket.client(), record.bucket,
@@ -245,6 +345,8 @@ class DownloadTask(TransferTask):
 
     def _finish(self, record, proof) -> None:
         how = proved_by(proof.method)
+        if proof.detail.endswith("checked part by part"):
+            how += ", checked part by part"
         took = time.monotonic() - self.started_at if self.started_at else None
         message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
         if self.notice in (OBJECT_CHANGED, PARTIAL_LOST):     # the row keeps saying why
@@ -263,6 +365,11 @@ class DownloadTask(TransferTask):
         """Cancel: the partial file goes; the object on the server is not touched."""
         discard(self.partial)
         log.info("task %s: cancelled; deleted %s", self.id, self.partial)
+
+
+def _is_range(content_range: str | None, part: Range) -> bool:
+    """Whether a ContentRange ("bytes 0-99/1000") is ``part``'s bytes."""
+    return (content_range or "").partition(" ")[2].partition("/")[0] == part.header[6:]
 
 
 def proved_by(method: str) -> str:

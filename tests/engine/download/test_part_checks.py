@@ -1,0 +1,166 @@
+"""A composite object's parts are the download's ranges, each checked as it streams in: a bad
+part is fetched again alone, and the proof needs no second read of the file (issue #25)."""
+
+import random
+import threading
+
+import pytest
+
+import hoist.core.download.proof as proof_module
+from hoist.core.checkpoint.states import PartState, TaskState
+from support.engine import small_config
+
+MiB = 1024 * 1024
+PART = 5 * MiB                   # moto's smallest part
+
+
+@pytest.fixture
+def put_parts(s3, bucket):
+    """put_parts(key, sizes, composite=True) -> bytes, uploaded in parts with CRC32; moto's
+    HEAD says COMPOSITE only when the upload said so (else today's re-read proof applies)."""
+    def make(key: str, sizes, composite: bool = True) -> bytes:
+        data = random.Random(key).randbytes(sum(sizes))
+        extra = {"ChecksumType": "COMPOSITE"} if composite else {}
+        upload = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="CRC32",
+                                            **extra)["UploadId"]
+        parts, offset = [], 0
+        for number, size in enumerate(sizes, 1):
+            reply = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=number,
+                                   Body=data[offset:offset + size], ChecksumAlgorithm="CRC32")
+            parts.append({"PartNumber": number, "ETag": reply["ETag"],
+                          "ChecksumCRC32": reply["ChecksumCRC32"]})
+            offset += size
+        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload,
+                                     MultipartUpload={"Parts": parts})
+        return data
+    return make
+
+
+class Corrupt:
+    """Flips a byte of GetObject answers for the bytes starting at ``offset``: the first
+    ``times`` of them (None: every one); ``hold``: holds the first one until ``released``
+    is set instead."""
+
+    def __init__(self, server, offset: int, times: int | None = 1, hold: bool = False):
+        self.server, self.offset, self.left, self.hold = server, offset, times, hold
+        self.held, self.released = threading.Event(), threading.Event()
+
+    def __enter__(self):
+        self.server.rewrite("GetObject", self)
+        return self
+
+    def __exit__(self, *exc):
+        self.released.set()
+        self.server.rewrite("GetObject", None)
+
+    def __call__(self, status, headers, body):
+        where = dict((k.lower(), v) for k, v in headers).get("content-range", "")
+        if where.startswith(f"bytes {self.offset}-") and self.left != 0:
+            self.left = None if self.left is None else self.left - 1
+            if self.hold:
+                self.held.set()
+                self.released.wait(30)
+            else:
+                body = bytes([body[0] ^ 0xFF]) + body[1:]
+        return status, headers, body
+
+
+def _gets(server, bucket, start=0):
+    """The GETs of objects' bytes in ``bucket`` (GetObjectAttributes is a GET too)."""
+    return [r for r in server.requests[start:]
+            if r.op == "GetObject" and r.bucket == bucket and "attributes" not in r.query]
+
+
+def _parts_fetched(server, bucket, start=0) -> list[int]:
+    return sorted(int(r.query["partNumber"][0]) for r in _gets(server, bucket, start)
+                  if "partNumber" in r.query)
+
+
+@pytest.fixture
+def no_reread(monkeypatch):
+    """Fails the test if the proof reads the file again."""
+    def reread(*args, **kwargs):
+        raise AssertionError("the proof read the file again")
+    monkeypatch.setattr(proof_module, "_digest", reread)
+
+
+def test_parts_are_the_ranges_checked_as_they_stream_and_proved_without_a_reread(
+        engine, put_parts, download, s3_server, bucket, tmp_path, no_reread):
+    data = put_parts("c.bin", [PART, PART, MiB])
+    [task_id] = download(["c.bin"])
+    engine.wait_idle()
+    assert (tmp_path / "dl" / "c.bin").read_bytes() == data
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.COMPLETED, info.message
+    assert "proved by CRC32 composite, checked part by part" in info.message
+    assert engine.store.get_task(task_id).verified == "CRC32 composite"
+    assert _parts_fetched(s3_server, bucket) == [1, 2, 3]          # one GET a part, by its number
+    assert all(r.headers.get("if-match") for r in _gets(s3_server, bucket))
+
+
+def test_a_corrupted_part_is_fetched_again_alone(engine, put_parts, download, s3_server,
+                                                 bucket, tmp_path):
+    data = put_parts("c.bin", [PART, PART, MiB])
+    with Corrupt(s3_server, offset=PART):
+        [task_id] = download(["c.bin"])
+        engine.wait_idle()
+    assert (tmp_path / "dl" / "c.bin").read_bytes() == data
+    assert engine.manager.task(task_id).state is TaskState.COMPLETED
+    assert _parts_fetched(s3_server, bucket) == [1, 2, 2, 3]       # part 2 twice, nothing else
+    stats = engine.manager._tasks[task_id].stats
+    assert stats.retries["checksum"] == 1 and stats.parts_resent == 1
+    assert stats.bytes_received == len(data)               # counted once, when committed
+
+
+def test_a_part_that_never_matches_fails_naming_it_and_retry_keeps_the_others(
+        engine, put_parts, download, s3_server, bucket, tmp_path):
+    data = put_parts("c.bin", [PART, PART, MiB])
+    with Corrupt(s3_server, offset=PART, times=None):
+        [task_id] = download(["c.bin"])
+        engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.FAILED
+    assert "part 2" in info.message and "arrived 3 times" in info.message, info.message
+    assert not (tmp_path / "dl" / "c.bin").exists()
+    states = {p.number: p.state for p in engine.store.parts(task_id)}
+    assert states[2] is PartState.PENDING and states[1] is PartState.DONE
+    start = len(s3_server.requests)
+    engine.manager.retry(task_id)
+    engine.wait_idle()
+    assert (tmp_path / "dl" / "c.bin").read_bytes() == data
+    assert _parts_fetched(s3_server, bucket, start) == [2]
+
+
+def test_a_resumed_composite_download_proves_from_the_stored_checksums(
+        engine, put_parts, download, s3_server, bucket, tmp_path, no_reread):
+    engine.stop()
+    engine.start(small_config(parts_per_file=1, parts_total=1))
+    data = put_parts("c.bin", [PART, PART, MiB])
+    with Corrupt(s3_server, offset=PART, hold=True) as gate:     # part 2's answer waits
+        [task_id] = download(["c.bin"])
+        engine.qtbot.waitUntil(gate.held.is_set, timeout=10_000)
+        engine.manager.pause(task_id)
+        gate.released.set()
+        engine.wait_idle()
+    assert [p.state for p in engine.store.parts(task_id)] == [PartState.DONE] + [
+        PartState.PENDING] * 2
+    engine.stop()
+    engine.start()
+    engine.manager.restore()
+    start = len(s3_server.requests)
+    engine.manager.resume(task_id)
+    engine.wait_idle()
+    assert (tmp_path / "dl" / "c.bin").read_bytes() == data
+    assert engine.store.get_task(task_id).verified == "CRC32 composite"
+    assert _parts_fetched(s3_server, bucket, start) == [2, 3]
+
+
+def test_a_multipart_object_moto_does_not_call_composite_keeps_ranges_and_the_reread(
+        engine, put_parts, download, s3_server, bucket, tmp_path):
+    data = put_parts("m.bin", [PART, MiB], composite=False)
+    [task_id] = download(["m.bin"])
+    engine.wait_idle()
+    assert (tmp_path / "dl" / "m.bin").read_bytes() == data
+    gets = _gets(s3_server, bucket)
+    assert len(gets) == 6 and not any("partNumber" in r.query for r in gets)   # 1 MiB ranges
+    assert engine.store.get_task(task_id).verified == "CRC32 composite"        # read again
