@@ -8,10 +8,10 @@ A :class:`DownloadTask` follows the protocol of engine/transfer.py:
   all before the first GET.
 - ``transfer_part``: one ranged GET with If-Match of the pinned ETag, streamed into
   the partial file at its offset through the bandwidth limiter and the progress
-  meter; done once synced and committed (commits.py). Where the object's checksum
-  is a composite of its parts' (core/download/composite.py), the ranges are its
-  parts and each is checked as it streams in, before its commit: a bad one is
-  fetched again alone.
+  meter; done once synced and committed (fetching.py, commits.py). Where the
+  object's checksum is a composite of its parts' (core/download/composite.py), the
+  ranges are its parts and each is checked as it streams in, before its commit: a
+  bad one is fetched again alone.
 - ``complete``: prove the bytes (the committed parts' checksums, or
   core/download/proof.py's re-read), then fsync, set the mtime and rename
   atomically: the target's name never exists before the proof.
@@ -39,37 +39,28 @@ from hoist.core.download.partial import (
     partial_path,
     publish,
     sync,
-    write_range,
 )
 from hoist.core.download.proof import prove
 from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
 from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
-from hoist.core.remote.checksums import RunningChecksum
-from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.engine.download.commits import RangeCommits
-from hoist.engine.progress import Interrupted
+from hoist.engine.download.fetching import ObjectChanged, RangeFetching
 from hoist.engine.transfer import Report, TaskError, TransferTask
 
 log = logging.getLogger("hoist.download")
 
-CHUNK = 256 * 1024          # bytes read from a GET's body (and limited) at a time
 DEFAULT_RANGE = 8 * 1024 * 1024
 OBJECT_CHANGED = "The object changed on the server since the download began — started again"
 PARTIAL_LOST = "The partial file was gone or cut short — started again"
 MTIME_KEYS = ("mtime", "src-mtime")   # a source mtime kept in metadata (rclone's "mtime")
-PART_TRIES = 3              # fetches of a part whose bytes do not match its checksum
-
-
-class ObjectChanged(Exception):
-    """The object is not the one the download pinned: start over against the new one."""
 
 
 class ProofFailed(TaskError):
     """The bytes on disk do not match the object: the partial file was deleted."""
 
 
-class DownloadTask(TransferTask):
+class DownloadTask(RangeFetching, TransferTask):
     """A download's state, its steps, and its clean-ups."""
 
     direction = "download"
@@ -197,104 +188,6 @@ class DownloadTask(TransferTask):
         log.warning("task %s: %s", self.id, why)
         self._set_progress_from_store()
 
-    def transfer_part(self, part: Range, report: Report) -> None:
-        """GET one range into the partial file; return once it is synced and committed. A part
-        of a composite object is checked first: if its bytes do not match its checksum, it is
-        not committed and is fetched again (at most PART_TRIES times in all)."""
-        checks = self._checks
-        fd = os.open(self.partial, os.O_RDWR | BINARY)
-        try:
-            for tries in range(1, PART_TRIES + 1):
-                got, expected = self._call(lambda: self._fetch(part, fd, checks), report,
-                                           f"range {part.number}")
-                if checks is None or expected is None or got == expected:
-                    break
-                self._drop_inflight(part.number)      # its bytes are fetched again
-                self.stats.retried("checksum")
-                self.stats.resent()
-                log.warning("task %s: part %d of %s arrived with %s %s, not %s (try %d of %d)",
-                            self.id, part.number, self._uri(), checks.algorithm, got, expected,
-                            tries, PART_TRIES)
-            else:
-                raise TaskError(
-                    f"{self._uri()}: part {part.number} (bytes {part.offset:,}–{part.end - 1:,}) "
-                    f"arrived {PART_TRIES} times with a {checks.algorithm} that is not the "
-                    f"part's ({expected} expected, {got} received), so none of it was kept. "
-                    "The other parts are kept: Retry fetches this one again; if it fails "
-                    "again, the object itself may be damaged on the server.")
-            if checks is not None:
-                self._checked[part.number] = got
-            self._commits.commit(fd, part.number)
-        except BaseException:
-            self._drop_inflight(part.number)
-            self._checked.pop(part.number, None)
-            raise
-        finally:
-            os.close(fd)
-        self.stats.received(part.size)
-        self._part_done(part.number, part.size)
-
-    def _fetch(self, part: Range, fd: int,
-               checks: PartChecks | None) -> tuple[str | None, str | None]:
-        """One GET of ``part`` into the file: (the checksum of the bytes that came, the part's
-        checksum as known before or told by the answer), both None without ``checks``."""
-        record, key = self.record, self.customer_key()
-        by_number = checks is not None and checks.by_part_number
-        try:
-            if by_number:
-                reply = self.bucket.get_part(record.key, part.number, record.remote_etag,
-                                             record.version_id, key)
-            else:
-                reply = self.bucket.get_range(record.key, part.offset, part.end - 1,
-                                              record.remote_etag, record.version_id, key)
-        except S3Error as error:
-            if error.code in ("PreconditionFailed", "412"):
-                raise ObjectChanged(str(error)) from None
-            raise
-        try:
-            if reply.get("ETag") and reply["ETag"] != record.remote_etag:
-                # a store that ignores If-Match: told here instead
-                raise ObjectChanged(f"ETag {reply['ETag']}, pinned {record.remote_etag}")
-            if by_number and not _is_range(reply.get("ContentRange"), part):
-                raise TaskError(f"{self._uri()}: the server answered part {part.number} with "
-                                f"bytes {reply.get('ContentRange')}, not the "
-                                f"{part.header[6:]} its part list said. Cancel this download "
-                                "and add it again.")
-            running = RunningChecksum(checks.algorithm) if checks is not None else None
-            try:
-                self._stream(reply["Body"], fd, part, running)
-            except BaseException:
-                self._drop_inflight(part.number)     # progress steps back; it is fetched again
-                raise
-        finally:
-            reply["Body"].close()
-        if running is None:
-            return None, None
-        told = reply.get(f"Checksum{checks.algorithm}") if by_number else None
-        return running.b64(), self._expected.get(part.number) or told
-
-    def _stream(self, body, fd: int, part: Range, running: RunningChecksum | None) -> None:
-        got = 0
-        while got < part.size:
-            if self._stop.is_set():
-                raise Interrupted()
-            want = min(CHUNK, part.size - got)
-            if self.limiter is not None and not self.limiter.consume(want, self._stop.is_set):
-                raise Interrupted()
-            try:
-                chunk = body.read(want)
-            except (BotoCoreError, ProtocolError, OSError) as exc:
-                raise self.bucket.read_error(exc, self.record.key) from None
-            if not chunk:
-                raise S3Error(ErrorKind.NETWORK, "ShortRead",
-                              f"The answer for bytes {part.offset + got}–{part.offset + part.size - 1}"
-                              f" of {self._uri()} ended early")
-            write_range(fd, part.offset + got, chunk)
-            if running is not None:
-                running.update(chunk)
-            got += len(chunk)
-            self._add_inflight(part.number, len(chunk))
-
     def complete(self, report: Report) -> None:
         """Prove the bytes, then give the file its name (fsync, mtime, atomic rename)."""
         record = self.store.get_task(self.id)
@@ -365,11 +258,6 @@ class DownloadTask(TransferTask):
         """Cancel: the partial file goes; the object on the server is not touched."""
         discard(self.partial)
         log.info("task %s: cancelled; deleted %s", self.id, self.partial)
-
-
-def _is_range(content_range: str | None, part: Range) -> bool:
-    """Whether a ContentRange ("bytes 0-99/1000") is ``part``'s bytes."""
-    return (content_range or "").partition(" ")[2].partition("/")[0] == part.header[6:]
 
 
 def proved_by(method: str) -> str:
