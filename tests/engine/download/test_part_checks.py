@@ -1,13 +1,16 @@
 """A composite object's parts are the download's ranges, each checked as it streams in: a bad
 part is fetched again alone, and the proof needs no second read of the file (issue #25)."""
 
+import os
 import random
 import threading
 
+import boto3
 import pytest
 
 import hoist.core.download.proof as proof_module
 from hoist.core.checkpoint.states import PartState, TaskState
+from hoist.core.remote.s3 import Destination
 from support.engine import small_config
 
 MiB = 1024 * 1024
@@ -172,3 +175,35 @@ def test_a_multipart_object_moto_does_not_call_composite_keeps_ranges_and_the_re
     gets = _gets(s3_server, bucket)
     assert len(gets) == 6 and not any("partNumber" in r.query for r in gets)   # 1 MiB ranges
     assert engine.store.get_task(task_id).verified == "CRC32 composite"        # read again
+
+
+def test_seaweedfs_lists_part_sizes_alone_its_parts_are_checksummed_as_they_stream(
+        engine, seaweedfs_server, tmp_path, no_reread):
+    """SeaweedFS 4.48 says COMPOSITE and "-N" and lists part sizes, but no part's checksum:
+    the parts are still the ranges, so the proof needs no re-read."""
+    client = boto3.client("s3", endpoint_url=seaweedfs_server.endpoint_url,
+                          region_name="us-east-1")
+    name = f"parts-{os.getpid()}"
+    client.create_bucket(Bucket=name)
+    data = random.Random(name).randbytes(PART + MiB)
+    upload = client.create_multipart_upload(Bucket=name, Key="c.bin",
+                                            ChecksumAlgorithm="CRC32")["UploadId"]
+    parts = []
+    for number, (offset, size) in enumerate([(0, PART), (PART, MiB)], 1):
+        reply = client.upload_part(Bucket=name, Key="c.bin", UploadId=upload,
+                                   PartNumber=number, Body=data[offset:offset + size],
+                                   ChecksumAlgorithm="CRC32")
+        parts.append({"PartNumber": number, "ETag": reply["ETag"],
+                      "ChecksumCRC32": reply["ChecksumCRC32"]})
+    client.complete_multipart_upload(Bucket=name, Key="c.bin", UploadId=upload,
+                                     MultipartUpload={"Parts": parts})
+    dest = Destination(bucket=name, endpoint_url=seaweedfs_server.endpoint_url,
+                       region="us-east-1")
+    [task_id] = engine.manager.add_downloads(dest, name, ["c.bin"], str(tmp_path / "dl"),
+                                             range_size=MiB)
+    engine.wait_idle()
+    assert (tmp_path / "dl" / "c.bin").read_bytes() == data
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.COMPLETED, info.message
+    assert "proved by CRC32 composite" in info.message
+    assert "checked part by part" not in info.message      # no part's checksum to check
