@@ -207,3 +207,13 @@ def test_seaweedfs_lists_part_sizes_alone_its_parts_are_checksummed_as_they_stre
     assert info.state is TaskState.COMPLETED, info.message
     assert "proved by CRC32 composite" in info.message
     assert "checked part by part" not in info.message      # no part's checksum to check
+
+
+def test_a_whole_object_crc32_is_combined_from_its_ranges_without_a_reread(
+        engine, put, download, tmp_path, no_reread):
+    data = put("w.bin", 3 * MiB + 5)                  # a single PUT with CRC32: 4 ranges
+    [task_id] = download(["w.bin"])
+    engine.wait_idle()
+    assert (tmp_path / "dl" / "w.bin").read_bytes() == data
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.COMPLETED and "proved by CRC32" in info.message

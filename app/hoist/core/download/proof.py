@@ -58,7 +58,7 @@ class PartLayout(list):
     listed: tuple | list = ()
 
 
-def _part_count(head: dict) -> int | None:
+def part_count(head: dict) -> int | None:
     """How many parts the object was uploaded in, None if it went up whole."""
     for value in (head.get("ETag", "").strip('"'), checksum_of(head)[1] or ""):
         _, dash, count = value.rpartition("-")
@@ -87,7 +87,7 @@ def part_layout(client, bucket: str, key: str, head: dict,
     in parts, or the store will not say how. ``extra``: VersionId, IfMatch and SSE-C
     parameters, passed to every call that takes them. A changed object (412) or a network
     error is raised."""
-    count = _part_count(head)
+    count = part_count(head)
     if count is None:
         return None
     layout = _listed_layout(client, bucket, key, extra) or _headed_layout(client, bucket, key,
@@ -194,7 +194,7 @@ def _by_checksum(path, size, head, layouts, notes) -> Proof | None:
     kind = (head.get("ChecksumType") or "").upper()
     if count or kind == "COMPOSITE":
         forms = ["composite"]
-    elif kind == "FULL_OBJECT" or _part_count(head) is None:
+    elif kind == "FULL_OBJECT" or part_count(head) is None:
         forms = ["whole"]
     else:                           # moto: a multipart checksum with neither "-N" nor a type
         forms = ["whole", "composite"]

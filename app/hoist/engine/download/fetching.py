@@ -15,8 +15,8 @@ import os
 from botocore.exceptions import BotoCoreError
 from urllib3.exceptions import ProtocolError
 
-from hoist.core.download.composite import PartChecks
 from hoist.core.download.partial import write_range
+from hoist.core.download.range_checks import RangeChecks
 from hoist.core.download.ranges import Range
 from hoist.core.local.positioned import BINARY
 from hoist.core.remote.checksums import RunningChecksum
@@ -78,7 +78,7 @@ class RangeFetching:
         self._part_done(part.number, part.size)
 
     def _fetch(self, part: Range, fd: int,
-               checks: PartChecks | None) -> tuple[str | None, str | None]:
+               checks: RangeChecks | None) -> tuple[str | None, str | None]:
         """One GET of ``part`` into the file: (the checksum of the bytes that came, the part's
         checksum as known before or told by the answer), both None without ``checks``."""
         record, key = self.record, self.customer_key()

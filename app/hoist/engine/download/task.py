@@ -31,7 +31,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from urllib3.exceptions import ProtocolError
 
 from hoist.core.checkpoint.states import PartState
-from hoist.core.download.composite import PartChecks, part_checks
 from hoist.core.download.partial import (
     check_free_space,
     discard,
@@ -41,6 +40,7 @@ from hoist.core.download.partial import (
     sync,
 )
 from hoist.core.download.proof import prove
+from hoist.core.download.range_checks import RangeChecks, range_checks
 from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
 from hoist.core.local.positioned import BINARY
 from hoist.core.local.units import format_duration
@@ -70,7 +70,7 @@ class DownloadTask(RangeFetching, TransferTask):
     def __init__(self, record, *args, **kwargs):
         super().__init__(record, *args, **kwargs)
         self._head: dict | None = None     # this run's HeadObject answer
-        self._checks: PartChecks | None = None    # ranges are parts, checked as they stream
+        self._checks: RangeChecks | None = None    # ranges checked as they stream in
         self._expected: dict[int, str] = {}       # part number -> checksum known before its GET
         self._checked: dict[int, str] = {}        # checked, waiting for its commit
         self._commits = RangeCommits(sync, self._mark_done)
@@ -118,7 +118,7 @@ class DownloadTask(RangeFetching, TransferTask):
             why = self._resume_problem(record, etag)
             if why is None:
                 parts = self.store.parts(self.id)
-                self._use_checks(self._part_checks(record, head, report), parts)
+                self._use_checks(self._range_checks(record, head, report), parts)
                 self._set_progress_from_store()
                 return [Range(p.number, p.offset, p.size) for p in parts
                         if p.state is not PartState.DONE]
@@ -128,8 +128,8 @@ class DownloadTask(RangeFetching, TransferTask):
         check_free_space(self.target, max(0, size - held))
         os.close(open_partial(self.target, size))
         range_size = record.part_size or self.config.part_size or DEFAULT_RANGE
-        checks = self._part_checks(record, head, report, etag)
-        ranges = checks.ranges() if checks else plan_ranges(size, range_size)
+        checks = self._range_checks(record, head, report, etag)
+        ranges = checks.ranges(size, range_size) if checks else plan_ranges(size, range_size)
         self.store.begin_download(self.id, etag, size, source_mtime(head),
                                   choose_range_size(size, range_size), ranges,
                                   checks.expected if checks else None)
@@ -140,14 +140,15 @@ class DownloadTask(RangeFetching, TransferTask):
         self._set_progress_from_store()
         return ranges
 
-    def _part_checks(self, record, head: dict, report: Report,
-                     etag: str | None = None) -> PartChecks | None:
-        """How this object's parts can be checked as they stream (None: they cannot)."""
+    def _range_checks(self, record, head: dict, report: Report,
+                      etag: str | None = None) -> RangeChecks | None:
+        """How this object's ranges can be checked as they stream (None: they cannot)."""
         extra = self._pinned_params(record, etag)
 
-        def ask() -> PartChecks | None:
+        def ask() -> RangeChecks | None:
             try:
-                return part_checks(self.bucket.client(), record.bucket, record.key, head, extra)
+                return range_checks(self.bucket.client(), record.bucket, record.key, head,
+                                    extra)
             except (BotoCoreError, ClientError, ProtocolError) as exc:
                 error = self.bucket.read_error(exc, record.key, "GetObjectAttributes")
             if error.code in ("PreconditionFailed", "412"):
@@ -163,8 +164,9 @@ class DownloadTask(RangeFetching, TransferTask):
             extra["VersionId"] = record.version_id
         return extra
 
-    def _use_checks(self, checks: PartChecks | None, parts) -> None:
-        """Check ranges part by part only if the stored ranges are the object's parts."""
+    def _use_checks(self, checks: RangeChecks | None, parts) -> None:
+        """Check ranges as they stream only if the stored ranges suit the check (a download
+        begun before ranges followed parts has ranges of the configured size)."""
         self._checks = checks if checks is not None and checks.matches(parts) else None
         self._expected = {p.number: p.checksum for p in parts
                           if p.checksum and p.state is not PartState.DONE}
@@ -227,7 +229,7 @@ class DownloadTask(RangeFetching, TransferTask):
         parts = self.store.parts(self.id)
         if not self._checks.matches(parts) or not all(p.checksum for p in parts):
             return None
-        return self._checks.proof([p.checksum for p in parts])
+        return self._checks.proof(parts)
 
     def _prove(self, record, head: dict, extra: dict):
         try:

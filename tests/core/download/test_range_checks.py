@@ -4,14 +4,24 @@ lists sizes alone), or not at all (today's ranges and re-read)."""
 
 import base64
 import zlib
+from collections import namedtuple
 
 import boto3
 from botocore.stub import Stubber
 
-from hoist.core.download.composite import PartChecks, part_checks
+from hoist.core.download.range_checks import PartChecks, WholeCrc32, part_checks, range_checks
 from hoist.core.remote.checksums import composite_checksum
 
 PART = 5 * 1024 * 1024
+Row = namedtuple("Row", "offset size checksum")     # what the proof reads of a stored range
+
+
+def _rows(pieces, sums=None) -> list[Row]:
+    rows, offset = [], 0
+    for i, piece in enumerate(pieces):
+        rows.append(Row(offset, len(piece), (sums or {}).get(i) or _crc(piece)))
+        offset += len(piece)
+    return rows
 
 
 def _crc(data: bytes) -> str:
@@ -39,8 +49,8 @@ def test_moto_answers_each_parts_checksum_to_its_own_get_when_the_upload_said_co
     checks = part_checks(s3, bucket, "c", head, {"IfMatch": head["ETag"]})
     assert checks.by_part_number and checks.checked and checks.layout == (PART, 10)
     assert [(r.offset, r.size) for r in checks.ranges()] == [(0, PART), (PART, 10)]
-    assert checks.proof([_crc(p) for p in parts]).ok
-    bad = checks.proof([_crc(b"x"), _crc(parts[1])])
+    assert checks.proof(_rows(parts)).ok
+    bad = checks.proof(_rows(parts, {0: _crc(b"x")}))
     assert not bad.ok and "CRC32 composite differs" in bad.detail
 
 
@@ -85,11 +95,11 @@ def test_a_store_that_lists_no_trustworthy_checksums_gets_parts_checksummed_not_
     with stub:
         checks = part_checks(client, "b", "k", head)
     assert checks.expected == (None, None) and not checks.checked
-    proof = checks.proof(sums)
+    proof = checks.proof(_rows([b"12345678", b"abc"]))
     assert proof.ok and proof.detail.endswith("each part's checksum computed as it arrived")
 
 
-def test_a_full_object_checksum_or_an_unknown_layout_keeps_todays_plan():
+def test_an_unknown_layout_keeps_todays_plan():
     client, stub = _stubbed()
     whole = {"ETag": '"0123456789abcdef0123456789abcdef-2"', "ContentLength": 11,
              "ChecksumCRC32": "AAAAAA==", "ChecksumType": "FULL_OBJECT"}
@@ -98,3 +108,30 @@ def test_a_full_object_checksum_or_an_unknown_layout_keeps_todays_plan():
     stub.add_client_error("head_object", "BadRequest", http_status_code=400)
     with stub:
         assert part_checks(client, "b", "k", dict(whole, ChecksumType="COMPOSITE")) is None
+
+
+def test_a_whole_object_crc32_is_combined_from_its_ranges_without_a_request():
+    data = bytes(range(256)) * 40_000                     # ranges of 1 MiB and a short one
+    head = {"ETag": '"0123456789abcdef0123456789abcdef"', "ContentLength": len(data),
+            "ChecksumCRC32": _crc(data)}
+    client, stub = _stubbed()
+    with stub:                                            # no request at all
+        checks = range_checks(client, "b", "k", head)
+    assert checks == WholeCrc32(_crc(data)) and not checks.checked
+    ranges = checks.ranges(len(data), 1 << 20)
+    pieces = [data[r.offset:r.end] for r in ranges]
+    assert len(pieces) == 10 and checks.matches(ranges)
+    proof = checks.proof(_rows(pieces))
+    assert proof.ok and proof.method == "CRC32" and "10 ranges" in proof.detail
+    assert not checks.proof(_rows(pieces, {3: _crc(b"other")})).ok
+    assert WholeCrc32(_crc(b"")).proof([]).ok              # an empty object
+
+
+def test_sha_and_ambiguous_checksums_keep_the_reread():
+    client, _ = _stubbed()
+    sha = {"ETag": '"0123456789abcdef0123456789abcdef"', "ContentLength": 3,
+           "ChecksumSHA256": "x" * 44}
+    moto_multipart = {"ETag": '"0123456789abcdef0123456789abcdef-2"', "ContentLength": 3,
+                      "ChecksumCRC32": "AAAAAA=="}          # neither "-2" nor a type
+    assert range_checks(client, "b", "k", sha) is None
+    assert range_checks(client, "b", "k", moto_multipart) is None

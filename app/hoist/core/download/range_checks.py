@@ -1,6 +1,8 @@
-"""A composite checksum checked part by part (issue #25).
+"""A download's ranges checked as their bytes stream in, so that its proof needs no second
+read of the file (issue #25): a composite checksum checked part by part, or a whole-object
+CRC32 combined from its ranges'.
 
-When an object's checksum is the composite of its parts' (ChecksumType COMPOSITE, or a value
+**Composite.** When an object's checksum is the composite of its parts' (ChecksumType COMPOSITE, or a value
 ending "-N") and its part layout is known, a download's ranges are its parts: each range's
 checksum is computed as its bytes stream in and compared with the part's before the range is
 committed, and the proof at the end is the composite of the committed parts' checksums, kept
@@ -19,6 +21,13 @@ Where each part's checksum comes from (what the stores answered when this was wr
   computed as they stream and kept, so the proof needs no re-read; but a bad part cannot be
   named before the end, so a mismatch fails the whole download, as a re-read proof would.
 
+**Whole-object CRC32** (a single PUT's, or a multipart upload's FULL_OBJECT): the ranges keep
+the configured size, each range's CRC32 is computed as it streams in and kept, and the proof
+combines them in order (zlib's crc32_combine, core/remote/checksums.py). A bad range cannot
+be named before the end: a mismatch fails the whole download, as a re-read proof would.
+CRC32C and CRC64NVME need awscrt; SHA checksums cannot be combined: those are proved by
+reading the file again (core/download/proof.py).
+
 One range a part, never a part cut in several ranges: only then is each range checkable on
 its own before it is committed, whatever the algorithm (SHA checksums cannot be combined from
 pieces), and a bad range costs exactly one part. S3 parts are at most 5 GiB and 10,000, and
@@ -31,9 +40,20 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from hoist.core.download.proof import Proof, checksum_of, part_layout, request_params
-from hoist.core.download.ranges import Range
-from hoist.core.remote.checksums import composite_checksum, unavailable
+from hoist.core.download.proof import (
+    Proof,
+    checksum_of,
+    part_count,
+    part_layout,
+    request_params,
+)
+from hoist.core.download.ranges import Range, plan_ranges
+from hoist.core.remote.checksums import (
+    composite_checksum,
+    crc32_combine,
+    crc32_shift,
+    unavailable,
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,8 @@ class PartChecks:
         """Whether each part is compared with its own checksum before it is committed."""
         return self.by_part_number or all(self.expected)
 
-    def ranges(self) -> list[Range]:
+    def ranges(self, size: int = 0, range_size: int = 0) -> list[Range]:
+        """The object's parts, one range each (``size`` and ``range_size`` play no part)."""
         ranges, offset = [], 0
         for number, size in enumerate(self.layout, 1):
             ranges.append(Range(number, offset, size))
@@ -71,16 +92,72 @@ class PartChecks:
         raw = [base64.b64decode(c) for c in checksums]
         return composite_checksum(raw, self.algorithm).partition("-")[0]
 
-    def proof(self, checksums) -> Proof:
-        """The proof from the committed parts' checksums: no byte of the file is read."""
+    def proof(self, parts) -> Proof:
+        """The proof from the committed parts' checksums (``parts``: the store's rows, in
+        order): no byte of the file is read."""
         method, n = f"{self.algorithm} composite", len(self.layout)
-        got = self.composite(checksums)
+        got = self.composite([p.checksum for p in parts])
         if got == self.value:
             how = ("checked part by part" if self.checked
                    else "each part's checksum computed as it arrived")
             return Proof(method, True, f"{method} of {n} parts matches, {how}")
         return Proof(method, False, f"{method} differs: expected {self.value}-{n}, "
                                     f"got {got}-{n}")
+
+
+@dataclass(frozen=True)
+class WholeCrc32:
+    """A whole-object CRC32 (``value``, base64) proved from the ranges' CRC32s, combined."""
+
+    value: str
+    algorithm = "CRC32"
+    by_part_number = False
+    checked = False
+    expected = None
+
+    def ranges(self, size: int, range_size: int) -> list[Range]:
+        return plan_ranges(size, range_size)
+
+    def matches(self, parts) -> bool:
+        """Whether the stored ranges follow one another from byte 0 (any size will do)."""
+        offset = 0
+        for part in parts:
+            if part.offset != offset:
+                return False
+            offset += part.size
+        return True
+
+    def proof(self, parts) -> Proof:
+        crc, shifts = 0, {}             # 0: the CRC32 of nothing
+        for part in parts:
+            if part.size not in shifts:       # every range but the last has one size
+                shifts[part.size] = crc32_shift(part.size)
+            crc = crc32_combine(crc, int.from_bytes(base64.b64decode(part.checksum), "big"),
+                                part.size, shifts[part.size])
+        got = base64.b64encode(crc.to_bytes(4, "big")).decode()
+        how = f"CRC32 of {len(parts)} ranges, each computed as it arrived, combined"
+        if got == self.value:
+            return Proof("CRC32", True, f"{how}: matches")
+        return Proof("CRC32", False, f"CRC32 differs: expected {self.value}, got {got} ({how})")
+
+
+RangeChecks = PartChecks | WholeCrc32
+
+
+def range_checks(client, bucket: str, key: str, head: dict,
+                 extra: dict | None = None) -> RangeChecks | None:
+    """How the ranges of the object ``head`` describes can be checked as they stream: part by
+    part (a composite checksum with a known layout), combined (a whole-object CRC32), or not
+    (None: ranges of the configured size, proved by reading the file again)."""
+    algorithm, value = checksum_of(head)
+    if algorithm is None or unavailable(algorithm):
+        return None
+    kind = (head.get("ChecksumType") or "").upper()
+    if "-" in value or kind == "COMPOSITE":
+        return part_checks(client, bucket, key, head, extra)
+    if algorithm == "CRC32" and (kind == "FULL_OBJECT" or part_count(head) is None):
+        return WholeCrc32(value)
+    return None     # moto: a multipart checksum that says neither whole nor composite
 
 
 def part_checks(client, bucket: str, key: str, head: dict,
