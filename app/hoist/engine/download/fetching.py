@@ -99,10 +99,12 @@ class RangeFetching:
                 # a store that ignores If-Match: told here instead
                 raise ObjectChanged(f"ETag {reply['ETag']}, pinned {record.remote_etag}")
             if by_number and not _is_range(reply.get("ContentRange"), part):
+                # the layout was partly guessed (HEAD gives the first and last parts' sizes)
                 raise TaskError(f"{self._uri()}: the server answered part {part.number} with "
-                                f"bytes {reply.get('ContentRange')}, not the "
-                                f"{part.header[6:]} its part list said. Cancel this download "
-                                "and add it again.")
+                                f"bytes {reply.get('ContentRange')}, not {part.header[6:]}: "
+                                "its parts are not the sizes it reported, so Hoist cannot "
+                                "check them. Nothing was kept of this part; cancel this "
+                                "download and fetch the object with another tool.")
             running = RunningChecksum(checks.algorithm) if checks is not None else None
             try:
                 self._stream(reply["Body"], fd, part, running)
