@@ -7,7 +7,6 @@ size, state). A range is marked done only after its bytes were fdatasynced to th
 partial file; many ranges go in one transaction (engine/download/commits.py).
 """
 
-import json
 import sqlite3
 import time
 from pathlib import Path
@@ -57,15 +56,15 @@ class DownloadRecords:
 
     def ranges_done(self, task_id, numbers, checksums: dict | None = None) -> None:
         """These ranges' bytes are on disk (synced): one transaction for all of them.
-        ``checksums``: range number -> the checksum its bytes were checked with, kept so that
-        the proof needs no re-read, even after a restart."""
-        checksums = {n: c for n, c in (checksums or {}).items() if c}
+        ``checksums``: range number -> the checksum its bytes were computed to have as they
+        streamed in, kept so that the proof needs no re-read, even after a restart. A range
+        committed without one loses the checksum its row held (one listed before its GET,
+        never compared with its bytes), so that no proof ever takes it for theirs."""
+        checksums = checksums or {}
         with self._transaction() as db:
-            db.execute("UPDATE parts SET state = ? WHERE task_id = ? AND number IN"
-                       " (SELECT value FROM json_each(?))",
-                       (PartState.DONE.value, task_id, json.dumps(list(numbers))))
-            db.executemany("UPDATE parts SET checksum = ? WHERE task_id = ? AND number = ?",
-                           [(c, task_id, n) for n, c in checksums.items()])
+            db.executemany("UPDATE parts SET state = ?, checksum = ? WHERE task_id = ? AND"
+                           " number = ?", [(PartState.DONE.value, checksums.get(n) or None,
+                                            task_id, n) for n in numbers])
 
     def reset_download(self, task_id, message: str | None = None) -> None:
         """Forget the pinned object and every range: the next prepare starts from zero."""

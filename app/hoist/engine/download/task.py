@@ -136,7 +136,7 @@ class DownloadTask(RangeFetching, TransferTask):
         self._use_checks(checks, self.store.parts(self.id))
         log.info("task %s: downloading %s (%d bytes, ETag %s) to %s in %d ranges%s", self.id,
                  self._uri(), size, etag, self.target, len(ranges),
-                 " (its parts, checked as they stream)" if checks else "")
+                 " (checked as they stream)" if checks else "")
         self._set_progress_from_store()
         return ranges
 
