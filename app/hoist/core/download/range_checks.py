@@ -76,9 +76,9 @@ class PartChecks:
     def ranges(self, size: int = 0, range_size: int = 0) -> list[Range]:
         """The object's parts, one range each (``size`` and ``range_size`` play no part)."""
         ranges, offset = [], 0
-        for number, size in enumerate(self.layout, 1):
-            ranges.append(Range(number, offset, size))
-            offset += size
+        for number, part_size in enumerate(self.layout, 1):
+            ranges.append(Range(number, offset, part_size))
+            offset += part_size
         return ranges
 
     def matches(self, parts) -> bool:
