@@ -1,7 +1,9 @@
 """Proving a downloaded file's bytes before it takes its name, by the strongest evidence the
 object gives: its checksum (whole-object, or composite over its parts), else its ETag (an MD5,
 or a multipart ETag recomputed over the object's part layout), else its size alone. The proof
-says which, so a row and ``hoist list`` can say how far the file was checked.
+says which, so a row and ``hoist list`` can say how far the file was checked. It reads the
+file again, so it serves only where the ranges were not checked as they streamed in
+(core/download/range_checks.py proves those from their stored checksums).
 
 What moto 5.2.6 answers (seen when this was written; the tests hold it to that):
 
