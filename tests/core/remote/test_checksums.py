@@ -2,7 +2,9 @@
 
 import base64
 import hashlib
+import os
 import sys
+import zlib
 
 import pytest
 from botocore.httpchecksum import Crc32Checksum, Sha1Checksum, Sha256Checksum
@@ -10,6 +12,8 @@ from botocore.httpchecksum import Crc32Checksum, Sha1Checksum, Sha256Checksum
 from hoist.core.remote.checksums import (
     RunningChecksum,
     composite_checksum,
+    crc32_combine,
+    crc32_shift,
     file_range_checksums,
     md5_b64,
     multipart_etag,
@@ -112,3 +116,11 @@ def test_a_composite_checksum_is_the_checksum_of_the_parts_checksums():
     parts = [b"a" * 10, b"b" * 3]
     raw = [base64.b64decode(part_checksum(p, "CRC32")) for p in parts]
     assert composite_checksum(raw, "CRC32") == part_checksum(b"".join(raw), "CRC32") + "-2"
+
+
+@pytest.mark.parametrize("first, second", [(0, 0), (1, 0), (0, 5), (7, 13), (1000, 1 << 20)])
+def test_crc32_combine_gives_the_crc32_of_both_pieces_from_each_ones(first, second):
+    a, b = os.urandom(first), os.urandom(second)
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), second) == zlib.crc32(a + b)
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), second,
+                         crc32_shift(second)) == zlib.crc32(a + b)

@@ -7,7 +7,6 @@ size, state). A range is marked done only after its bytes were fdatasynced to th
 partial file; many ranges go in one transaction (engine/download/commits.py).
 """
 
-import json
 import sqlite3
 import time
 from pathlib import Path
@@ -38,23 +37,34 @@ class DownloadRecords:
         return self.get_task(cursor.lastrowid)
 
     def begin_download(self, task_id, etag: str, size: int, mtime: float | None,
-                       range_size: int, ranges) -> None:
+                       range_size: int, ranges, checksums=None) -> None:
         """Pin the object (its ETag, size and mtime) and record its ranges, all pending, in one
-        transaction, before the first GET: old ranges never stay beside new ones."""
+        transaction, before the first GET: old ranges never stay beside new ones.
+        ``checksums``: each range's expected checksum, in order, where its ranges are the
+        object's parts and the store listed their checksums (core/download/composite.py)."""
+        checksums = list(checksums or [None] * len(ranges))
         with self._transaction() as db:
             db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
             db.execute("UPDATE tasks SET remote_etag = ?, size = ?, remote_mtime = ?,"
                        " part_size = ?, updated_at = ? WHERE id = ?",
                        (etag, size, mtime, range_size, time.time(), task_id))
             db.executemany(
-                "INSERT INTO parts (task_id, number, offset, size, state) VALUES (?, ?, ?, ?, ?)",
-                [(task_id, r.number, r.offset, r.size, PartState.PENDING.value) for r in ranges])
+                "INSERT INTO parts (task_id, number, offset, size, checksum, state)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(task_id, r.number, r.offset, r.size, checksum, PartState.PENDING.value)
+                 for r, checksum in zip(ranges, checksums)])
 
-    def ranges_done(self, task_id, numbers) -> None:
-        """These ranges' bytes are on disk (synced): one transaction for all of them."""
-        self._write("UPDATE parts SET state = ? WHERE task_id = ? AND number IN"
-                    " (SELECT value FROM json_each(?))",
-                    (PartState.DONE.value, task_id, json.dumps(list(numbers))))
+    def ranges_done(self, task_id, numbers, checksums: dict | None = None) -> None:
+        """These ranges' bytes are on disk (synced): one transaction for all of them.
+        ``checksums``: range number -> the checksum its bytes were computed to have as they
+        streamed in, kept so that the proof needs no re-read, even after a restart. A range
+        committed without one loses the checksum its row held (one listed before its GET,
+        never compared with its bytes), so that no proof ever takes it for theirs."""
+        checksums = checksums or {}
+        with self._transaction() as db:
+            db.executemany("UPDATE parts SET state = ?, checksum = ? WHERE task_id = ? AND"
+                           " number = ?", [(PartState.DONE.value, checksums.get(n) or None,
+                                            task_id, n) for n in numbers])
 
     def reset_download(self, task_id, message: str | None = None) -> None:
         """Forget the pinned object and every range: the next prepare starts from zero."""

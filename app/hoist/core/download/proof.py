@@ -1,7 +1,9 @@
 """Proving a downloaded file's bytes before it takes its name, by the strongest evidence the
 object gives: its checksum (whole-object, or composite over its parts), else its ETag (an MD5,
 or a multipart ETag recomputed over the object's part layout), else its size alone. The proof
-says which, so a row and ``hoist list`` can say how far the file was checked.
+says which, so a row and ``hoist list`` can say how far the file was checked. It reads the
+file again, so it serves only where the ranges were not checked as they streamed in
+(core/download/range_checks.py proves those from their stored checksums).
 
 What moto 5.2.6 answers (seen when this was written; the tests hold it to that):
 
@@ -50,28 +52,31 @@ class Proof:
 
 class PartLayout(list):
     """An object's part sizes in order; ``assumed`` when the parts between the first and the
-    last were taken to be the size of the first (the store did not list them)."""
+    last were taken to be the size of the first (the store did not list them); ``listed``,
+    GetObjectAttributes' part entries when it listed them (with each part's checksum where
+    the store keeps one)."""
 
     assumed = False
+    listed: tuple | list = ()
 
 
-def _part_count(head: dict) -> int | None:
+def part_count(head: dict) -> int | None:
     """How many parts the object was uploaded in, None if it went up whole."""
-    for value in (head.get("ETag", "").strip('"'), _checksum_of(head)[1] or ""):
+    for value in (head.get("ETag", "").strip('"'), checksum_of(head)[1] or ""):
         _, dash, count = value.rpartition("-")
         if dash and count.isdigit():
             return int(count)
     return head.get("PartsCount") or None
 
 
-def _checksum_of(head: dict) -> tuple[str | None, str | None]:
+def checksum_of(head: dict) -> tuple[str | None, str | None]:
     for algorithm in _ALGORITHMS:
         if head.get(f"Checksum{algorithm}"):
             return algorithm, head[f"Checksum{algorithm}"]
     return None, None
 
 
-def _params(client, operation: str, extra: dict | None, **params) -> dict:
+def request_params(client, operation: str, extra: dict | None, **params) -> dict:
     """``params`` and those of ``extra`` that ``operation`` takes (GetObjectAttributes takes
     no IfMatch, for one)."""
     members = client.meta.service_model.operation_model(operation).input_shape.members
@@ -84,7 +89,7 @@ def part_layout(client, bucket: str, key: str, head: dict,
     in parts, or the store will not say how. ``extra``: VersionId, IfMatch and SSE-C
     parameters, passed to every call that takes them. A changed object (412) or a network
     error is raised."""
-    count = _part_count(head)
+    count = part_count(head)
     if count is None:
         return None
     layout = _listed_layout(client, bucket, key, extra) or _headed_layout(client, bucket, key,
@@ -95,7 +100,7 @@ def part_layout(client, bucket: str, key: str, head: dict,
 
 
 def _listed_layout(client, bucket, key, extra) -> PartLayout | None:
-    params = _params(client, "GetObjectAttributes", extra, Bucket=bucket, Key=key,
+    params = request_params(client, "GetObjectAttributes", extra, Bucket=bucket, Key=key,
                      ObjectAttributes=["ObjectParts"], MaxParts=_PARTS_PAGE)
     listed = []
     while True:
@@ -110,11 +115,14 @@ def _listed_layout(client, bucket, key, extra) -> PartLayout | None:
         if not parts.get("IsTruncated"):
             break
         params["PartNumberMarker"] = parts["NextPartNumberMarker"]
-    return PartLayout(part["Size"] for part in sorted(listed, key=lambda p: p["PartNumber"]))
+    listed.sort(key=lambda p: p["PartNumber"])
+    layout = PartLayout(part["Size"] for part in listed)
+    layout.listed = listed
+    return layout
 
 
 def _headed_layout(client, bucket, key, extra) -> PartLayout | None:
-    params = _params(client, "HeadObject", extra, Bucket=bucket, Key=key)
+    params = request_params(client, "HeadObject", extra, Bucket=bucket, Key=key)
     try:
         first = client.head_object(**params, PartNumber=1)
     except ClientError as error:
@@ -135,7 +143,7 @@ def _headed_layout(client, bucket, key, extra) -> PartLayout | None:
 def _every_part(client, bucket, key, extra, count: int) -> PartLayout:
     """Each part's size, one HeadObject with PartNumber a part: when an assumed layout did not
     prove the file, that may be the layout's fault, not the file's."""
-    params = _params(client, "HeadObject", extra, Bucket=bucket, Key=key)
+    params = request_params(client, "HeadObject", extra, Bucket=bucket, Key=key)
     return PartLayout(client.head_object(**params, PartNumber=n)["ContentLength"]
                       for n in range(1, count + 1))
 
@@ -193,7 +201,7 @@ def _assumed(layout) -> str:
 
 
 def _by_checksum(path, size, head, layouts, notes) -> Proof | None:
-    algorithm, value = _checksum_of(head)
+    algorithm, value = checksum_of(head)
     if algorithm is None:
         return None
     why = unavailable(algorithm)
@@ -204,7 +212,7 @@ def _by_checksum(path, size, head, layouts, notes) -> Proof | None:
     kind = (head.get("ChecksumType") or "").upper()
     if count or kind == "COMPOSITE":
         forms = ["composite"]
-    elif kind == "FULL_OBJECT" or _part_count(head) is None:
+    elif kind == "FULL_OBJECT" or part_count(head) is None:
         forms = ["whole"]
     else:                           # moto: a multipart checksum with neither "-N" nor a type
         forms = ["whole", "composite"]
@@ -295,7 +303,7 @@ def prove(path: Path, size: int, head: dict, client, bucket: str, key: str,
     except EOFError as short:       # the file shrank under us
         return Proof("size", False, f"size differs: {short}")
     if proof is None:
-        notes.insert(0, "no checksum" if _checksum_of(head)[0] is None else "")
+        notes.insert(0, "no checksum" if checksum_of(head)[0] is None else "")
         why = "; ".join(note for note in notes if note)
         return Proof("size", True, f"size only: {size:,} bytes, as expected ({why})")
     if notes and proof.ok:

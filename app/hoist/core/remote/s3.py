@@ -262,6 +262,16 @@ class Bucket:
             params["VersionId"] = version_id
         return self._call("GetObject", key, **params)
 
+    def get_part(self, key: str, number: int, etag: str, version_id: str | None = None,
+                 customer_key: CustomerKey | None = None) -> dict:
+        """GetObject of part ``number`` of a multipart object, pinned as ``get_range`` is; with
+        ChecksumMode, the answer says the part's own checksum (core/download/composite.py)."""
+        params = {"Key": key, "PartNumber": number, "IfMatch": etag, "ChecksumMode": "ENABLED",
+                  **_customer(customer_key)}
+        if version_id:
+            params["VersionId"] = version_id
+        return self._call("GetObject", key, **params)
+
     def read_error(self, exc: BaseException, key: str, operation: str = "GetObject") -> S3Error:
         """What a failure while reading an answer's body (or a call made on the client
         itself) means, classified as a request's failure is."""

@@ -8,16 +8,19 @@ A :class:`DownloadTask` follows the protocol of engine/transfer.py:
   all before the first GET.
 - ``transfer_part``: one ranged GET with If-Match of the pinned ETag, streamed into
   the partial file at its offset through the bandwidth limiter and the progress
-  meter; done once synced and committed (commits.py).
-- ``complete``: prove the bytes (core/download/proof.py), then fsync, set the mtime
-  and rename atomically: the target's name never exists before the proof.
+  meter; done once synced and committed (fetching.py, commits.py). Where the
+  object's checksum is a composite of its parts' (core/download/composite.py), the
+  ranges are its parts and each is checked as it streams in, before its commit: a
+  bad one is fetched again alone.
+- ``complete``: prove the bytes (the committed parts' checksums, or
+  core/download/proof.py's re-read), then fsync, set the mtime and rename
+  atomically: the target's name never exists before the proof.
 - ``abort`` (cancel): delete the partial file; nothing on the server is touched.
 
 An object that changed (another ETag at resume, or a 412 to a GET) starts the
 download over against the new object: every range and the partial's contents go.
 """
 
-import errno
 import logging
 import math
 import os
@@ -37,23 +40,21 @@ from hoist.core.download.partial import (
     open_partial,
     partial_path,
     publish,
-    reopen_partial,
     sync,
-    write_range,
 )
 from hoist.core.download.proof import prove
+from hoist.core.download.range_checks import RangeChecks, range_checks
 from hoist.core.download.ranges import Range, choose_range_size, plan_ranges
 from hoist.core.local.fingerprint import fingerprint
 from hoist.core.local.units import format_duration
-from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.core.remote.objects import SOURCE_MTIME
 from hoist.engine.download.commits import RangeCommits
+from hoist.engine.download.fetching import ObjectChanged, PartialLost, RangeFetching
 from hoist.engine.progress import Interrupted
 from hoist.engine.transfer import Report, TaskError, TransferTask
 
 log = logging.getLogger("hoist.download")
 
-CHUNK = 256 * 1024          # bytes read from a GET's body (and limited) at a time
 DEFAULT_RANGE = 8 * 1024 * 1024
 OBJECT_CHANGED = "The object changed on the server since the download began — started again"
 PARTIAL_LOST = "The partial file was gone or cut short — started again"
@@ -61,31 +62,29 @@ MTIME_KEYS = (SOURCE_MTIME, "src-mtime")   # a source mtime kept in metadata (Ho
 MTIME_LIMIT = 1e11       # seconds either side of 1970 (year 5138): what every time_t holds
 
 
-class ObjectChanged(Exception):
-    """The object is not the one the download pinned: start over against the new one."""
-
-
-class PartialLost(TaskError):
-    """The partial file was deleted or replaced while the download ran: start over."""
-
-
 class ProofFailed(TaskError):
     """The bytes on disk do not match the object: the partial file was deleted."""
 
 
-class DownloadTask(TransferTask):
+class DownloadTask(RangeFetching, TransferTask):
     """A download's state, its steps, and its clean-ups."""
 
     direction = "download"
     noun = "download"
-    __slots__ = ("_head", "_commits", "_partial_id")
+    __slots__ = ("_head", "_commits", "_partial_id", "_checks", "_expected", "_checked")
 
     def __init__(self, record, *args, **kwargs):
         super().__init__(record, *args, **kwargs)
         self._head: dict | None = None     # this run's HeadObject answer
         self._partial_id: tuple[int, int] | None = None   # the partial this run writes to
-        self._commits = RangeCommits(sync, lambda numbers: self.store.ranges_done(self.id,
-                                                                                   numbers))
+        self._checks: RangeChecks | None = None    # ranges checked as they stream in
+        self._expected: dict[int, str] = {}       # part number -> checksum known before its GET
+        self._checked: dict[int, str] = {}        # checked, waiting for its commit
+        self._commits = RangeCommits(sync, self._mark_done)
+
+    def _mark_done(self, numbers) -> None:
+        checksums = {n: self._checked.pop(n, None) for n in numbers}
+        self.store.ranges_done(self.id, numbers, checksums)
 
     # -- where --------------------------------------------------------------------------
     @property
@@ -129,8 +128,10 @@ class DownloadTask(TransferTask):
             why = self._resume_problem(record, etag)
             if why is None:
                 self._partial_id = identity(self.partial)
+                parts = self.store.parts(self.id)
+                self._use_checks(self._range_checks(record, head, report), parts)
                 self._set_progress_from_store()
-                return [Range(p.number, p.offset, p.size) for p in self.store.parts(self.id)
+                return [Range(p.number, p.offset, p.size) for p in parts
                         if p.state is not PartState.DONE]
             self._start_over(why)
             record = self.store.get_task(self.id)
@@ -138,13 +139,49 @@ class DownloadTask(TransferTask):
         os.close(open_partial(self.target, size))
         self._partial_id = identity(self.partial)
         range_size = record.part_size or self.config.part_size or DEFAULT_RANGE
-        ranges = plan_ranges(size, range_size)
+        checks = self._range_checks(record, head, report, etag)
+        ranges = checks.ranges(size, range_size) if checks else plan_ranges(size, range_size)
         self.store.begin_download(self.id, etag, size, source_mtime(head),
-                                  choose_range_size(size, range_size), ranges)
-        log.info("task %s: downloading %s (%d bytes, ETag %s) to %s in %d ranges", self.id,
-                 self._uri(), size, etag, self.target, len(ranges))
+                                  choose_range_size(size, range_size), ranges,
+                                  checks.expected if checks else None)
+        self._use_checks(checks, self.store.parts(self.id))
+        log.info("task %s: downloading %s (%d bytes, ETag %s) to %s in %d ranges%s", self.id,
+                 self._uri(), size, etag, self.target, len(ranges),
+                 " (checked as they stream)" if checks else "")
         self._set_progress_from_store()
         return ranges
+
+    def _range_checks(self, record, head: dict, report: Report,
+                      etag: str | None = None) -> RangeChecks | None:
+        """How this object's ranges can be checked as they stream (None: they cannot)."""
+        extra = self._pinned_params(record, etag)
+
+        def ask() -> RangeChecks | None:
+            try:
+                return range_checks(self.bucket.client(), record.bucket, record.key, head,
+                                    extra)
+            except (BotoCoreError, ClientError, ProtocolError) as exc:
+                error = self.bucket.read_error(exc, record.key, "GetObjectAttributes")
+            if error.code in ("PreconditionFailed", "412"):
+                raise ObjectChanged(str(error))
+            raise error
+
+        return self._call(ask, report, "part layout")
+
+    def _pinned_params(self, record, etag: str | None = None) -> dict:
+        key = self.customer_key()
+        extra = {"IfMatch": etag or record.remote_etag, **(key.params() if key else {})}
+        if record.version_id:
+            extra["VersionId"] = record.version_id
+        return extra
+
+    def _use_checks(self, checks: RangeChecks | None, parts) -> None:
+        """Check ranges as they stream only if the stored ranges suit the check (a download
+        begun before ranges followed parts has ranges of the configured size)."""
+        self._checks = checks if checks is not None and checks.matches(parts) else None
+        self._expected = {p.number: p.checksum for p in parts
+                          if p.checksum and p.state is not PartState.DONE}
+        self._checked = {}
 
     def _resume_problem(self, record, etag: str) -> str | None:
         """Why the ranges already on disk cannot be kept (None: they can)."""
@@ -160,79 +197,6 @@ class DownloadTask(TransferTask):
         self.notice = why
         log.warning("task %s: %s", self.id, why)
         self._set_progress_from_store()
-
-    def transfer_part(self, part: Range, report: Report) -> None:
-        """GET one range into the partial file; return once it is synced and committed."""
-        record = self.record
-        key = self.customer_key()
-        last = part.offset + part.size - 1
-
-        def attempt() -> None:
-            try:
-                reply = self.bucket.get_range(record.key, part.offset, last, record.remote_etag,
-                                              record.version_id, key)
-            except S3Error as error:
-                if error.code in ("PreconditionFailed", "412"):
-                    raise ObjectChanged(str(error)) from None
-                raise
-            if reply.get("ETag") and reply["ETag"] != record.remote_etag:
-                reply["Body"].close()      # a store that ignores If-Match: told here instead
-                raise ObjectChanged(f"ETag {reply['ETag']}, pinned {record.remote_etag}")
-            answered = other_bytes(reply, part)
-            if answered:                   # a store (or proxy) that ignores Range
-                reply["Body"].close()
-                raise S3Error(ErrorKind.FATAL, "RangeIgnored",
-                              f"{self._uri()}: asked for bytes {part.offset}–{last}, the store "
-                              f"answered {answered}: it does not serve byte ranges, so Hoist "
-                              "cannot download from it safely. Nothing was named.")
-            try:
-                self._stream(reply["Body"], fd, part)
-            except BaseException:
-                self._drop_inflight(part.number)     # progress steps back; it is fetched again
-                raise
-            finally:
-                reply["Body"].close()
-
-        fd = self._reopen()
-        try:
-            self._call(attempt, report, f"range {part.number}")
-            self._commits.commit(fd, part.number)
-        except BaseException:
-            self._drop_inflight(part.number)
-            raise
-        finally:
-            os.close(fd)
-        self.stats.received(part.size)
-        self._part_done(part.number, part.size)
-
-    def _reopen(self) -> int:
-        try:
-            return reopen_partial(self.partial)
-        except OSError as error:        # gone, or a link planted at its name: start over
-            if isinstance(error, FileNotFoundError) or error.errno == errno.ELOOP:
-                raise PartialLost(f"{self.partial} was deleted or replaced while downloading"
-                                  ) from None
-            raise
-
-    def _stream(self, body, fd: int, part: Range) -> None:
-        got = 0
-        while got < part.size:
-            if self._stop.is_set():
-                raise Interrupted()
-            want = min(CHUNK, part.size - got)
-            if self.limiter is not None and not self.limiter.consume(want, self._stop.is_set):
-                raise Interrupted()
-            try:
-                chunk = body.read(want)
-            except (BotoCoreError, ProtocolError, OSError) as exc:
-                raise self.bucket.read_error(exc, self.record.key) from None
-            if not chunk:
-                raise S3Error(ErrorKind.NETWORK, "ShortRead",
-                              f"The answer for bytes {part.offset + got}–{part.offset + part.size - 1}"
-                              f" of {self._uri()} ended early")
-            write_range(fd, part.offset + got, chunk)
-            got += len(chunk)
-            self._add_inflight(part.number, len(chunk))
 
     def complete(self, report: Report) -> None:
         """Prove the bytes, then give the file its name (fsync, mtime, atomic rename)."""
@@ -255,10 +219,10 @@ class DownloadTask(TransferTask):
             # prove (by size, perhaps) what another file holds, or a new one of zeros.
             raise PartialLost(f"{self.partial} was deleted or replaced while downloading")
         report("Proving…")
-        extra = {"IfMatch": record.remote_etag, **(key.params() if key else {})}
-        if record.version_id:
-            extra["VersionId"] = record.version_id
-        proof = self._call(lambda: self._prove(record, head, extra), report, "proof")
+        proof = self._proof_by_parts()
+        if proof is None:
+            extra = self._pinned_params(record)
+            proof = self._call(lambda: self._prove(record, head, extra), report, "proof")
         if not proof.ok:
             discard(self.partial)
             self.store.reset_download(self.id)
@@ -272,6 +236,16 @@ class DownloadTask(TransferTask):
         publish(fd, self.partial, self.target, record.remote_mtime)
         self._finish(record, proof)
 
+    def _proof_by_parts(self):
+        """The proof from the committed parts' checksums (no re-read), or None where the
+        ranges are not the parts or a part's checksum is not kept (a download begun before)."""
+        if self._checks is None:
+            return None
+        parts = self.store.parts(self.id)
+        if not self._checks.matches(parts) or not all(p.checksum for p in parts):
+            return None
+        return self._checks.proof(parts)
+
     def _prove(self, record, head: dict, extra: dict):
         try:
             return prove(self.partial, record.size, head, self.bucket.client(), record.bucket,
@@ -281,6 +255,8 @@ class DownloadTask(TransferTask):
 
     def _finish(self, record, proof) -> None:
         how = proved_by(proof.method)
+        if proof.detail.endswith("checked part by part"):
+            how += ", checked part by part"
         took = time.monotonic() - self.started_at if self.started_at else None
         message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
         if self.notice in (OBJECT_CHANGED, PARTIAL_LOST):     # the row keeps saying why
@@ -303,16 +279,6 @@ class DownloadTask(TransferTask):
         """Cancel: the partial file goes; the object on the server is not touched."""
         discard(self.partial)
         log.info("task %s: cancelled; deleted %s", self.id, self.partial)
-
-
-def other_bytes(reply: dict, part: Range) -> str | None:
-    """What a GET answered instead of ``part``'s bytes (its Content-Range, or its length),
-    None when it answered them."""
-    answered = reply.get("ContentRange")
-    if answered:
-        return None if answered.startswith(f"bytes {part.offset}-{part.end - 1}/") else answered
-    length = reply.get("ContentLength")
-    return f"{length:,} bytes" if length is not None and length != part.size else None
 
 
 def identity(path: Path, size: int | None = None) -> tuple[int, int] | None:
