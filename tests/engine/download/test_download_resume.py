@@ -266,3 +266,29 @@ def test_a_link_planted_at_the_partial_name_mid_download_is_never_written_throug
     assert outside.read_bytes() == b"p" * 3 * MiB
     assert (tmp_path / "dl" / "obj.bin").read_bytes() == data
     assert engine.manager.task(task_id).state is TaskState.COMPLETED
+
+
+def test_a_file_named_just_before_a_crash_is_proved_again_not_fetched_again(
+        engine, put, download, s3_server, tmp_path, monkeypatch):
+    """A kill between the rename and the store's commit of "completed": resume finds the
+    partial gone and the target named, proves the target, and fetches nothing again."""
+    data = put("obj.bin", 3 * MiB)
+    store = engine.manager.store
+    real = store.mark_completed
+
+    def power_cut(*args, **kwargs):          # the rename happened; the commit never does
+        monkeypatch.setattr(store, "mark_completed", real)
+        raise OSError("the machine lost power")
+    monkeypatch.setattr(store, "mark_completed", power_cut)
+    [task_id] = download(["obj.bin"])
+    engine.wait_idle()
+    target = tmp_path / "dl" / "obj.bin"
+    assert engine.manager.task(task_id).state is TaskState.FAILED
+    assert target.read_bytes() == data and not target.with_name("obj.bin.hoist-partial").exists()
+    start = len(s3_server.requests)
+    engine.manager.retry(task_id)
+    engine.wait_idle()
+    info = engine.manager.task(task_id)
+    assert info.state is TaskState.COMPLETED and "proved by CRC32" in info.message, info
+    assert target.read_bytes() == data
+    assert [r.op for r in s3_server.requests[start:]].count("GetObject") == 0

@@ -126,6 +126,8 @@ class DownloadTask(RangeFetching, TransferTask):
         etag, size = head.get("ETag", ""), int(head["ContentLength"])
         if record.remote_etag:
             why = self._resume_problem(record, etag)
+            if why == PARTIAL_LOST and self._published_before(record, head, report):
+                return None                     # named by the last run, proved again now
             if why is None:
                 self._partial_id = identity(self.partial)
                 parts = self.store.parts(self.id)
@@ -182,6 +184,33 @@ class DownloadTask(RangeFetching, TransferTask):
         self._expected = {p.number: p.checksum for p in parts
                           if p.checksum and p.state is not PartState.DONE}
         self._checked = {}
+
+    def _published_before(self, record, head: dict, report: Report) -> bool:
+        """Did the last run give the file its name, then die before the store heard? Every
+        range was done, the partial is gone, and the target has the object's size and the
+        mtime the publish gave it: then the target is proved, as the partial would have
+        been (by size alone is not enough), and the download completes without a byte
+        fetched again. Anything less and it starts over, as before."""
+        parts = self.store.parts(self.id)
+        if not parts or any(p.state is not PartState.DONE for p in parts):
+            return False
+        try:
+            st = os.stat(self.target, follow_symlinks=False)
+        except OSError:
+            return False
+        mtime = record.remote_mtime
+        if (not stat.S_ISREG(st.st_mode) or st.st_size != record.size or mtime is None
+                or abs(st.st_mtime - mtime) > 1e-3):
+            return False
+        extra = self._pinned_params(record)
+        proof = self._call(lambda: self._prove(record, head, extra, self.target), report,
+                           "proof")
+        if not proof.ok or proof.method == "size":
+            return False
+        log.info("task %s: %s was named by the last run before it could record so; proved "
+                 "again (%s)", self.id, self.target, proof.method)
+        self._finish(record, proof)
+        return True
 
     def _resume_problem(self, record, etag: str) -> str | None:
         """Why the ranges already on disk cannot be kept (None: they can)."""
@@ -246,10 +275,10 @@ class DownloadTask(RangeFetching, TransferTask):
             return None
         return self._checks.proof(parts)
 
-    def _prove(self, record, head: dict, extra: dict):
+    def _prove(self, record, head: dict, extra: dict, path: Path | None = None):
         try:
-            return prove(self.partial, record.size, head, self.bucket.client(), record.bucket,
-                         record.key, extra)
+            return prove(path or self.partial, record.size, head, self.bucket.client(),
+                         record.bucket, record.key, extra)
         except (BotoCoreError, ClientError, ProtocolError) as exc:
             raise self.bucket.read_error(exc, record.key, "GetObjectAttributes") from None
 
