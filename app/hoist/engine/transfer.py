@@ -184,6 +184,14 @@ class TransferTask:
             self._parts_done += 1
         self.dirty = True
 
+    def _all_done(self, size: int) -> None:
+        """The task is complete: every byte and part counted done, nothing in flight."""
+        with self._lock:
+            self._done_bytes = size
+            self._inflight_bytes.clear()
+            self._parts_done = self._parts_total
+        self.dirty = True
+
     def _set_progress_from_store(self) -> None:
         self._set_progress_from(self.store.get_task(self.id))
 

@@ -296,11 +296,7 @@ class DownloadTask(RangeFetching, TransferTask):
         self.store.mark_completed(self.id, message, proof.method, etag=record.remote_etag,
                                   fingerprint_json=done.to_json(), size=record.size)
         self.notice = message
-        with self._lock:
-            self._done_bytes = record.size
-            self._inflight_bytes.clear()
-            self._parts_done = self._parts_total
-        self.dirty = True
+        self._all_done(record.size)
         log.info("task %s: downloaded %s to %s (%d bytes, %s; %s)", self.id, self._uri(),
                  self.target, record.size, proof.detail, self.stats.describe())
 

@@ -140,11 +140,7 @@ class Verification:
         else:
             self.store.mark_completed(self.id, message, verified, etag)
         self.notice = message
-        with self._lock:
-            self._done_bytes = record.size
-            self._inflight_bytes.clear()
-            self._parts_done = self._parts_total
-        self.dirty = True
+        self._all_done(record.size)
         log.info("task %s: completed s3://%s/%s (%d bytes, %s; %s)", self.id, record.bucket,
                  record.key, record.size, how, self.stats.describe())
 
