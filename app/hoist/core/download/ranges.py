@@ -7,20 +7,12 @@ has no 5 MiB floor: S3 serves any range, and small ones let tests act mid-file.
 
 from dataclasses import dataclass
 
-from hoist.core.policy.planner import MAX_PARTS, round_up_to_mib
+from hoist.core.policy.planner import MAX_PARTS, PartPlan, round_up_to_mib
 
 
 @dataclass(frozen=True)
-class Range:
-    """One ranged GET: its 1-based number and the bytes ``[offset, offset + size)``."""
-
-    number: int
-    offset: int
-    size: int
-
-    @property
-    def end(self) -> int:
-        return self.offset + self.size
+class Range(PartPlan):
+    """One ranged GET: a part's number and bytes ``[offset, offset + size)``, and its header."""
 
     @property
     def header(self) -> str:
