@@ -126,7 +126,7 @@ def _engine(store, config):
     from hoist.engine.manager import UploadManager
     app = QCoreApplication.instance() or QCoreApplication(["hoist"])
     clients = S3Clients(max_pool_connections=config.max_parts_in_flight + config.files_at_once
-                        + config.small_files_at_once + 2)
+                        + config.small_files_at_once + 2, cache_dir=store.path.parent)
     return app, clients, UploadManager(store, clients, config)
 
 
