@@ -291,7 +291,7 @@ def cmd_stats(args, directory) -> int:
 def cmd_cancel(args, directory) -> int:
     from hoist.core.remote.s3 import Destination, S3Clients
     store = open_store(directory)
-    clients = S3Clients(max_pool_connections=2)
+    clients = S3Clients(max_pool_connections=2, cache_dir=directory)
     status = EXIT_OK
     for task_id in args.ids:
         record = store.get_task(task_id)
@@ -345,7 +345,7 @@ def cmd_cleanup(args, directory) -> int:
     ours = store.upload_ids(args.bucket) if store else set()
     if store:
         store.close()
-    bucket = S3Clients(max_pool_connections=2).bucket(_destination(args))
+    bucket = S3Clients(max_pool_connections=2, cache_dir=directory).bucket(_destination(args))
     try:
         uploads = bucket.list_multipart_uploads()
     except S3Error as e:
