@@ -126,7 +126,7 @@ def _engine(store, config):
     from hoist.engine.manager import UploadManager
     app = QCoreApplication.instance() or QCoreApplication(["hoist"])
     clients = S3Clients(max_pool_connections=config.max_parts_in_flight + config.files_at_once
-                        + config.small_files_at_once + 2)
+                        + config.small_files_at_once + 2, cache_dir=store.path.parent)
     return app, clients, UploadManager(store, clients, config)
 
 
@@ -291,7 +291,7 @@ def cmd_stats(args, directory) -> int:
 def cmd_cancel(args, directory) -> int:
     from hoist.core.remote.s3 import Destination, S3Clients
     store = open_store(directory)
-    clients = S3Clients(max_pool_connections=2)
+    clients = S3Clients(max_pool_connections=2, cache_dir=directory)
     status = EXIT_OK
     for task_id in args.ids:
         record = store.get_task(task_id)
@@ -345,7 +345,7 @@ def cmd_cleanup(args, directory) -> int:
     ours = store.upload_ids(args.bucket) if store else set()
     if store:
         store.close()
-    bucket = S3Clients(max_pool_connections=2).bucket(_destination(args))
+    bucket = S3Clients(max_pool_connections=2, cache_dir=directory).bucket(_destination(args))
     try:
         uploads = bucket.list_multipart_uploads()
     except S3Error as e:

@@ -23,7 +23,7 @@ def cmd_share(args, directory) -> int:
         raise UsageError(str(error)) from None
     if not key or key.endswith("/"):
         raise UsageError(f"{args.uri} names no object: give its whole key, s3://bucket/key.")
-    bucket = S3Clients(max_pool_connections=2).bucket(_destination(args))
+    bucket = S3Clients(max_pool_connections=2, cache_dir=directory).bucket(_destination(args))
     try:
         if bucket.head(key) is None:
             raise UsageError(f"s3://{bucket.name}/{key} does not exist: check the key "

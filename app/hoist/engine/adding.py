@@ -23,7 +23,6 @@ from hoist.core.remote.existing import existing_objects
 from hoist.core.remote.objects import ObjectSettings
 from hoist.core.remote.s3 import Destination
 from hoist.core.remote.unchanged import UNCHANGED, verdicts
-from hoist.engine.download.task import DownloadTask
 from hoist.engine.info import TaskInfo
 from hoist.engine.transfer import TransferTask
 from hoist.engine.upload.task import UploadTask
@@ -274,7 +273,11 @@ class TaskIntake:
         if not isinstance(record, TaskRecord):        # a ListedTask: the store has the rest
             record = self.store.get_task(record.id)
         bucket = self._bucket_for(record)
-        kind = DownloadTask if record.direction == DownloadTask.direction else UploadTask
+        if record.direction == "download":
+            # imported on first use: a run that only uploads never loads the download side
+            from hoist.engine.download.task import DownloadTask as kind
+        else:
+            kind = UploadTask
         return kind(record, bucket, self.store, self.config, self.policy, self.limiter,
                     self.clock, self._health_of(record.endpoint_url),
                     self._credentials_of(bucket.dest))

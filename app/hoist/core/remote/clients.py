@@ -1,4 +1,4 @@
-"""Where uploads go (Destination), and one thread-safe boto3 client per destination (S3Clients).
+"""Where uploads go (Destination), and one thread-safe botocore client per destination (S3Clients).
 
 botocore's own retries are off: the engine retries under its own policy so
 that every retry is logged with its cause and network outages are waited out
@@ -7,14 +7,17 @@ refused (flexible checksums), what has been said of it once, and the SSE-C keys
 given to this run.
 """
 
+import json
 import logging
 import os
 import threading
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from urllib3.exceptions import InsecureRequestWarning
 
+from hoist.core.local.private_files import write_private_text
 from hoist.core.remote.errors import ErrorKind, S3Error, endpoint_label
 from hoist.core.remote.objects import CustomerKey, customer_key_name
 from hoist.core.remote.tls import bundle_problem, verify_argument
@@ -47,11 +50,13 @@ def read_timeout() -> float:
 
 
 class S3Clients:
-    """Hands out one shared boto3 client per distinct destination (boto3 clients are thread-safe)."""
+    """Hands out one shared botocore client per distinct destination (they are thread-safe)."""
 
-    def __init__(self, max_pool_connections: int = 16, secrets=None):
+    def __init__(self, max_pool_connections: int = 16, secrets=None,
+                 cache_dir: Path | None = None):
         self.max_pool_connections = max_pool_connections
         self.secrets = secrets
+        self.cache_dir = cache_dir          # where S3's slice of the endpoints table is kept
         self._clients: dict[tuple, object] = {}
         self._no_checksums: set[str | None] = set()     # endpoints that refuse them
         self._noted: set[tuple] = set()                 # (endpoint, remark) said once already
@@ -64,7 +69,7 @@ class S3Clients:
                 dest.verify_tls, dest.access_key_id, dest.ca_bundle)
 
     def client_for(self, dest: Destination, fresh: bool = False):
-        """The shared client of ``dest``; with ``fresh``, one made now on a new boto3 session
+        """The shared client of ``dest``; with ``fresh``, one made now on a new botocore session
         (which reads the profile, the SSO cache or the credential_process again), and shared
         from then on."""
         ident = self._ident(dest)
@@ -95,10 +100,12 @@ class S3Clients:
                 self._clients.pop(self._ident(dest), None)
 
     def _make_client(self, dest: Destination):
-        # Imported here, not at the top: boto3 and botocore.config take a quarter of a
-        # second to import, and the window paints before any client is needed.
-        import boto3
+        # Imported here, not at the top: botocore takes a fifth of a second to import, and
+        # the window paints before any client is needed. botocore's own session, not boto3's:
+        # boto3 adds only resources and s3transfer's upload_file & co., which Hoist does not
+        # use, and importing them costs every `hoist` run ~40 ms and ~4 MiB (issue #24).
         from botocore.config import Config
+        from botocore.session import Session
         config = Config(
             max_pool_connections=self.max_pool_connections,
             retries={"total_max_attempts": 1, "mode": "standard"},
@@ -115,10 +122,9 @@ class S3Clients:
             s3={"addressing_style": "path" if dest.path_style else "auto",
                 "payload_signing_enabled": False},
         )
-        if dest.profile:
-            session = boto3.Session(profile_name=dest.profile)
-        else:
-            session = boto3.Session()
+        session = Session(profile=dest.profile or None)
+        if self.cache_dir is not None:
+            lean_endpoints(session, Path(self.cache_dir) / ENDPOINTS_NAME)
         credentials = {}
         if dest.access_key_id:
             secret = self.secrets.get(dest.account, dest.access_key_id) if self.secrets else None
@@ -129,10 +135,10 @@ class S3Clients:
             credentials = {"aws_access_key_id": dest.access_key_id, "aws_secret_access_key": secret}
         self._check_trust(dest)
         try:
-            client = session.client("s3", endpoint_url=dest.endpoint_url or None,
-                                    region_name=dest.region or None, config=config,
-                                    verify=verify_argument(dest.ca_bundle, dest.verify_tls),
-                                    **credentials)
+            client = session.create_client(
+                "s3", endpoint_url=dest.endpoint_url or None, region_name=dest.region or None,
+                config=config, verify=verify_argument(dest.ca_bundle, dest.verify_tls),
+                **credentials)
         except ValueError:          # botocore's "Invalid endpoint"; BotoCoreErrors are classified
             raise S3Error(ErrorKind.FATAL, "InvalidEndpoint",
                           f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
@@ -203,3 +209,82 @@ def _no_wait_for_small_bodies(model, params, **_kwargs) -> None:
     if model.name == "PutObject" and "Expect" in params.get("headers", {}):
         if int(params["headers"].get("Content-Length") or SMALL_BODY) < SMALL_BODY:
             del params["headers"]["Expect"]
+
+
+# -- S3's slice of botocore's endpoints table ----------------------------------------------
+# Every botocore client reads botocore's legacy endpoints table (endpoints.json: 1.2 MB of
+# JSON, ~30 ms and 6.7 MiB kept, 7.9 MiB at its peak) though an S3 client consults only S3's
+# entries in it (its endpoints come from S3's rule set; the table names the region and
+# signing name). The slice is kept beside the checkpoints, made once per table; any other
+# service (STS for an assumed role, SSO) reads the whole table on first use (issue #24).
+ENDPOINTS_NAME = "s3-endpoints.json"
+S3 = "s3"
+
+
+def lean_endpoints(session, cache: Path) -> None:
+    """Have ``session``'s clients resolve from S3's slice of the endpoints table, kept in
+    ``cache``; leave botocore's own resolver if the slice cannot be had."""
+    from botocore import __version__ as botocore_version
+    from botocore.regions import EndpointResolver
+    loader = session.get_component("data_loader")
+    source = _table_source(loader, botocore_version)
+    if source is None:
+        return
+    try:
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        table = kept["table"] if kept.get("source") == source else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        table = None
+    if table is None:
+        whole, path = loader.load_data_with_path("endpoints")
+        table = dict(whole, partitions=[
+            dict(partition, services={S3: partition["services"][S3]}
+                 if S3 in partition.get("services", {}) else {})
+            for partition in whole["partitions"]])
+        try:
+            write_private_text(cache, json.dumps({"source": source, "table": table}))
+        except OSError as error:      # another run writing it, a full disk: next time, then
+            log.debug("S3's endpoints not kept in %s: %s", cache, error)
+
+    class S3Endpoints(EndpointResolver):
+        """botocore's resolver over S3's slice; any other service asks the whole table."""
+
+        whole = None
+
+        def _for(self, service_name):
+            if service_name == S3:
+                return super()
+            if self.whole is None:
+                data, path = loader.load_data_with_path("endpoints")
+                self.whole = EndpointResolver(data, loader.is_builtin_path(path))
+            return self.whole
+
+        def construct_endpoint(self, service_name, *args, **kwargs):
+            return self._for(service_name).construct_endpoint(service_name, *args, **kwargs)
+
+        def get_available_endpoints(self, service_name, *args, **kwargs):
+            return self._for(service_name).get_available_endpoints(service_name, *args, **kwargs)
+
+        def get_service_endpoints_data(self, service_name, *args, **kwargs):
+            return self._for(service_name).get_service_endpoints_data(
+                service_name, *args, **kwargs)
+
+    builtin = source[0] == "builtin"
+    # botocore keeps the resolver among its internal components (get_component warns)
+    session._internal_components.register_component(
+        "endpoint_resolver", S3Endpoints(table, uses_builtin_data=builtin))
+
+
+def _table_source(loader, botocore_version: str) -> list | None:
+    """What identifies the endpoints table ``loader`` would read: its path, size and mtime,
+    and botocore's version; None if none is found."""
+    for directory in loader.search_paths:
+        for name in ("endpoints.json", "endpoints.json.gz"):
+            try:
+                stat = os.stat(os.path.join(directory, name))
+            except OSError:
+                continue
+            where = os.path.join(directory, "endpoints")
+            return ["builtin" if loader.is_builtin_path(where) else "custom", where,
+                    stat.st_size, stat.st_mtime_ns, botocore_version]
+    return None

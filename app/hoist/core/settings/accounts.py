@@ -111,9 +111,9 @@ class AccountBook:
 
 
 def list_aws_profiles() -> list[str]:
-    """The profiles boto3 finds in ~/.aws/config and ~/.aws/credentials."""
-    import boto3
+    """The profiles botocore finds in ~/.aws/config and ~/.aws/credentials."""
+    from botocore.session import Session
     try:
-        return sorted(boto3.Session().available_profiles)
+        return sorted(Session().available_profiles)
     except Exception:  # noqa: BLE001 -- a broken ~/.aws/config must not break the dialog
         return []

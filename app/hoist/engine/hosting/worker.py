@@ -239,7 +239,8 @@ def main(argv=None) -> int:
         sock.close()
         return 1
     link = Link(sock)
-    clients = S3Clients(max_pool_connections=pool_connections, secrets=WindowSecrets(link))
+    clients = S3Clients(max_pool_connections=pool_connections, secrets=WindowSecrets(link),
+                        cache_dir=args.dir)
     engine = UploadManager(store, clients, config)
     bridge = Bridge(engine, store, link)
     link.send(("ready", getattr(store, "recovered_from", None), engine.config))

@@ -5,7 +5,6 @@ import logging
 
 from hoist.core.checkpoint.states import TaskState
 from hoist.engine.upload.preparing import SourceChanged
-from hoist.engine.watching.watcher import Watcher
 
 log = logging.getLogger("hoist.watch")
 
@@ -20,6 +19,7 @@ class WatchCommands:
     def start_watching(self, only=None, observer_factory=None):
         """Restore the stored watches (those in ``only``, if given) and start them."""
         if self.watcher is None:
+            from hoist.engine.watching.watcher import Watcher  # only runs that watch load it
             self.watcher = Watcher(self, self, observer_factory)
         return self.watcher.restore(only)
 
