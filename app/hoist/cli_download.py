@@ -59,12 +59,21 @@ def cmd_download(args, directory) -> int:
     app, clients, manager = _engine(store, config)
     if sse_key is not None:
         clients.customer_keys[sse_key.md5] = sse_key
-    _check_bucket(clients.bucket(destination), destination)
-    added = manager.add_downloads(
-        destination, bucket, [key], str(folder), version_id=args.version_id, force=args.force,
-        existing="overwrite" if args.force else "skip", range_size=args.part_size,
-        filters=args.filters, dry_run=args.dry_run,
-        objects=ObjectSettings(sse_c_key_md5=sse_key.md5) if sse_key else None)
+
+    def add():
+        return manager.add_downloads(
+            destination, bucket, [key], str(folder), version_id=args.version_id,
+            force=args.force, existing="overwrite" if args.force else "skip",
+            range_size=args.part_size, filters=args.filters, dry_run=args.dry_run,
+            objects=ObjectSettings(sse_c_key_md5=sse_key.md5) if sse_key else None)
+
+    # The listing that finds the object (or the prefix's objects) is the bucket's check too:
+    # a round trip less before the first byte (docs/architecture.md, "Downloads over a shaped
+    # link"). A version is fetched without a listing, so it is checked first.
+    added = _check_bucket(clients.bucket(destination), destination,
+                          None if args.version_id else add)
+    if added is None:           # checked apart, or refused and warned about: add as before
+        added = add()
     for _key, message in added.refused:
         print(f"hoist: {message}", file=sys.stderr)
     unchanged = [s for s in added.skipped if s[2] == "unchanged"]

@@ -138,3 +138,18 @@ def test_a_file_sent_and_fetched_back_keeps_its_mtime(cli_env, s3_server, s3, bu
     again = hoist(cli_env, "download", f"s3://{bucket}/t/", dest)
     assert again.returncode == 0 and "--force" not in again.stderr, again.stderr
     assert s3_server.count("GetObject", bucket) == gets
+
+
+def test_one_object_costs_one_listing_and_one_head_before_its_ranges(cli_env, s3_server, s3,
+                                                                    bucket, tmp_path):
+    # each request before the first GET is a round trip the link stands idle (80 ms at home):
+    # the listing that finds the object is the bucket's check too, and nothing else asks twice
+    data = _put(s3, bucket, "one.bin", 3 * MiB)
+    with FaultProxy(s3_server.endpoint_url) as proxy:
+        env = dict(cli_env, AWS_ENDPOINT_URL=proxy.endpoint_url)
+        result = hoist(env, "download", f"s3://{bucket}/one.bin", tmp_path, "--part-size",
+                       "1MiB")
+        requests = proxy.stats.requests
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "one.bin").read_bytes() == data
+    assert requests == {"ListObjects": 1, "HeadObject": 1, "GetObject": 3}
