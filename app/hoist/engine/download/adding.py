@@ -219,6 +219,7 @@ class DownloadIntake:
         except StoreFull as error:      # the batch was rolled back: the new rows are nowhere
             self._announced = None
             for task_id in made:
+                self._offered_heads.pop(task_id, None)     # its id may be another row's next
                 if task_id in self._tasks:
                     self._forget(self._tasks[task_id])
             ids = [i for i in ids if i not in set(made)]
