@@ -1,8 +1,6 @@
 """Entry point of the desktop bundle: one executable for the window and the command line."""
 
-import sys
-
-from hoist.cli import main
+from hoist.entry import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

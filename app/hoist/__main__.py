@@ -1,7 +1,5 @@
 """Allows ``python -m hoist``, the same as the ``hoist`` command."""
 
-import sys
+from hoist.entry import run
 
-from hoist.cli import main
-
-sys.exit(main())
+run()

@@ -25,6 +25,7 @@ from hoist.cli import (
 )
 from hoist.cli_objects import customer_key
 from hoist.core.download.partial import discard, find_strays, partial_path
+from hoist.core.remote.errors import S3Error
 from hoist.core.remote.naming import parse_s3_uri
 from hoist.core.remote.objects import ObjectSettings
 from hoist.core.settings.datadir import STORE_NAME
@@ -44,6 +45,15 @@ def _source(args) -> tuple[str, str]:
     return bucket, key
 
 
+def _head_first(bucket, key: str, sse_key) -> dict | None:
+    """The object's HeadObject answer, or None when it cannot be had (missing, refused, no
+    network): the listing then checks the bucket and says why, as it always did."""
+    try:
+        return bucket.head_object(key, None, sse_key)
+    except S3Error:
+        return None
+
+
 def cmd_download(args, directory) -> int:
     from hoist.headless import HeadlessRun
     bucket, key = _source(args)
@@ -59,12 +69,27 @@ def cmd_download(args, directory) -> int:
     app, clients, manager = _engine(store, config)
     if sse_key is not None:
         clients.customer_keys[sse_key.md5] = sse_key
-    _check_bucket(clients.bucket(destination), destination)
-    added = manager.add_downloads(
-        destination, bucket, [key], str(folder), version_id=args.version_id, force=args.force,
-        existing="overwrite" if args.force else "skip", range_size=args.part_size,
-        filters=args.filters, dry_run=args.dry_run,
-        objects=ObjectSettings(sse_c_key_md5=sse_key.md5) if sse_key else None)
+
+    def add(heads=None):
+        return manager.add_downloads(
+            destination, bucket, [key], str(folder), version_id=args.version_id,
+            force=args.force, existing="overwrite" if args.force else "skip",
+            range_size=args.part_size, filters=args.filters, dry_run=args.dry_run,
+            objects=ObjectSettings(sse_c_key_md5=sse_key.md5) if sse_key else None,
+            heads=heads)
+
+    # Every request before the first GET is a round trip the link stands idle
+    # (docs/architecture.md, "Downloads over a shaped link"). One object: its HeadObject is
+    # the bucket's check, the lookup of its size, and the answer its download pins.
+    head = _head_first(clients.bucket(destination), key, sse_key) if (
+        key and not key.endswith("/") and not args.version_id) else None
+    if head is not None:
+        added = add({key: head})
+    else:   # a prefix, a version, or a HEAD that failed: the listing is the bucket's check
+        added = _check_bucket(clients.bucket(destination), destination,
+                              None if args.version_id else add)
+        if added is None:       # checked apart, or refused and warned about: add as before
+            added = add()
     for _key, message in added.refused:
         print(f"hoist: {message}", file=sys.stderr)
     unchanged = [s for s in added.skipped if s[2] == "unchanged"]

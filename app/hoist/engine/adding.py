@@ -278,9 +278,13 @@ class TaskIntake:
             from hoist.engine.download.task import DownloadTask as kind
         else:
             kind = UploadTask
-        return kind(record, bucket, self.store, self.config, self.policy, self.limiter,
+        task = kind(record, bucket, self.store, self.config, self.policy, self.limiter,
                     self.clock, self._health_of(record.endpoint_url),
                     self._credentials_of(bucket.dest))
+        offered = self._offered_heads.pop(record.id, None)
+        if offered is not None and record.direction == "download":
+            task.offered_head = offered
+        return task
 
     def _bucket_for(self, record):
         """The Bucket of a task's account and bucket: one object shared by all their tasks.

@@ -80,6 +80,9 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         self._queued = WaitingLine()      # tasks waiting for a free slot, small files apart
         self._touched: set[int] = set()   # and, for the next tick, tasks changed outside a job
         self._new_ids: set[int] = set()   # tasks added by this run: no earlier statistics
+        # task id → (monotonic time, HeadObject answer) taken as a download was added, for
+        # its prepare to use instead of asking again (engine/download/adding.py)
+        self._offered_heads: dict[int, tuple[float, dict]] = {}
         self._jobs: set[TaskJob] = set()
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}

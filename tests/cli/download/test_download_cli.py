@@ -138,3 +138,22 @@ def test_a_file_sent_and_fetched_back_keeps_its_mtime(cli_env, s3_server, s3, bu
     again = hoist(cli_env, "download", f"s3://{bucket}/t/", dest)
     assert again.returncode == 0 and "--force" not in again.stderr, again.stderr
     assert s3_server.count("GetObject", bucket) == gets
+
+
+def test_one_object_costs_one_head_before_its_ranges_and_a_missing_one_is_named(
+        cli_env, s3_server, s3, bucket, tmp_path):
+    # each request before the first GET is a round trip the link stands idle (80 ms at home):
+    # the object's HEAD is the bucket's check and its size, and the download pins its answer
+    data = _put(s3, bucket, "one.bin", 3 * MiB)
+    with FaultProxy(s3_server.endpoint_url) as proxy:
+        env = dict(cli_env, AWS_ENDPOINT_URL=proxy.endpoint_url)
+        result = hoist(env, "download", f"s3://{bucket}/one.bin", tmp_path, "--part-size",
+                       "1MiB")
+        requests = proxy.stats.requests
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "one.bin").read_bytes() == data
+    assert requests == {"HeadObject": 1, "GetObject": 3}
+    missing = hoist(cli_env, "download", f"s3://{bucket}/nothing.bin", tmp_path)
+    assert missing.returncode == 1 and "nothing.bin: no such key" in missing.stderr
+    gone = hoist(cli_env, "download", "s3://no-such-bucket-here/one.bin", tmp_path)
+    assert gone.returncode == 2 and "no-such-bucket-here" in gone.stderr, gone.stderr

@@ -21,7 +21,7 @@ from hoist.core.local.filters import Filters
 from hoist.core.remote.existing import existing_objects
 from hoist.core.remote.naming import keep_both_key
 from hoist.core.remote.objects import ObjectSettings
-from hoist.core.remote.s3 import Destination
+from hoist.core.remote.s3 import Destination, RemoteObject
 from hoist.core.remote.unchanged import same_as_recorded
 
 log = logging.getLogger("hoist.manager")
@@ -61,6 +61,12 @@ def list_prefix(bucket, prefix: str) -> dict:
             return found
 
 
+def remote_of(head: dict) -> RemoteObject:
+    """What a listing would have said of an object, from its HeadObject answer."""
+    return RemoteObject(int(head.get("ContentLength", 0)), head.get("ETag", ""), None,
+                        head.get("LastModified"))
+
+
 def unchanged(path: Path, remote, record=None) -> bool:
     """The file is what a download would make. With Hoist's record of fetching (or sending)
     it: the file still as it was then and the object's ETag the same (a fetched file has the
@@ -83,7 +89,8 @@ class DownloadIntake:
                       target_dir: str, version_id: str | None = None, force: bool = False,
                       existing: str = SKIP, range_size: int | None = None,
                       filters=(), dry_run: bool = False,
-                      objects: ObjectSettings | None = None) -> AddedDownloads:
+                      objects: ObjectSettings | None = None,
+                      heads: dict[str, dict] | None = None) -> AddedDownloads:
         """Queue downloads of ``keys`` of ``bucket`` into the folder ``target_dir``.
 
         A key ending in "/" (or "") is a prefix: every object under it, kept at its path
@@ -94,7 +101,10 @@ class DownloadIntake:
         size of the config). ``filters``: --exclude/--include rules (core/local/filters.py)
         matched against the path below the prefix. ``dry_run``: plan only, queue nothing
         (``planned`` says what would go). ``objects``: only ``sse_c_key_md5`` counts (the
-        SSE-C key, given to the clients). Returns :class:`AddedDownloads`.
+        SSE-C key, given to the clients). ``heads``: HeadObject answers (checksum asked
+        for, with the SSE-C key) just taken for single keys: those keys are not listed, and
+        each new download's prepare uses its answer instead of asking again, if it starts
+        within a few seconds. Returns :class:`AddedDownloads`.
         """
         dest = replace(destination, bucket=bucket)
         remote_bucket = self.clients.bucket(dest)
@@ -103,7 +113,10 @@ class DownloadIntake:
         added = AddedDownloads()
         wanted: list[tuple[str, Path, object]] = []    # key, target, RemoteObject or None
         singles = [k for k in keys if k and not k.endswith("/")]
-        remote = existing_objects(remote_bucket, singles) if singles and not version_id else {}
+        heads = {} if version_id else (heads or {})
+        unknown = [k for k in singles if k not in heads]
+        remote = existing_objects(remote_bucket, unknown) if unknown and not version_id else {}
+        remote.update({k: remote_of(head) for k, head in heads.items()})
         for key in keys:
             if key and not key.endswith("/"):
                 prefix = key[:key.rfind("/") + 1]
@@ -132,7 +145,7 @@ class DownloadIntake:
         # listed and planned on the caller's thread (the Bucket pane's download of a folder of
         # 100,000 keys lists for seconds); queued on the engine's, which owns the tasks
         added += self._invoker.call(self._queue_downloads, dest, rows, version_id, range_size,
-                                    objects, added.skipped)
+                                    objects, added.skipped, heads)
         added.planned = [(k, str(p), r.size if r else 0) for k, p, r in rows]
         return added
 
@@ -177,7 +190,7 @@ class DownloadIntake:
         return rows
 
     def _queue_downloads(self, dest: Destination, rows, version_id, range_size,
-                         objects, skipped: list) -> list[int]:
+                         objects, skipped: list, heads: dict[str, dict] | None) -> list[int]:
         """One store transaction for the rows; a download already live for the same key and
         target is that task, resumed. A target another object's download claimed since the
         rows were planned (another thread's add_downloads) goes to ``skipped``."""
@@ -209,11 +222,14 @@ class DownloadIntake:
                         range_size=range_size or self.config.part_size or 0,
                         version_id=version_id, object_settings=objects_json,
                         ca_bundle=dest.ca_bundle, verify_tls=dest.verify_tls)
+                    if key in heads:       # before the task can start (_schedule, below)
+                        self._offered_heads[record.id] = (self.clock.monotonic(), heads[key])
                     ids.append(self._queue(record, adopt=False, quiet=len(rows) > 1))
                     made.append(ids[-1])
         except StoreFull as error:      # the batch was rolled back: the new rows are nowhere
             self._announced = None
             for task_id in made:
+                self._offered_heads.pop(task_id, None)     # its id may be another row's next
                 if task_id in self._tasks:
                     self._forget(self._tasks[task_id])
             ids = [i for i in ids if i not in set(made)]

@@ -60,6 +60,10 @@ OBJECT_CHANGED = "The object changed on the server since the download began — 
 PARTIAL_LOST = "The partial file was gone or cut short — started again"
 MTIME_KEYS = (SOURCE_MTIME, "src-mtime")   # a source mtime kept in metadata (Hoist's, rclone's)
 MTIME_LIMIT = 1e11       # seconds either side of 1970 (year 5138): what every time_t holds
+# A HeadObject answer taken as the download was added is used by its prepare for this long:
+# `hoist download` asks it first (its bucket check too), and a second HEAD would cost the
+# link a round trip before the first byte. Older, it is asked again.
+OFFERED_HEAD_SECONDS = 10.0
 
 
 class ProofFailed(TaskError):
@@ -71,12 +75,15 @@ class DownloadTask(RangeFetching, TransferTask):
 
     direction = "download"
     noun = "download"
-    __slots__ = ("_head", "_commits", "_partial_id", "_checks", "_expected", "_checked")
+    __slots__ = ("_head", "_commits", "_partial_id", "_checks", "_expected", "_checked",
+                 "offered_head")
 
     def __init__(self, record, *args, **kwargs):
         super().__init__(record, *args, **kwargs)
         self._head: dict | None = None     # this run's HeadObject answer
         self._partial_id: tuple[int, int] | None = None   # the partial this run writes to
+        # (monotonic time, HeadObject answer) taken as the download was added, if any
+        self.offered_head: tuple[float, dict] | None = None
         self._checks: RangeChecks | None = None    # ranges checked as they stream in
         self._expected: dict[int, str] = {}       # part number -> checksum known before its GET
         self._checked: dict[int, str] = {}        # checked, waiting for its commit
@@ -116,8 +123,10 @@ class DownloadTask(RangeFetching, TransferTask):
         self.started_at = self.started_at or time.monotonic()
         self._commits.reset()
         key = self.customer_key()
-        head = self._call(lambda: self.bucket.head_object(record.key, record.version_id, key),
-                          report, "HeadObject")
+        head = self._take_offered_head(record)
+        if head is None:
+            head = self._call(lambda: self.bucket.head_object(record.key, record.version_id,
+                                                              key), report, "HeadObject")
         if head is None:
             raise TaskError(f"{self._uri()} is not on the server any more"
                             + (f" (version {record.version_id})" if record.version_id else "")
@@ -211,6 +220,15 @@ class DownloadTask(RangeFetching, TransferTask):
                  "again (%s)", self.id, self.target, proof.method)
         self._finish(record, proof)
         return True
+
+    def _take_offered_head(self, record) -> dict | None:
+        """The HeadObject answer taken as this new download was added, while it is fresh;
+        used once (a restart asks again)."""
+        offered, self.offered_head = self.offered_head, None
+        if offered is None or record.remote_etag or record.version_id:
+            return None
+        taken_at, head = offered
+        return head if self.clock.monotonic() - taken_at < OFFERED_HEAD_SECONDS else None
 
     def _resume_problem(self, record, etag: str) -> str | None:
         """Why the ranges already on disk cannot be kept (None: they can)."""
