@@ -43,25 +43,31 @@ def make_view(window, model) -> QTableView:
     view.setItemDelegateForColumn(PROGRESS, ProgressDelegate(view))
     # A status is read from its start; names and keys keep both ends (the extension).
     view.setItemDelegateForColumn(STATUS, ElideDelegate(Qt.ElideRight, view))
+    set_up_rows(view, COLUMN_WIDTHS)
+    view.setContextMenuPolicy(Qt.CustomContextMenu)
+    view.customContextMenuRequested.connect(lambda pos: _context_menu(window, pos))
+    return view
+
+
+def set_up_rows(view: QTableView, widths: dict[int, int]) -> None:
+    """A table of rows as Hoist shows them (the transfers, the Bucket pane): whole rows
+    selected, fixed row heights (100,000 rows stay cheap), long names kept at both ends."""
     view.setSelectionBehavior(QAbstractItemView.SelectRows)
     view.setSelectionMode(QAbstractItemView.ExtendedSelection)
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
     view.setWordWrap(False)
     view.setTextElideMode(Qt.ElideMiddle)       # keeps both ends of long names and keys
-    view.verticalHeader().hide()
     rows = view.verticalHeader()
-    rows.setSectionResizeMode(QHeaderView.Fixed)   # fixed heights: 10,000 rows stay cheap
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.Fixed)
     rows.setDefaultSectionSize(max(view.fontMetrics().height() + 10, 26))
     header = view.horizontalHeader()
     header.setHighlightSections(False)
     header.setStretchLastSection(True)
     header.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
-    for column, width in COLUMN_WIDTHS.items():
+    for column, width in widths.items():
         view.setColumnWidth(column, width)
-    view.setContextMenuPolicy(Qt.CustomContextMenu)
-    view.customContextMenuRequested.connect(lambda pos: _context_menu(window, pos))
-    return view
 
 
 def _context_menu(window, pos) -> None:

@@ -8,7 +8,6 @@ usual intake, with the folder as their key prefix.
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from hoist.ui.bucket.model import MODIFIED, NAME, SIZE, STORAGE
+from hoist.ui.window_layout import set_up_rows
 
 COLUMN_WIDTHS = {NAME: 330, SIZE: 90, MODIFIED: 130, STORAGE: 220}
 TEXT_WIDTH = 560          # of a state's explanation: lines a person can read
@@ -36,22 +36,7 @@ class BucketView(QTableView):
     def __init__(self, model, parent=None):
         super().__init__(parent)
         self.setModel(model)
-        self.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.setAlternatingRowColors(True)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setTextElideMode(Qt.ElideMiddle)
-        self.verticalHeader().hide()
-        rows = self.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.Fixed)     # fixed heights: 100,000 rows stay cheap
-        rows.setDefaultSectionSize(max(self.fontMetrics().height() + 10, 26))
-        header = self.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        header.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
-        for column, width in COLUMN_WIDTHS.items():
-            self.setColumnWidth(column, width)
+        set_up_rows(self, COLUMN_WIDTHS)
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DropOnly)
         self.setContextMenuPolicy(Qt.CustomContextMenu)
