@@ -31,6 +31,7 @@ rm -rf "$root/dist/hoist"
 "$venv/bin/pyinstaller" --noconfirm --clean --onedir --name hoist \
     --distpath "$root/dist" --workpath "$build/work" --specpath "$build" \
     --collect-data hoist.resources \
+    --collect-submodules watchdog.observers \
     --collect-submodules moto.s3 --collect-submodules moto.moto_server \
     --collect-submodules moto.moto_api --collect-submodules moto.core \
     --collect-data moto.s3 --copy-metadata moto --copy-metadata boto3 --copy-metadata botocore \

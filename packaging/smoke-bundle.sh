@@ -3,7 +3,8 @@
 #   1. `hoist --version`
 #   2. the window with its embedded demo server, offscreen (it must stay up and log its server);
 #      its engine and the demo server run as child processes (`hoist _engine`, `hoist _demo`)
-#   3. `hoist upload` of a small file from the command line to that demo server: exit 0
+#   3. `hoist upload` of a small file from the command line to that demo server: exit 0;
+#      `hoist download` of it back, identical; `hoist watch` sends a file, exits 0 on SIGTERM
 #   4. a file handed to the running window by a second `hoist FILE`: completed in its store
 #   5. SIGTERM: the window checkpoints and exits 0, and its child processes end with it
 # Prints the start-up time of `hoist --version` and of the window (spawn to demo server up).
@@ -56,6 +57,24 @@ HOIST_DATA_DIR=$work/cli AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS
     "$exe" upload "$work/files/from-cli.bin" --bucket hoist-demo --endpoint-url "$endpoint" --quiet \
     || fail "hoist upload to the demo server"
 echo "ok  hoist upload to the demo server"
+
+HOIST_DATA_DIR=$work/cli AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 \
+    "$exe" download s3://hoist-demo/from-cli.bin "$work/back" --endpoint-url "$endpoint" --quiet \
+    || fail "hoist download from the demo server"
+cmp -s "$work/files/from-cli.bin" "$work/back/from-cli.bin" || fail "the download differs"
+echo "ok  hoist download from the demo server, identical"
+
+mkdir -p "$work/watched"
+head -c 5000 /dev/urandom > "$work/watched/seen.bin"
+HOIST_DATA_DIR=$work/watch AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 \
+    "$exe" watch "$work/watched" --bucket hoist-demo --endpoint-url "$endpoint" --settle 0.2 \
+    >"$work/watch.out" 2>&1 &
+watch_pid=$!
+for _ in $(seq 300); do grep -q "seen.bin →" "$work/watch.out" && break; sleep 0.1; done
+kill -TERM "$watch_pid"
+wait "$watch_pid" || fail "hoist watch did not exit 0 on SIGTERM: $(cat "$work/watch.out")"
+grep -q "seen.bin →" "$work/watch.out" || fail "hoist watch did not send its file: $(cat "$work/watch.out")"
+echo "ok  hoist watch sent a file and exited 0 on SIGTERM"
 
 HOIST_DATA_DIR=$work/window "$exe" "$work/files/handed.bin" || fail "handing a file to the window"
 for _ in $(seq 600); do
