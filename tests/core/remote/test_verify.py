@@ -7,7 +7,8 @@ import zlib
 
 import pytest
 
-from hoist.core.remote.verify import SIZE_ONLY, crc32_combine, decide, label
+from hoist.core.remote.checksums import crc32_combine
+from hoist.core.remote.verify import SIZE_ONLY, decide, label
 
 PART = 5 * 1024 * 1024
 

@@ -161,11 +161,12 @@ def composite_checksum(part_raw: list[bytes], algorithm: str) -> str:
     return f"{part_checksum(b''.join(part_raw), algorithm)}-{len(part_raw)}"
 
 
-_CRC32_POLY = 0xEDB88320        # zlib's CRC-32, reflected
+# -- crc32_combine (zlib's algorithm): CRC(A‖B) from CRC(A), CRC(B) and len(B) --------------
+CRC_POLYS = {"CRC32": 0xEDB88320, "CRC32C": 0x82F63B78}     # reflected polynomials
 
 
-def _crc32_multiply(a: int, b: int) -> int:
-    """a × b modulo the CRC-32 polynomial, both in zlib's reflected form (zlib's multmodp)."""
+def _multmodp(a: int, b: int, poly: int) -> int:
+    """a × b modulo the polynomial, both in the reflected bit order CRCs use (zlib's multmodp)."""
     m, product = 1 << 31, 0
     while True:
         if a & m:
@@ -173,23 +174,24 @@ def _crc32_multiply(a: int, b: int) -> int:
             if not a & (m - 1):
                 return product
         m >>= 1
-        b = (b >> 1) ^ _CRC32_POLY if b & 1 else b >> 1
+        b = (b >> 1) ^ poly if b & 1 else b >> 1
 
 
-def crc32_shift(nbytes: int) -> int:
-    """x^(8·nbytes) modulo the CRC-32 polynomial: what ``crc32_combine`` multiplies by, worth
+def crc32_shift(nbytes: int, poly: int = CRC_POLYS["CRC32"]) -> int:
+    """x^(8·nbytes) modulo the polynomial: what ``crc32_combine`` multiplies by, worth
     computing once for many ranges of one size (zlib's x2nmodp)."""
     power, square, n = 1 << 31, 1 << 30, nbytes * 8     # x^0; x^1
     while n:
         if n & 1:
-            power = _crc32_multiply(square, power)
-        square = _crc32_multiply(square, square)
+            power = _multmodp(square, power, poly)
+        square = _multmodp(square, square, poly)
         n >>= 1
     return power
 
 
-def crc32_combine(crc1: int, crc2: int, len2: int, shift: int | None = None) -> int:
-    """The CRC-32 of A followed by B from A's, B's and B's length (zlib's crc32_combine), so
-    a whole file's CRC comes from its ranges' without reading it again. ``shift``:
-    ``crc32_shift(len2)``, if already known."""
-    return _crc32_multiply(crc32_shift(len2) if shift is None else shift, crc1) ^ crc2
+def crc32_combine(crc1: int, crc2: int, len2: int, shift: int | None = None,
+                  poly: int = CRC_POLYS["CRC32"]) -> int:
+    """The CRC of A followed by B from A's, B's and B's length (zlib's crc32_combine), so a
+    whole file's CRC comes from its parts' or ranges' without reading it again. ``shift``:
+    ``crc32_shift(len2, poly)``, if already known; ``poly``: CRC32's, or CRC32C's."""
+    return _multmodp(crc32_shift(len2, poly) if shift is None else shift, crc1, poly) ^ crc2

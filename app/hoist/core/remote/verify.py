@@ -21,12 +21,11 @@ import base64
 import hashlib
 from typing import Callable, NamedTuple
 
-from hoist.core.remote.checksums import file_range_checksums
+from hoist.core.remote.checksums import CRC_POLYS, crc32_combine, file_range_checksums
 
 SIZE_ONLY = "size"
 LABELS = {SIZE_ONLY: "size checked only — this store gives no checksum"}
 
-_POLYS = {"CRC32": 0xEDB88320, "CRC32C": 0x82F63B78}     # reflected polynomials
 
 
 class Verdict(NamedTuple):
@@ -91,7 +90,7 @@ def _by_checksum(checksum, checksum_type, algorithm, parts, multipart) -> Verdic
     full = None
     if not multipart:
         full = parts[0][2]
-    elif algorithm in _POLYS:                # a full-object SHA cannot be made from part SHAs
+    elif algorithm in CRC_POLYS:                # a full-object SHA cannot be made from part SHAs
         full = _combined_crc(algorithm, parts)
     if count or kind == "COMPOSITE":
         expected = composite
@@ -115,7 +114,7 @@ def _compare(method: str, got: str, expected: str, suffix: str) -> Verdict:
 
 def _composite(algorithm: str, checksums: list[str]) -> str | None:
     raw = b"".join(base64.b64decode(c) for c in checksums)
-    if algorithm in _POLYS:
+    if algorithm in CRC_POLYS:
         if algorithm == "CRC32":
             import zlib
             digest = zlib.crc32(raw).to_bytes(4, "big")
@@ -129,10 +128,11 @@ def _composite(algorithm: str, checksums: list[str]) -> str | None:
 
 
 def _combined_crc(algorithm: str, parts) -> str:
-    poly = _POLYS[algorithm]
+    poly = CRC_POLYS[algorithm]
     crc = int.from_bytes(base64.b64decode(parts[0][2]), "big")
     for part_size, _, checksum in parts[1:]:
-        crc = crc32_combine(crc, int.from_bytes(base64.b64decode(checksum), "big"), part_size, poly)
+        crc = crc32_combine(crc, int.from_bytes(base64.b64decode(checksum), "big"), part_size,
+                            poly=poly)
     return base64.b64encode(crc.to_bytes(4, "big")).decode()
 
 
@@ -156,34 +156,6 @@ def _by_etag(etag, parts, multipart, opaque, whole_md5) -> Verdict | None:
 
 def _is_hex32(text: str) -> bool:
     return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
-
-
-# -- crc32_combine (zlib's algorithm): CRC(A‖B) from CRC(A), CRC(B) and len(B) --------------
-def _multmodp(a: int, b: int, poly: int) -> int:
-    """a·b modulo the polynomial, in the reflected bit order CRCs use."""
-    m, p = 1 << 31, 0
-    while True:
-        if a & m:
-            p ^= b
-            if not a & (m - 1):
-                return p
-        m >>= 1
-        b = (b >> 1) ^ poly if b & 1 else b >> 1
-
-
-def _x8nmodp(n: int, poly: int) -> int:
-    """x^(8n) modulo the polynomial, by repeated squaring."""
-    p, power = 1 << 31, 1 << 23           # x^0; x^8 (a byte's shift)
-    while n:
-        if n & 1:
-            p = _multmodp(power, p, poly)
-        power = _multmodp(power, power, poly)
-        n >>= 1
-    return p
-
-
-def crc32_combine(crc1: int, crc2: int, len2: int, poly: int = _POLYS["CRC32"]) -> int:
-    return _multmodp(_x8nmodp(len2, poly), crc1, poly) ^ crc2
 
 
 def _crc32c(data: bytes) -> int:
