@@ -20,7 +20,7 @@ from hoist.core.remote.s3 import Destination, S3Clients
 from hoist.core.settings.config import TransferConfig
 from hoist.core.settings.datadir import STORE_NAME
 from hoist.engine.manager import UploadManager
-from support.tinydisk import fill, tiny_disk  # noqa: F401 -- a fixture
+from support.tinydisk import fill, pin_size, small_page_store, tiny_disk  # noqa: F401 -- fixtures
 
 FILES, PARTS = 3, 6
 CONFIG = TransferConfig(part_size=5 * MiB, multipart_threshold=5 * MiB, files_at_once=FILES,
@@ -104,32 +104,14 @@ def resume_and_check(run, dest, s3_server, files, after, download_sha256, sha256
 
 
 # -- SQLite's own SQLITE_FULL: runs everywhere --------------------------------------------
-@pytest.fixture
-def small_page_store(data_dir):
-    """A store on 512-byte pages: a few checkpoints outgrow the last page of the parts table."""
-    data_dir.mkdir(parents=True)
-    db = sqlite3.connect(data_dir / STORE_NAME)
-    db.execute("PRAGMA page_size = 512")
-    db.execute("PRAGMA journal_mode = WAL")     # fixes the page size; the store migrates on top
-    db.close()
-    return data_dir
-
-
-def _pin_size(store, pages: int | None):
-    """Let the database grow no more (``pages`` None: let it grow again). Under the store's lock."""
-    db = store._db      # the limit is per connection: it must be the store's own
-    count = db.execute("PRAGMA page_count").fetchone()[0]
-    db.execute(f"PRAGMA max_page_count = {count if pages is None else pages}")
-
-
 def test_sqlite_full_pauses_everything_and_resume_finishes(
         qtbot, small_page_store, dest, make_file, s3_server, download_sha256, sha256_file):
     run = Run(qtbot, small_page_store)
     try:
-        files, before = upload_until_full(run, dest, make_file, lambda: _pin_size(run.store, None))
+        files, before = upload_until_full(run, dest, make_file, lambda: pin_size(run.store, None))
         after = check_paused_and_kept(run, before, small_page_store)
         with run.store._lock:
-            _pin_size(run.store, 1 << 30)           # space again
+            pin_size(run.store, 1 << 30)           # space again
         resume_and_check(run, dest, s3_server, files, after, download_sha256, sha256_file)
     finally:
         run.close()

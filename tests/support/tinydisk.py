@@ -1,10 +1,14 @@
-"""A real full file system for tests: a 1 MiB tmpfs, and a filler that takes its last byte."""
+"""A full disk for tests: a real one (a 1 MiB tmpfs, and a filler that takes its last byte),
+and, everywhere, SQLite's own SQLITE_FULL from a store whose database may not grow."""
 
 import errno
 import os
+import sqlite3
 import subprocess
 
 import pytest
+
+from hoist.core.settings.datadir import STORE_NAME
 
 SKIP_WHY = "the SQLITE_FULL tests (tests/engine/test_disk_full.py) cover the engine without it"
 
@@ -37,3 +41,21 @@ def fill(directory):
             except OSError as e:
                 assert e.errno == errno.ENOSPC, e
     return filler
+
+
+@pytest.fixture
+def small_page_store(data_dir):
+    """A store on 512-byte pages: a few checkpoints outgrow the last page of the parts table."""
+    data_dir.mkdir(parents=True)
+    db = sqlite3.connect(data_dir / STORE_NAME)
+    db.execute("PRAGMA page_size = 512")
+    db.execute("PRAGMA journal_mode = WAL")     # fixes the page size; the store migrates on top
+    db.close()
+    return data_dir
+
+
+def pin_size(store, pages: int | None):
+    """Let the database grow no more (``pages`` None: let it grow again). Under the store's lock."""
+    db = store._db      # the limit is per connection: it must be the store's own
+    count = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {count if pages is None else pages}")

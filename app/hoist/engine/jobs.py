@@ -1,4 +1,5 @@
-"""QRunnable jobs that run one blocking step of a task on the thread pool.
+"""QRunnable jobs that run one blocking step of a task on the thread pool (a batch of
+small files has its own: engine/upload/batching.py).
 
 Each job owns a small signals object (STYLE.md, "Workers own their signals"):
 the manager connects to it before starting the job, and Qt delivers the
@@ -24,8 +25,21 @@ class JobSignals(QObject):
 OK, INTERRUPTED, FAILED = "ok", "interrupted", "failed"
 
 
+def run_step(task, kind: str, step, report) -> tuple[str, object]:
+    """(outcome, result or exception) of ``step(report)``; never lets an exception escape."""
+    try:
+        return OK, step(report)
+    except Interrupted:
+        return INTERRUPTED, None
+    except Exception as error:  # noqa: BLE001 -- every failure must reach the manager
+        if task.stopping():
+            return INTERRUPTED, None
+        log.debug("task %s: %s job failed", task.id, kind, exc_info=True)
+        return FAILED, error
+
+
 class TaskJob(QRunnable):
-    """Runs ``step(report)`` and reports how it ended; never lets an exception escape."""
+    """Runs ``step(report)`` and reports how it ended."""
 
     def __init__(self, kind: str, task, step, part=None):
         super().__init__()
@@ -37,18 +51,9 @@ class TaskJob(QRunnable):
         self._step = step
 
     def run(self) -> None:
-        try:
-            result = self._step(lambda text: self.signals.message.emit(self, text))
-        except Interrupted:
-            self.signals.finished.emit(self, INTERRUPTED, None)
-        except Exception as error:  # noqa: BLE001 -- every failure must reach the manager
-            if self.task.stopping():
-                self.signals.finished.emit(self, INTERRUPTED, None)
-            else:
-                log.debug("task %s: %s job failed", self.task.id, self.kind, exc_info=True)
-                self.signals.finished.emit(self, FAILED, error)
-        else:
-            self.signals.finished.emit(self, OK, result)
+        outcome, result = run_step(self.task, self.kind, self._step,
+                                   lambda text: self.signals.message.emit(self, text))
+        self.signals.finished.emit(self, outcome, result)
 
 
 class Invoker(QObject):

@@ -36,6 +36,7 @@ from hoist.engine.pacing import PartPacer
 from hoist.engine.reporting import ProgressReporting
 from hoist.engine.table import TaskTable
 from hoist.engine.transfer import TransferTask
+from hoist.engine.upload.batching import SmallFileBatching, SmallFiles
 from hoist.engine.waiting import WaitingLine
 from hoist.engine.watching.commands import WatchCommands
 
@@ -50,7 +51,8 @@ INTAKE_HOLD_MS = 1000
 
 
 class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, DownloadIntake,
-                    ProgressReporting, TaskEndings, BucketBrowsing, WatchCommands):
+                    ProgressReporting, TaskEndings, BucketBrowsing, WatchCommands,
+                    SmallFileBatching):
     task_added = Signal(object)            # TaskInfo
     # object, not list: PySide would copy a list item by item (a drop sends 2,000 at once)
     tasks_added = Signal(object)           # [TaskInfo]: the new rows of one add_sources batch
@@ -83,7 +85,11 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         # task id → (monotonic time, HeadObject answer) taken as a download was added, for
         # its prepare to use instead of asking again (engine/download/adding.py)
         self._offered_heads: dict[int, tuple[float, dict]] = {}
-        self._jobs: set[TaskJob] = set()
+        self._jobs: set[TaskJob | SmallFiles] = set()
+        # tasks inside a running SmallFiles job, and those jobs: such tasks are not in _live,
+        # which the scheduler reads at every turn (16 batches may hold 500 files)
+        self._batched: set[int] = set()
+        self._batches: set[SmallFiles] = set()
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
         self._health: dict[str | None, EndpointHealth] = {}   # one network state per endpoint
@@ -187,7 +193,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
 
     # -- scheduling -------------------------------------------------------------------
     def _schedule(self) -> None:
-        busy = {True: 0, False: 0}      # small files, big files under way
+        busy = {True: len(self._batches), False: 0}      # small files, big files under way
         for i in self._live:
             task = self._tasks[i]
             if task.state in ACTIVE or task.state is TaskState.QUEUED:   # queued: winding down
@@ -196,6 +202,12 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         holding = self._intake.isActive()   # a drop is still coming in: files start after
         for small in (False, True):     # oldest first in each line
             while not holding and busy[small] < caps[small] and self._queued.waiting(small):
+                if small:
+                    started = self._start_small(caps[small] - busy[small])
+                    busy[small] += started
+                    if not started:
+                        break
+                    continue
                 task_id = self._queued.take(small, self._may_start)
                 if task_id is None:
                     break
@@ -357,7 +369,9 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
 
     def _reindex(self, task: TransferTask) -> None:
         """Keep the scheduler's sets in step with a task's state and jobs."""
-        if task.state in ACTIVE or task.jobs:
+        if task.id in self._batched:
+            self._live.discard(task.id)
+        elif task.state in ACTIVE or task.jobs:
             self._live.add(task.id)
         else:
             self._live.discard(task.id)

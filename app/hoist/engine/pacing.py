@@ -62,12 +62,16 @@ class PartPacer:
 
     def finished(self, job: TaskJob, outcome: str) -> None:
         """A job made by :meth:`job` returned: tell the controller what it took."""
-        endpoint = endpoint_key(job.task)
         if job.kind == "part":
+            endpoint = endpoint_key(job.task)
             in_flight = self._in_flight[endpoint]       # this part included
             self._in_flight[endpoint] -= 1
             if outcome == OK and job.seconds is not None:
                 self.link.part_done(endpoint, job.part.size, job.seconds, in_flight)
         elif job.kind == "prepare" and outcome == OK and job.seconds is not None:
-            # stat, a hash of a few blocks and one or two small requests: near one round trip
-            self.link.observe_rtt(endpoint, job.seconds)
+            self.prepared(job.task, job.seconds)
+
+    def prepared(self, task, seconds: float) -> None:
+        """A prepare took ``seconds``: a stat, a hash of a few blocks and one or two small
+        requests (a small file's PutObject among them), near one round trip."""
+        self.link.observe_rtt(endpoint_key(task), seconds)

@@ -51,7 +51,7 @@ class ProgressReporting:
     def _tick(self) -> None:
         """Send the rows that changed: only running tasks and touched ones can have."""
         changed = []
-        ids, self._touched = self._live | self._touched, set()
+        ids, self._touched = self._live | self._touched | self._sending(), set()
         for task in (self._tasks[i] for i in sorted(ids) if i in self._tasks):
             if task.state in ACTIVE:
                 task.speed.sample(task.progress()[0])

@@ -16,6 +16,7 @@ class WaitingLine:
     def __init__(self):
         self._small: dict[int, bool] = {}           # queued task id -> in the small line?
         self._heaps: dict[bool, list[int]] = {True: [], False: []}
+        self._counts: dict[bool, int] = {True: 0, False: 0}
 
     def __contains__(self, task_id: int) -> bool:
         return task_id in self._small
@@ -26,18 +27,28 @@ class WaitingLine:
     def __iter__(self):
         return iter(list(self._small))
 
+    def count(self, small: bool) -> int:
+        """How many tasks wait in this line."""
+        return self._counts[small]
+
     def waiting(self, small: bool) -> bool:
         """Is any task in this line? (May be True for a line of stale entries only.)"""
         return bool(self._heaps[small])
 
     def add(self, task_id: int, small: bool) -> None:
-        if self._small.get(task_id) is small:
+        was = self._small.get(task_id)
+        if was is small:
             return
+        if was is not None:
+            self._counts[was] -= 1
         self._small[task_id] = small
+        self._counts[small] += 1
         heapq.heappush(self._heaps[small], task_id)
 
     def discard(self, task_id: int) -> None:
-        self._small.pop(task_id, None)          # its heap entry goes when it reaches the top
+        was = self._small.pop(task_id, None)    # its heap entry goes when it reaches the top
+        if was is not None:
+            self._counts[was] -= 1
 
     def take(self, small: bool, ready: Callable[[int], bool]) -> int | None:
         """Remove and return the oldest task of a line that is ``ready``; None if none is.
@@ -53,6 +64,7 @@ class WaitingLine:
             if ready(task_id):
                 found = task_id
                 del self._small[task_id]
+                self._counts[small] -= 1
                 break
             skipped.append(task_id)
         for task_id in skipped:

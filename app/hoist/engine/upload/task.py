@@ -30,12 +30,15 @@ Report = Callable[[str], None]
 class UploadTask(Preparation, Verification, Adoption, TransferTask):
     """A file's upload: its multipart upload (or one PutObject), its parts and its proof."""
 
-    __slots__ = ("adopt", "_md5")
+    __slots__ = ("adopt", "_md5", "completions")
 
     def __init__(self, record, *args, **kwargs):
         super().__init__(record, *args, **kwargs)
         self.adopt = False             # continue a matching incomplete upload found on the server
         self._md5 = None               # engine/upload/verification.py's BackgroundMD5, where needed
+        # inside a SmallFiles job (engine/jobs.py): where its completion's write waits for
+        # the batch's commit; None: written at once
+        self.completions: list | None = None
 
     # -- the protocol (engine/transfer.py) --------------------------------------------
     def transfer_part(self, part: PartPlan, report: Report) -> None:

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import threading
 import time
+from functools import partial
 
 from hoist.core.checkpoint.states import PartState
 from hoist.core.local.units import format_duration
@@ -135,11 +136,15 @@ class Verification:
         took = time.monotonic() - self.started_at if self.started_at else None
         message = f"Completed in {format_duration(took)} · {how}" if took else f"Completed · {how}"
         if self.single:     # its fingerprint was not written before the PutObject (preparing.py)
-            self.store.mark_completed(self.id, message, verified, etag, record.fingerprint_json,
-                                      record.size)
+            write = partial(self.store.mark_completed, self.id, message, verified, etag,
+                            record.fingerprint_json, record.size)
         else:
-            self.store.mark_completed(self.id, message, verified, etag)
-        self.notice = message
+            write = partial(self.store.mark_completed, self.id, message, verified, etag)
+        if self.completions is None:
+            write()
+            self.notice = message
+        else:   # a SmallFiles job commits it with its batch's, then says so (upload/batching.py)
+            self.completions.append((self, write, message))
         self._all_done(record.size)
         log.info("task %s: completed s3://%s/%s (%d bytes, %s; %s)", self.id, record.bucket,
                  record.key, record.size, how, self.stats.describe())

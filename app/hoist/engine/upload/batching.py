@@ -1,0 +1,189 @@
+"""Small files in batches: a folder of photos costs a job, a thread hop and a commit per
+batch, not per file.
+
+A small file (under the multipart threshold) is sent whole by its task's prepare
+(engine/upload/preparing.py). Rather than a job per file, the manager hands a batch of
+waiting small uploads to one :class:`SmallFiles` job, which runs their prepares one
+after another on its pool thread. Each prepare hands its completion's write to the job
+(``task.completions``) instead of committing it; every ``FLUSH_FILES`` files or
+``FLUSH_SECONDS`` the job commits the writes made so far in one transaction, and only
+then reports those files: a file counts as completed once its checkpoint is on disk.
+A commit that fails (a full disk) fails the files it held, and they are sent again
+later. A file asked to stop before its turn is skipped as interrupted.
+
+The manager's side (:class:`SmallFileBatching`, a mixin of UploadManager) lands each
+file as its own prepare job's end would be landed, a flush's worth in one commit.
+Downloads of small objects keep a job each (their prepare does not finish them).
+"""
+
+import logging
+import time
+from typing import NamedTuple
+
+from PySide6.QtCore import QObject, QRunnable, Signal
+
+from hoist.core.checkpoint.states import TaskState
+from hoist.engine.jobs import FAILED, INTERRUPTED, OK, run_step
+
+log = logging.getLogger("hoist.jobs")
+
+# At most this many files a batch: the last batches of a folder end together, and a
+# SmallFiles job never holds many files that another slot could send.
+BATCH_MAX = 32
+
+
+class Said(NamedTuple):
+    """Who said a message of a SmallFiles job: the manager's message slot reads ``.task``."""
+    task: object
+
+
+class Ended(NamedTuple):
+    """One file of a SmallFiles job, as a TaskJob's end would say it."""
+    task: object
+    outcome: str
+    result: object
+    seconds: float
+
+
+class BatchSignals(QObject):
+    message = Signal(object, str)           # Said(task), transient status
+    ended = Signal(object, object, bool)    # job, [Ended], the job's last word?
+
+
+class SmallFiles(QRunnable):
+    """The prepares of small files, one after another on one pool thread.
+
+    Each file is sent whole by its prepare (engine/upload/preparing.py), which
+    hands its completion's write here instead of committing it
+    (``task.completions``). Every ``FLUSH_FILES`` files or ``FLUSH_SECONDS``, the
+    writes made so far are committed in one transaction, and only then are those
+    files reported: a file counts as completed once its checkpoint is on disk. A
+    commit that fails (a full disk) fails the files it held, and they are sent
+    again later. A file asked to stop before its turn is skipped as interrupted.
+    """
+
+    kind = "batch"
+    FLUSH_FILES = 16
+    FLUSH_SECONDS = 0.05
+
+    def __init__(self, tasks: list, store):
+        super().__init__()
+        self.setAutoDelete(False)   # the manager holds the job until its last word is handled
+        self.tasks = tasks
+        self.store = store
+        self.signals = BatchSignals()
+        self.current = None         # the file being sent (read by the manager's progress tick)
+
+    def run(self) -> None:
+        ended: list[Ended] = []
+        writes: list = []         # (task, its completion's write, the row's notice after it)
+        since = time.monotonic()
+        for task in self.tasks:
+            if task.stopping():
+                ended.append(Ended(task, INTERRUPTED, None, 0.0))
+                continue
+            said = Said(task)
+            start = time.monotonic()
+            task.completions = writes
+            self.current = task
+            try:
+                outcome, result = run_step(task, self.kind, task.prepare,
+                                           lambda text: self.signals.message.emit(said, text))
+            finally:
+                task.completions = None
+                self.current = None
+            now = time.monotonic()
+            ended.append(Ended(task, outcome, result, now - start))
+            if len(ended) >= self.FLUSH_FILES or now - since >= self.FLUSH_SECONDS:
+                self._flush(ended, writes, last=False)
+                ended, writes, since = [], [], now
+        self._flush(ended, writes, last=True)
+
+    def _flush(self, ended: list[Ended], writes: list, last: bool) -> None:
+        if writes:
+            try:
+                with self.store.batch():
+                    for _task, write, _message in writes:
+                        write()
+            except Exception as error:  # noqa: BLE001 -- a full disk, say: none was recorded
+                log.warning("%d completed uploads could not be recorded: %s", len(writes), error)
+                ended = [Ended(e.task, FAILED, error, e.seconds)
+                         if e.outcome == OK and e.result is None else e for e in ended]
+            else:
+                for task, _write, message in writes:
+                    task.notice = message       # "Completed in 2 s · verified (MD5)"
+        self.signals.ended.emit(self, ended, last)
+
+
+class SmallFileBatching:
+    """Mixin for UploadManager: start batches of small files, land what they report."""
+
+    def _start_small(self, free: int) -> int:
+        """Start the next small files in up to ``free`` slots: uploads in SmallFiles batches,
+        a download on its own. Returns the slots taken (0: none was ready)."""
+        # the waiting line shared out over every small-file slot, rounded down: 20 files on
+        # 16 slots go one a batch (no slot idle), 1,000 go 32 a batch, a folder's tail a few
+        size = max(1, min(BATCH_MAX, self._queued.count(True) // self.config.small_files_at_once))
+        taken = 0
+        while taken < free:
+            batch = []
+            while len(batch) < size and taken < free:
+                task_id = self._queued.take(True, self._may_start)
+                if task_id is None:
+                    break
+                task = self._tasks[task_id]
+                if task.direction != "upload":
+                    self._start_prepare(task)
+                    taken += 1
+                    continue
+                task.clear_stop()
+                task.message = ""
+                self.pacer.choose_part_size(self.config, task)
+                # not written: a PutObject leaves nothing to resume, and a run that dies finds
+                # the task queued, as it was (the completion's own write says completed)
+                self._set_state(task, TaskState.PREPARING, persist=False)
+                batch.append(task)
+            if not batch:
+                return taken
+            self._start_batch(batch)
+            taken += 1
+        return taken
+
+    def _start_batch(self, batch: list) -> None:
+        job = SmallFiles(batch, self.store)
+        job.signals.message.connect(self._on_job_message)
+        job.signals.ended.connect(self._on_batch_ended)
+        self._jobs.add(job)
+        self._batches.add(job)
+        for task in batch:
+            task.jobs += 1
+            self._batched.add(task.id)
+            self._reindex(task)
+        self._pool.start(job)
+
+    def _sending(self) -> set[int]:
+        """The files the running batches are sending now: the progress tick's, as _live's."""
+        return {job.current.id for job in self._batches if job.current is not None}
+
+    def _on_batch_ended(self, job: SmallFiles, ended: list, last: bool) -> None:
+        """Files of a SmallFiles job ended (those completed are recorded): land each as its
+        own prepare job's end would be landed, in one commit."""
+        if last:
+            self._jobs.discard(job)
+            self._batches.discard(job)
+        if self._shut_down:
+            return
+        with self._writes():
+            for task, outcome, result, seconds in ended:
+                self._batched.discard(task.id)
+                task.jobs -= 1
+                self._reindex(task)
+                self._touched.add(task.id)
+                if outcome == OK:
+                    self.pacer.prepared(task, seconds)
+                    self._advance(task, "prepare", result)
+                elif outcome == FAILED:
+                    self._on_failure(task, result)
+                if task.stopping() and not task.jobs:
+                    self._settle(task)
+            self._schedule()
