@@ -36,6 +36,7 @@ class HeadlessRun(QObject):
         self.app = app
         self.manager = manager
         self.task_ids = list(dict.fromkeys(task_ids))
+        self._ours = set(self.task_ids)     # asked of every row that finishes: 100,000 of them
         self.quiet = quiet
         self.skipped = skipped        # files left out: on the server already, unchanged
         self.excluded = excluded      # and by --exclude/--include
@@ -105,7 +106,7 @@ class HeadlessRun(QObject):
 
     # -- progress ---------------------------------------------------------------------
     def _on_finished(self, task_id: int, state: str) -> None:
-        if task_id not in self.task_ids or self.quiet or task_id in self._reported:
+        if self.quiet or task_id not in self._ours or task_id in self._reported:
             return
         self._reported.add(task_id)
         info = self.manager.task(task_id)
@@ -121,7 +122,7 @@ class HeadlessRun(QObject):
         for info in infos:
             if info.message.startswith(EXPIRED_PREFIX) and info.state is not TaskState.FAILED:
                 remedy = info.message.split(NEXT_TRY)[0]
-                if remedy not in self._expiries and info.id in self.task_ids:
+                if remedy not in self._expiries and info.id in self._ours:
                     self._expiries.add(remedy)
                     self._erase()
                     print(f"hoist: {remedy}. Waiting until they are renewed (Ctrl-C pauses; "
@@ -136,7 +137,7 @@ class HeadlessRun(QObject):
     def _draw(self) -> None:
         lines = []
         for info in self.manager.tasks():
-            if info.id not in self.task_ids or info.state in FINAL or info.state is TaskState.QUEUED:
+            if info.id not in self._ours or info.state in FINAL or info.state is TaskState.QUEUED:
                 continue
             pct = 100 * info.fraction
             eta = format_duration(info.eta) if info.eta is not None else "—"

@@ -36,12 +36,16 @@ class SentFiles:
         in one PutObject brings its fingerprint and size here, in the same transaction."""
         now = time.time()
         with self._transaction() as db:
-            if fingerprint_json is not None:
-                db.execute("UPDATE tasks SET fingerprint = ?, size = ? WHERE id = ?",
-                           (fingerprint_json, size, task_id))
-            db.execute("UPDATE tasks SET state = ?, message = ?, error_code = '', updated_at = ?, "
-                       "finished_at = ?, verified = ? WHERE id = ?",
-                       (TaskState.COMPLETED.value, message, now, now, verified, task_id))
+            if fingerprint_json is None:
+                db.execute("UPDATE tasks SET state = ?, message = ?, error_code = '', "
+                           "updated_at = ?, finished_at = ?, verified = ? WHERE id = ?",
+                           (TaskState.COMPLETED.value, message, now, now, verified, task_id))
+            else:       # sent whole: the fingerprint its bytes were checked against
+                db.execute("UPDATE tasks SET state = ?, message = ?, error_code = '', "
+                           "updated_at = ?, finished_at = ?, verified = ?, fingerprint = ?, "
+                           "size = ? WHERE id = ?",
+                           (TaskState.COMPLETED.value, message, now, now, verified,
+                            fingerprint_json, size, task_id))
             db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
             if etag:
                 db.execute(_REMEMBER, (etag, now, task_id))
