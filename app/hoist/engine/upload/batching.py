@@ -29,7 +29,7 @@ log = logging.getLogger("hoist.jobs")
 
 # At most this many files a batch: the last batches of a folder end together, and a
 # SmallFiles job never holds many files that another slot could send.
-BATCH_MAX = 32
+BATCH_MAX = 16
 
 
 class Said(NamedTuple):
@@ -122,7 +122,7 @@ class SmallFileBatching:
         """Start the next small files in up to ``free`` slots: uploads in SmallFiles batches,
         a download on its own. Returns the slots taken (0: none was ready)."""
         # the waiting line shared out over every small-file slot, rounded down: 20 files on
-        # 16 slots go one a batch (no slot idle), 1,000 go 32 a batch, a folder's tail a few
+        # 16 slots go one a batch (no slot idle), 1,000 go 16 a batch, a folder's tail a few
         size = max(1, min(BATCH_MAX, self._queued.count(True) // self.config.small_files_at_once))
         taken = 0
         while taken < free:
