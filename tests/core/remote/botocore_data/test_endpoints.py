@@ -1,14 +1,15 @@
-"""S3's slice of botocore's endpoints table (core/remote/clients.py, issue #24): a client
-made with a cache directory resolves S3 exactly as botocore's whole table does, reads the
-whole table only the first time (or when it changed), and lets other services (STS) read
-the whole table as before."""
+"""S3's slice of botocore's endpoints table (core/remote/botocore_data/endpoints.py, issue
+#24): a client made with a cache directory resolves S3 exactly as botocore's whole table
+does, reads the whole table only the first time (or when it changed), and lets other
+services (STS) read the whole table as before."""
 
 import json
 
 from botocore.regions import EndpointResolver
 from botocore.session import Session
 
-from hoist.core.remote.clients import ENDPOINTS_NAME, Destination, S3Clients, lean_endpoints
+from hoist.core.remote.botocore_data.endpoints import ENDPOINTS_NAME, lean_endpoints
+from hoist.core.remote.clients import Destination, S3Clients
 
 VARIANTS = [{}, {"use_fips_endpoint": True}, {"use_dualstack_endpoint": True},
             {"use_fips_endpoint": True, "use_dualstack_endpoint": True}]
