@@ -24,6 +24,7 @@ def lean_endpoints(session, cache: Path) -> None:
     """Have ``session``'s clients resolve from S3's slice of the endpoints table, kept in
     ``cache``; leave botocore's own resolver if the slice cannot be had."""
     from botocore import __version__ as botocore_version
+    from botocore.loaders import JSONFileLoader
     from botocore.regions import EndpointResolver
     loader = session.get_component("data_loader")
     source = _table_source(loader, botocore_version)
@@ -35,11 +36,15 @@ def lean_endpoints(session, cache: Path) -> None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         table = None
     if table is None:
-        whole, path = loader.load_data_with_path("endpoints")
+        # read past the loader, whose cache would keep the whole table for the run
+        whole = JSONFileLoader().load_file(source[1])
+        if not isinstance(whole, dict) or "partitions" not in whole:
+            return
         table = dict(whole, partitions=[
             dict(partition, services={S3: partition["services"][S3]}
                  if S3 in partition.get("services", {}) else {})
             for partition in whole["partitions"]])
+        del whole
         try:
             write_private_text(cache, json.dumps({"source": source, "table": table}))
         except OSError as error:      # another run writing it, a full disk: next time, then
