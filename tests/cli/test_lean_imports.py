@@ -10,6 +10,7 @@ source lines were kept in memory (PySide's import hook reads each one: hoist/cli
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,11 @@ def test_an_upload_loads_nothing_of_the_window_downloads_or_boto3(cli_env, bucke
 def test_the_rule_names_what_it_forbids():
     assert unwanted(["PySide6.QtCore", "hoist.ui.main", "boto3", "hoist.uix", "keyring.backends"]) \
         == ["hoist.ui.main", "boto3", "keyring.backends"]
+
+
+def test_no_module_star_imports_from_qt():
+    """hoist/cli_qt.py puts Python's own import back, and PySide resolves the classes it
+    makes lazily for `from PySide6.X import *` only through its own: name what you import."""
+    starred = [path.name for path in APP.rglob("*.py")
+               if re.search(r"^\s*from PySide6\S* import \*", path.read_text(), re.M)]
+    assert starred == []
