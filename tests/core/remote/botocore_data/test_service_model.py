@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from botocore import xform_name
+from botocore.loaders import Loader
 from botocore.parsers import create_parser
 from botocore.session import Session
 
@@ -224,3 +225,15 @@ def test_without_a_place_to_keep_it_the_client_is_still_made(tmp_path):
     assert not cache.exists()
     client = session.create_client("s3", region_name="us-east-1")
     assert set(client.meta.service_model.operation_names) == OPERATIONS
+
+
+def test_a_model_that_cannot_be_read_leaves_the_session_to_botocore(tmp_path):
+    models = tmp_path / "models" / "s3" / "2006-03-01"
+    models.mkdir(parents=True)
+    (models / "service-2.json").write_text('{"broken": ')     # found before botocore's own
+    session = Session()
+    loader = Loader(extra_search_paths=[str(tmp_path / "models")])
+    session.register_component("data_loader", loader)
+    lean_model(session, tmp_path / MODEL_NAME)
+    assert session.get_component("data_loader") is loader
+    assert not (tmp_path / MODEL_NAME).exists()

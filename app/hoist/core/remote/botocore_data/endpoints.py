@@ -37,13 +37,15 @@ def lean_endpoints(session, cache: Path) -> None:
         table = None
     if table is None:
         # read past the loader, whose cache would keep the whole table for the run
-        whole = JSONFileLoader().load_file(source[1])
-        if not isinstance(whole, dict) or "partitions" not in whole:
-            return
-        table = dict(whole, partitions=[
-            dict(partition, services={S3: partition["services"][S3]}
-                 if S3 in partition.get("services", {}) else {})
-            for partition in whole["partitions"]])
+        try:
+            whole = JSONFileLoader().load_file(source[1])
+            table = dict(whole, partitions=[
+                dict(partition, services={S3: partition["services"][S3]}
+                     if S3 in partition.get("services", {}) else {})
+                for partition in whole["partitions"]])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            log.debug("S3's endpoints not sliced from %s: %s", source[1], error)
+            return                      # botocore reads its own, and says what is wrong
         del whole
         try:
             write_private_text(cache, json.dumps({"source": source, "table": table}))

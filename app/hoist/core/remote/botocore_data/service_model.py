@@ -55,10 +55,12 @@ def lean_model(session, cache: Path) -> None:
     name, whole_path, source = found
     model = _kept(cache, source)
     if model is None:
-        whole = JSONFileLoader().load_file(whole_path)       # not into the loader's cache
-        if not isinstance(whole, dict) or "operations" not in whole:
-            return
-        model = slim(whole, OPERATIONS)
+        try:
+            whole = JSONFileLoader().load_file(whole_path)   # not into the loader's cache
+            model = slim(whole, OPERATIONS)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            log.debug("S3's slim model not made from %s: %s", whole_path, error)
+            return                      # botocore reads its own, and says what is wrong
         del whole
         try:
             write_private_text(cache, json.dumps({"source": source, "model": model},
@@ -123,7 +125,7 @@ def _model_source(loader) -> tuple[str, str, list] | None:
     extension), and what identifies that file; None if there is none."""
     try:
         version = loader.determine_latest_version("s3", "service-2")
-    except DataNotFoundError:
+    except (DataNotFoundError, OSError):
         return None
     name = f"s3/{version}/service-2"
     for directory in loader.search_paths:
