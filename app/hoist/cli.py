@@ -26,7 +26,6 @@ from dataclasses import replace
 
 from hoist.cli_objects import customer_key, keys_for
 from hoist.cli_parser import build_parser
-from hoist.cli_qt import qtcore_for
 from hoist.core.checkpoint.states import TaskState, shown_state
 from hoist.core.checkpoint.store import CheckpointStore, StoreError, StoreFull
 from hoist.core.local.sources import InputError
@@ -35,6 +34,7 @@ from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.core.remote.objects import SettingError
 from hoist.core.settings.config import TransferConfig
 from hoist.core.settings.datadir import STORE_NAME, data_dir, setup_logging
+from hoist.engine.hosting.qtcore import qtcore_for
 
 log = logging.getLogger("hoist.cli")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_window(demo=args.demo, paths=paths, verbose=args.verbose)
     directory = data_dir()
     setup_logging(directory, args.verbose)
-    qtcore_for(args.command)          # before anything imports Qt: see cli_qt.py
+    qtcore_for(args.command)          # before anything imports Qt: see engine/hosting/qtcore.py
     try:
         return COMMANDS[args.command](args, directory)
     except StoreFull as e:      # what is committed stays; `hoist resume` continues once there is room

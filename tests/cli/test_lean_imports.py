@@ -5,7 +5,8 @@ the window's modules, the demo server, boto3's resources and s3transfer, the Buc
 calls, watching and the download side must stay out of an upload. A child Python runs
 `hoist upload` of a small file against the test server, in process, and names every module
 it loaded; a test fails naming the module that crept in. It also names every module whose
-source lines were kept in memory (PySide's import hook reads each one: hoist/cli_qt.py).
+source lines were kept in memory (PySide's import hook reads each one:
+hoist/engine/hosting/qtcore.py), and so does the window's engine process.
 """
 
 import json
@@ -68,9 +69,27 @@ def test_the_rule_names_what_it_forbids():
         == ["hoist.ui.main", "boto3", "keyring.backends"]
 
 
+def test_the_windows_engine_process_imports_without_pysides_hook():
+    """The worker (python -m hoist.engine.hosting.worker) keeps no source of what it imports."""
+    child = ("import builtins, linecache, runpy, sys\n"
+             "sys.argv = ['worker', '--help']\n"
+             "try:\n"
+             "    runpy.run_module('hoist.engine.hosting.worker', run_name='__main__')\n"
+             "except SystemExit:\n"
+             "    pass\n"
+             "import botocore.session\n"
+             "kept = [f for f in linecache.cache if 'botocore' in f or 'hoist' in f]\n"
+             "print(builtins.__import__.__name__, len(kept))\n")
+    env = dict(os.environ, PYTHONPATH=str(APP))
+    result = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.stdout.split()[-2:] == ["__import__", "0"], result.stdout + result.stderr
+
+
 def test_no_module_star_imports_from_qt():
-    """hoist/cli_qt.py puts Python's own import back, and PySide resolves the classes it
-    makes lazily for `from PySide6.X import *` only through its own: name what you import."""
+    """hoist/engine/hosting/qtcore.py puts Python's own import back, and PySide resolves the
+    classes it makes lazily for `from PySide6.X import *` only through its own: name what
+    you import."""
     starred = [path.name for path in APP.rglob("*.py")
                if re.search(r"^\s*from PySide6\S* import \*", path.read_text(), re.M)]
     assert starred == []

@@ -33,7 +33,11 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
+from hoist.engine.hosting.qtcore import import_qtcore
+
+import_qtcore()     # before QtCore is imported anywhere: without PySide's import hook
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot  # noqa: E402
 
 from hoist.core.checkpoint.longlived import pause_collector, resume_collector
 from hoist.core.settings.datadir import ENGINE_LOG_NAME, STORE_NAME, setup_logging

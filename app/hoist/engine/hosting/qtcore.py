@@ -1,4 +1,4 @@
-"""QtCore for the command line, without PySide's hook on every import after it (issue #24).
+"""QtCore for the engine's processes, without PySide's hook on every import after it (#24).
 
 Importing PySide6.QtCore puts shiboken's ``__feature_import__`` in the place of Python's
 ``__import__``: it serves ``from __feature__ import snake_case, true_property``, and after
@@ -6,8 +6,9 @@ every later import asks whether the new module names PySide6 by reading its sour
 (``inspect.getsource``), which ``linecache`` then keeps. On an upload's path that is the
 source of botocore, urllib3 and most of Hoist: 10 MiB of RSS held for the whole run, and a
 few milliseconds. Hoist selects no feature (a module that selects none is treated the same
-whether or not it was seen), so the command line puts the interpreter's own import back.
-The window keeps PySide's: it imports QtCore elsewhere, and its widgets may want it.
+whether or not it was seen), so the command line and the window's engine process
+(worker.py) put the interpreter's own import back. The window keeps PySide's: it imports
+QtCore elsewhere, and its widgets may want it.
 """
 
 import builtins
