@@ -131,9 +131,12 @@ class SeaweedS3Server:
     def stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
+            # Its data goes with its folder below, so nothing needs a clean shutdown; `weed
+            # mini` takes 20 s to end on SIGTERM, which every test worker using it paid at
+            # its end (the suite's wall time).
             os.killpg(proc.pid, signal.SIGTERM)
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
