@@ -5,7 +5,7 @@ style, the region, FIPS, dual-stack, a custom endpoint) and follows region redir
 direct path repeats none of that. It watches the client's own PutObject, UploadPart and
 CreateMultipartUpload requests instead (their endpoint depends on the bucket alone: the rule
 set reads no other parameter of theirs), and keeps for each bucket the URL a key's path is
-appended to, the signing region and name, and the User-Agent, once such a request has been
+appended to, and the signing region and name, once such a request has been
 answered with success without a redirect. Only plain SigV4 requests teach anything: an S3
 Express bucket, an access point ARN, SigV4a or an unsigned client stay with botocore.
 """
@@ -28,7 +28,6 @@ class BucketBase:
     url: str                # the rule set's endpoint for the bucket: a key's path goes after it
     region: str             # signing region
     signing_name: str
-    user_agent: str
     max_attempts: int | None    # of botocore's retry headers (amz-sdk-request)
     host: str                   # the Host header signed
 
@@ -58,7 +57,7 @@ class BaseLearner:
     def _note_path(params, context, **_kwargs) -> None:
         # the key's part of the URL, as botocore's serializer quoted it
         if not params.get("host_prefix"):
-            context[NOTE] = params["url_path"]
+            context[NOTE] = params["url_path"].split("?", 1)[0]     # "/{Key+}?uploads"
 
     def _note_request(self, request, **_kwargs) -> None:
         """The request as sent (after a redirect, to where it was redirected)."""
@@ -78,7 +77,6 @@ class BaseLearner:
         context[NOTE] = (bucket, BucketBase(
             url=url[:len(url) - len(path)], region=signing.get("region") or self._region,
             signing_name=signing.get("signing_name") or self._signing_name,
-            user_agent=_header(headers, "User-Agent").decode("utf-8", "replace"),
             max_attempts=context.get("retries", {}).get("max"), host=host_of(url)))
 
     def _learn(self, http_response, context, **_kwargs) -> None:

@@ -17,6 +17,7 @@ error answer, botocore sends it. Nothing here logs a header.
 import uuid
 
 from botocore.awsrequest import AWSPreparedRequest, prepare_request_dict
+from botocore.context import start_as_current_context
 from botocore.endpoint import convert_to_response_dict
 from botocore.handlers import add_retry_headers
 from botocore.httpchecksum import apply_request_checksum, resolve_checksum_context
@@ -45,7 +46,7 @@ class DirectRequests:
                         for name in DIRECT_OPERATIONS}
         self._readers = {name: HeaderReader(model.output_shape)
                          for name, model in self._models.items()}
-        self.sent = 0               # requests sent on the direct path (tests, benches)
+        self.sent = 0               # requests sent on the direct path, answered or not
         vars(client)[ATTRIBUTE] = self
 
     def knows(self, bucket: str) -> bool:
@@ -59,11 +60,15 @@ class DirectRequests:
         """``operation`` with ``params`` (Bucket included) sent directly: botocore's parsed
         answer, or a ClientError raised as botocore raises it. None when botocore must
         send it: no base learnt for the bucket yet, no credentials, or a redirect."""
-        bucket = params["Bucket"]
-        base = self._learner.base(bucket)
+        base = self._learner.base(params["Bucket"])
         credentials = self._signer._credentials
         if base is None or credentials is None:
             return None
+        with start_as_current_context():    # botocore's: what the User-Agent says was used
+            return self._send(operation, params, base, credentials)
+
+    def _send(self, operation: str, params: dict, base, credentials) -> dict | None:
+        bucket = params["Bucket"]
         model = self._models[operation]
         meta = self._client.meta
         context = {"client_region": meta.region_name, "client_config": meta.config,
@@ -73,9 +78,9 @@ class DirectRequests:
         self._events.emit(f"before-parameter-build.s3.{operation}", params=params,
                           model=model, context=context)
         request_dict = self._client._serializer.serialize_to_request(params, model)
-        prepare_request_dict(request_dict, endpoint_url=base.url, user_agent=base.user_agent,
-                             context=context)
+        prepare_request_dict(request_dict, endpoint_url=base.url, context=context)
         resolve_checksum_context(request_dict, model, params)
+        request_dict["headers"]["User-Agent"] = self._client._user_agent_creator.to_string()
         _, answered = self._events.emit_until_response(
             f"before-call.s3.{operation}", model=model, params=request_dict,
             request_signer=self._signer, context=context)
@@ -94,9 +99,9 @@ class DirectRequests:
         DirectSigner(credentials.get_frozen_credentials(), base.signing_name,
                      base.region).add_auth(request)
         self._endpoint._encode_headers(headers)          # as botocore sends them: UTF-8
+        self.sent += 1
         http = self._endpoint.http_session.send(AWSPreparedRequest(
             request.method, request.url, headers, request.body, False, context))
-        self.sent += 1
         reader = self._readers[operation]
         if 200 <= http.status_code < 300 and reader.complete:
             return reader.read(http.status_code, http.headers)
