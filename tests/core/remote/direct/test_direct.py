@@ -243,3 +243,12 @@ def test_hoist_direct_0_sends_everything_through_botocore(monkeypatch, dest, s3_
     put(remote, "one")
     put(remote, "two")
     assert direct_requests(remote.client()) is None and s3_server.count("PutObject", bucket) == 2
+
+
+def test_a_direct_put_over_https_trusts_what_the_client_trusts(tls, bucket, s3):
+    remote = S3Clients().bucket(Destination(bucket, endpoint_url=tls.good.endpoint_url,
+                                            ca_bundle=str(tls.ca.path)))
+    put(remote, "teach")
+    put(remote, "over-tls", b"through the CA bundle")
+    assert direct_requests(remote.client()).sent == 1
+    assert s3.get_object(Bucket=bucket, Key="over-tls")["Body"].read() == b"through the CA bundle"
