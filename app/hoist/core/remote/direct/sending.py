@@ -1,17 +1,18 @@
 """PutObject and UploadPart as one signed request each, on botocore's own parts.
 
-botocore's call pipeline costs about 0.8 ms of CPU a request (issue #24): a dozen events,
-the endpoint rule set, retry bookkeeping, requests and answers kept in email messages. For
-the data requests the direct path keeps what decides the bytes on the wire, each step
-botocore's own: the client's parameter handlers (``before-parameter-build``: SSE-C, metadata
-checks), its validating rest-xml serializer, its ``before-call`` handlers (Expect:
-100-continue, Hoist's own rule for small bodies), its checksum context, its SigV4 signer
-over the client's credentials object, so refreshing credentials refresh (:mod:`.signing`),
-its HTTP session (pool, CA bundle, proxies, timeouts and the exception types of a lost
-connection), its parser for error answers and its modelled exceptions. A success answer is
-read from its headers as botocore would (:mod:`.answers`). Where the request goes comes
-from botocore's last request to the bucket (:mod:`.learning`); until then, and after an
-error answer, botocore sends it. Nothing here logs a header.
+botocore's call pipeline adds about 0.3 ms of CPU to each small PUT (issue #24; 1.1 ms in
+all, of which its HTTP session takes 0.45): a dozen events, the endpoint rule set, retry
+bookkeeping, a request's headers kept and copied as email messages, a parser walking the
+output shape. For the data requests the direct path keeps what decides the bytes on the
+wire, each step botocore's own: the client's parameter handlers (``before-parameter-build``:
+SSE-C, metadata checks), its validating rest-xml serializer, its ``before-call`` handlers
+(Expect: 100-continue, Hoist's own rule for small bodies), its checksum context, its SigV4
+signer over the client's credentials object, so refreshing credentials refresh
+(:mod:`.signing`), its HTTP session (pool, CA bundle, proxies, timeouts and the exception
+types of a lost connection), its parser for error answers and its modelled exceptions. A
+success answer is read from its headers as botocore would (:mod:`.answers`). Where the
+request goes comes from botocore's last request to the bucket (:mod:`.learning`); until
+then, and after an error answer, botocore sends it. Nothing here logs a header.
 """
 
 import uuid
