@@ -27,16 +27,16 @@ sys.path.insert(0, str(ROOT / "app"))
 sys.path.insert(0, str(ROOT / "tests"))
 from hoist.core.local.units import format_size, parse_size  # noqa: E402
 from hoist.core.remote.clients import Destination, S3Clients  # noqa: E402
-from hoist.core.remote.direct.switch import direct_requests  # noqa: E402
+from hoist.core.remote.direct.switch import ATTRIBUTE, direct_requests  # noqa: E402
 from hoist.engine.progress import ProgressBody  # noqa: E402
 
 ROUND = 100
 
 
-def put_round(bucket, direct, on: bool, path: str, size: int, checksum: str, first: int) -> float:
+def put_round(bucket, on: bool, path: str, size: int, checksum: str, first: int) -> float:
     """``ROUND`` PUTs on one path; the CPU seconds they took."""
     client = bucket.client()
-    saved = vars(client).pop("_hoist_direct", None) if not on else None
+    saved = vars(client).pop(ATTRIBUTE, None) if not on else None   # botocore's path
     try:
         started = time.process_time()
         for n in range(first, first + ROUND):
@@ -49,7 +49,7 @@ def put_round(bucket, direct, on: bool, path: str, size: int, checksum: str, fir
         return time.process_time() - started
     finally:
         if saved is not None:
-            vars(client)["_hoist_direct"] = saved
+            vars(client)[ATTRIBUTE] = saved
 
 
 def main() -> None:
@@ -80,12 +80,12 @@ def main() -> None:
             pass
         direct = direct_requests(bucket.client())
         for on in (False, True):            # warm both: the pool's connection, the base
-            put_round(bucket, direct, on, path, size, checksum, 900000 + on * 1000)
+            put_round(bucket, on, path, size, checksum, 900000 + on * 1000)
         cpu = {False: [], True: []}
         sent_before = direct.sent
         for r in range(args.count // ROUND):
             for on in ((False, True) if r % 2 == 0 else (True, False)):
-                cpu[on].append(put_round(bucket, direct, on, path, size, checksum, r * ROUND))
+                cpu[on].append(put_round(bucket, on, path, size, checksum, r * ROUND))
         assert direct.sent - sent_before == (args.count // ROUND) * ROUND, "direct path not taken"
     if server is not None:
         server.stop()
