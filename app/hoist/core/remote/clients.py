@@ -16,6 +16,7 @@ from pathlib import Path
 
 from urllib3.exceptions import InsecureRequestWarning
 
+from hoist.core.remote.direct.switch import direct_enabled
 from hoist.core.remote.errors import ErrorKind, S3Error, endpoint_label
 from hoist.core.remote.objects import CustomerKey, customer_key_name
 from hoist.core.remote.tls import bundle_problem, verify_argument
@@ -60,6 +61,7 @@ class S3Clients:
         self._noted: set[tuple] = set()                 # (endpoint, remark) said once already
         self._lock = threading.Lock()
         self.customer_keys: dict[str, CustomerKey] = {}  # SSE-C keys given to this run, by MD5
+        self.direct = direct_enabled()      # PutObject and UploadPart on the lean path
 
     @staticmethod
     def _ident(dest: Destination) -> tuple:
@@ -144,6 +146,9 @@ class S3Clients:
                           f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
                           "use the form https://host[:port].") from None
         client.meta.events.register_last("before-call.s3", _no_wait_for_small_bodies)
+        if self.direct:
+            from hoist.core.remote.direct.sending import DirectRequests
+            DirectRequests(client)
         return client
 
     def _check_trust(self, dest: Destination) -> None:

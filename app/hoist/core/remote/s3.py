@@ -17,6 +17,7 @@ from hoist.core.remote.clients import (  # noqa: F401 -- Destination and S3Clien
     S3Clients,
     read_timeout,
 )
+from hoist.core.remote.direct.switch import DIRECT_OPERATIONS, direct_requests
 from hoist.core.remote.errors import (
     CREDENTIAL_CODES,
     ErrorKind,
@@ -100,7 +101,10 @@ class Bucket:
         client = None
         try:
             client = self._clients.client_for(self.dest, fresh)
-            reply = getattr(client, _METHODS[operation])(Bucket=self.name, **params)
+            direct = direct_requests(client) if operation in DIRECT_OPERATIONS else None
+            reply = direct.call(operation, {"Bucket": self.name, **params}) if direct else None
+            if reply is None:
+                reply = getattr(client, _METHODS[operation])(Bucket=self.name, **params)
         except S3Error:
             raise
         except (BotoCoreError, ClientError, OSError, ProtocolError) as exc:
