@@ -2,6 +2,9 @@
 not three a file; a file counts as completed only once its completion is on disk; and a
 full disk at a batch's commit pauses everything and loses nothing."""
 
+import logging
+import re
+
 import pytest
 
 from hoist.core.checkpoint.states import TaskState
@@ -67,8 +70,9 @@ def run(qtbot, data_dir):
 
 
 def test_a_folder_of_small_files_commits_a_batch_at_a_time_and_counts_each_once_recorded(
-        run, dest, folder, s3_server, monkeypatch, download_sha256, sha256_file):
+        run, dest, folder, s3_server, monkeypatch, download_sha256, sha256_file, caplog):
     monkeypatch.setattr(SmallFiles, "FLUSH_SECONDS", 60)   # flushed by count alone: no timing
+    caplog.set_level(logging.INFO, logger="hoist")
     r = run()
     commits = []
     r.store._db.set_trace_callback(lambda sql: sql == "COMMIT" and commits.append(sql))
@@ -82,6 +86,11 @@ def test_a_folder_of_small_files_commits_a_batch_at_a_time_and_counts_each_once_
         assert download_sha256(dest.bucket, f"photos/{path.name}") == sha256_file(path)
     # the add, then per batch its commit and the engine's landing of it: 3 a file before
     assert len(commits) <= 1 + 2 * SLOTS, len(commits)
+    # the log says so a commit at a time, every file counted once
+    said = [r.getMessage() for r in caplog.records if ": completed" in r.getMessage()]
+    assert len(said) <= SLOTS
+    assert sum(int(m.group(1)) if (m := re.search(r"completed (\d+) files", line)) else 1
+               for line in said) == FILES
     # and the next run knows every file was sent (sent_files)
     assert len(r.store.sent_files(dest.endpoint_url, dest.bucket,
                                   [f"photos/{p.name}" for p in folder.iterdir()])) == FILES

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from hoist.core.remote.content_types import guess_content_type
@@ -136,11 +137,7 @@ class ObjectSettings:
     def from_json(cls, text: str | None) -> "ObjectSettings":
         """The settings a task was made with; a row from before they were kept has none
         (NULL), and gets the defaults, which are what Hoist has always done."""
-        if not text:
-            return cls()
-        data = json.loads(text)
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return _parsed(cls, text) if text else cls()
 
     def as_dict(self) -> dict:
         """For `hoist list --json`: every field; the SSE-C key's MD5, never the key."""
@@ -225,3 +222,12 @@ class CustomerKey:
 
     def __reduce__(self):
         raise TypeError("an SSE-C key is not pickled: it stays in the process that was given it")
+
+
+@lru_cache(maxsize=64)
+def _parsed(cls, text: str) -> ObjectSettings:
+    """One ObjectSettings per distinct text (they are frozen): a folder's thousands of tasks
+    share a few, and each file's upload reads its own."""
+    data = json.loads(text)
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in known})

@@ -23,13 +23,18 @@ from typing import NamedTuple
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from hoist.core.checkpoint.states import TaskState
+from hoist.core.local.units import format_size
 from hoist.engine.jobs import FAILED, INTERRUPTED, OK, run_step
+from hoist.engine.upload.preparing import SENDING
 
 log = logging.getLogger("hoist.jobs")
 
 # At most this many files a batch: the last batches of a folder end together, and a
 # SmallFiles job never holds many files that another slot could send.
 BATCH_MAX = 16
+# A file this small is sent in a blink: its row goes from waiting to completed without
+# saying "Uploading…" in between (a queued signal a file, which cost as much as signing it).
+QUIET_BELOW = 1024 * 1024
 
 
 class Said(NamedTuple):
@@ -82,13 +87,11 @@ class SmallFiles(QRunnable):
             if task.stopping():
                 ended.append(Ended(task, INTERRUPTED, None, 0.0))
                 continue
-            said = Said(task)
             start = time.monotonic()
             task.completions = writes
             self.current = task
             try:
-                outcome, result = run_step(task, self.kind, task.prepare,
-                                           lambda text: self.signals.message.emit(said, text))
+                outcome, result = run_step(task, self.kind, task.prepare, self._reporter(task))
             finally:
                 task.completions = None
                 self.current = None
@@ -98,6 +101,15 @@ class SmallFiles(QRunnable):
                 self._flush(ended, writes, last=False)
                 ended, writes, since = [], [], now
         self._flush(ended, writes, last=True)
+
+    def _reporter(self, task):
+        """What ``task``'s prepare says reaches its row; "Uploading…" of a small one does not."""
+        said, quiet = Said(task), task.record.size < QUIET_BELOW
+
+        def report(text: str) -> None:
+            if not (quiet and text == SENDING):
+                self.signals.message.emit(said, text)
+        return report
 
     def _flush(self, ended: list[Ended], writes: list, last: bool) -> None:
         if writes:
@@ -112,7 +124,19 @@ class SmallFiles(QRunnable):
             else:
                 for task, _write, message in writes:
                     task.notice = message       # "Completed in 2 s · verified (MD5)"
+                _log_completed([task.record for task, _w, _m in writes])
         self.signals.ended.emit(self, ended, last)
+
+
+def _log_completed(records: list) -> None:
+    """One line for the files a commit recorded (each file's own is at DEBUG)."""
+    first, last = records[0], records[-1]
+    size = format_size(sum(r.size for r in records))
+    if len(records) == 1:
+        log.info("task %s: completed s3://%s/%s (%s)", first.id, first.bucket, first.key, size)
+    else:
+        log.info("tasks %s…%s: completed %d files (%s) → s3://%s/%s … %s", first.id, last.id,
+                 len(records), size, first.bucket, first.key, last.key)
 
 
 class SmallFileBatching:

@@ -25,6 +25,9 @@ log = logging.getLogger("hoist.task")
 Report = Callable[[str], None]
 
 
+SENDING = "Uploading…"      # a small file's row while its PutObject goes
+
+
 class SourceChanged(Exception):
     """The source no longer matches its fingerprint; old parts must not be reused."""
 
@@ -80,7 +83,7 @@ class Preparation:
             self.single = True
             self._set_progress_from(replace(record, fingerprint_json=current.to_json(),
                                             size=current.size))
-            report("Uploading…")          # the row's state is still "preparing"
+            report(SENDING)              # the row's state is still "preparing"
             self._put_whole(self.record, report)
             return None
         self.store.set_fingerprint(self.id, current, current.size)

@@ -146,8 +146,10 @@ class Verification:
         else:   # a SmallFiles job commits it with its batch's, then says so (upload/batching.py)
             self.completions.append((self, write, message))
         self._all_done(record.size)
-        log.info("task %s: completed s3://%s/%s (%d bytes, %s; %s)", self.id, record.bucket,
-                 record.key, record.size, how, self.stats.describe())
+        # a batch of small files is logged once, as its completions are committed
+        log.log(logging.INFO if self.completions is None else logging.DEBUG,
+                "task %s: completed s3://%s/%s (%d bytes, %s; %s)", self.id, record.bucket,
+                record.key, record.size, how, self.stats.describe())
 
 
 def recorded(parts) -> list[tuple[int, str | None, str | None]]:
