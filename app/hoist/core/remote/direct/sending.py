@@ -27,6 +27,7 @@ from hoist.core.remote.direct.answers import HeaderReader
 from hoist.core.remote.direct.learning import BaseLearner
 from hoist.core.remote.direct.signing import DirectSigner, PlainRequest
 from hoist.core.remote.direct.switch import ATTRIBUTE, DIRECT_OPERATIONS
+from hoist.core.remote.direct.wire import SmallPuts
 
 # answers that mean "ask elsewhere": botocore's region redirector follows them within the call
 _REDIRECT_CODES = {"PermanentRedirect", "AuthorizationHeaderMalformed",
@@ -48,6 +49,7 @@ class DirectRequests:
         self._readers = {name: HeaderReader(model.output_shape)
                          for name, model in self._models.items()}
         self.sent = 0               # requests sent on the direct path, answered or not
+        self._small = SmallPuts(self._endpoint.http_session)   # a small body's, on the socket
         vars(client)[ATTRIBUTE] = self
 
     def knows(self, bucket: str) -> bool:
@@ -101,8 +103,10 @@ class DirectRequests:
                      base.region).add_auth(request)
         self._endpoint._encode_headers(headers)          # as botocore sends them: UTF-8
         self.sent += 1
-        http = self._endpoint.http_session.send(AWSPreparedRequest(
-            request.method, request.url, headers, request.body, False, context))
+        prepared = AWSPreparedRequest(request.method, request.url, headers, request.body, False,
+                                      context)
+        http = (self._small.send(prepared) if self._small.takes(prepared)
+                else self._endpoint.http_session.send(prepared))
         reader = self._readers[operation]
         if 200 <= http.status_code < 300 and reader.complete:
             return reader.read(http.status_code, http.headers)
