@@ -32,7 +32,8 @@ from harness import ROOT, WORK, Peers
 from servers import BUCKET
 
 sys.path.insert(0, str(ROOT / "app"))
-from hoist.core.remote.clients import ENDPOINTS_NAME  # noqa: E402
+from hoist.core.remote.botocore_data.endpoints import ENDPOINTS_NAME  # noqa: E402
+from hoist.core.remote.botocore_data.service_model import MODEL_NAME  # noqa: E402
 
 TOOLS = ("hoist", "aws", "rclone", "s5cmd")
 KEYS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
@@ -132,9 +133,10 @@ class HoistHome:
         self._count += 1
         path = self._root / f"run-{self._count}"
         path.mkdir()
-        endpoints = Path(self.warm) / ENDPOINTS_NAME
-        if endpoints.exists():
-            shutil.copy2(endpoints, path / ENDPOINTS_NAME)
+        for name in (ENDPOINTS_NAME, MODEL_NAME):       # botocore's lean data, kept warm
+            kept = Path(self.warm) / name
+            if kept.exists():
+                shutil.copy2(kept, path / name)
         return str(path)
 
     def drop(self, path: str) -> None:
