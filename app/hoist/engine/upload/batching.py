@@ -69,7 +69,7 @@ class SmallFiles(QRunnable):
 
     kind = "batch"
     FLUSH_FILES = 16
-    FLUSH_SECONDS = 0.05
+    FLUSH_SECONDS = 0.25       # the progress tick's: a row shows its completion as soon
 
     def __init__(self, tasks: list, store):
         super().__init__()

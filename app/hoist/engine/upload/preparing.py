@@ -66,7 +66,8 @@ class Preparation:
         return plan
 
     def _prepare(self, report: Report) -> list[PartPlan] | None:
-        record = self.store.get_task(self.id)
+        record = self.record if self._fresh else self.store.get_task(self.id)
+        self._fresh = False
         self.customer_key()          # an SSE-C upload without its key stops before any request
         current = read_source_fingerprint(record.source_path)
         why = record.fingerprint.difference(current) if record.fingerprint else None

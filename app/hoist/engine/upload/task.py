@@ -30,7 +30,7 @@ Report = Callable[[str], None]
 class UploadTask(Preparation, Verification, Adoption, TransferTask):
     """A file's upload: its multipart upload (or one PutObject), its parts and its proof."""
 
-    __slots__ = ("adopt", "_md5", "completions")
+    __slots__ = ("adopt", "_md5", "completions", "_fresh")
 
     def __init__(self, record, *args, **kwargs):
         super().__init__(record, *args, **kwargs)
@@ -39,6 +39,9 @@ class UploadTask(Preparation, Verification, Adoption, TransferTask):
         # inside a SmallFiles job (engine/jobs.py): where its completion's write waits for
         # the batch's commit; None: written at once
         self.completions: list | None = None
+        # the record is the store's row as it is: made from a row just read or written, no
+        # step of this task has run since (its first prepare need not read the row again)
+        self._fresh = True
 
     # -- the protocol (engine/transfer.py) --------------------------------------------
     def transfer_part(self, part: PartPlan, report: Report) -> None:
