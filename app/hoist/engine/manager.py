@@ -230,6 +230,9 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         self._was_idle = idle
 
     def _may_start(self, task_id: int) -> bool:
+        resting = self._tasks.at_rest(task_id)      # asked without waking it: it has no jobs
+        if resting is not None:
+            return resting.state is TaskState.QUEUED
         task = self._tasks[task_id]
         return task.state is TaskState.QUEUED and not task.jobs     # not still winding down
 

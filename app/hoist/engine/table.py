@@ -93,6 +93,14 @@ class TaskTable:
             yield task.record
         yield from self._resting.values()
 
+    def wake(self, records) -> None:
+        """Wake the resting tasks of ``records``, full records read in advance (a batch's
+        in one query): waking one from a short record would read its row on its own."""
+        for record in records:
+            if record.id in self._resting:
+                self._awake[record.id] = self._make(record)
+                del self._resting[record.id]
+
     def _wake(self, task_id):
         task = self._awake[task_id] = self._make(self._resting.pop(task_id))
         return task

@@ -29,6 +29,13 @@ class StoreReads:
             row = self._tuples(self._task_query + " WHERE t.id = ?", (task_id,)).fetchone()
         return _task(row) if row else None
 
+    def get_tasks(self, task_ids) -> dict[int, TaskRecord]:
+        """id -> record of each of ``task_ids`` still in the store, in one query."""
+        with self._lock:
+            rows = self._tuples(self._task_query + " WHERE t.id IN (SELECT value FROM"
+                                " json_each(?))", (json.dumps(list(task_ids)),)).fetchall()
+        return {record.id: record for record in map(_task, rows)}
+
     def tasks(self, states: Iterable[TaskState] | None = None) -> list[TaskRecord]:
         sql, params = self._task_query, ()
         if states is not None:

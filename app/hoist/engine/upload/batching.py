@@ -151,11 +151,18 @@ class SmallFileBatching:
         taken = 0
         while taken < free:
             batch = []
-            while len(batch) < size and taken < free:
-                task_id = self._queued.take(True, self._may_start)
-                if task_id is None:
-                    break
+            ids = []
+            while len(ids) < size and (task_id := self._queued.take(True, self._may_start)):
+                ids.append(task_id)
+            resting = [i for i in ids if self._tasks.at_rest(i) is not None]
+            if len(resting) > 1:        # their rows in one query, not one each
+                self._tasks.wake(self.store.get_tasks(resting).values())
+            for task_id in ids:
                 task = self._tasks[task_id]
+                room = free - taken - (1 if batch else 0)     # the batch's own slot counted
+                if room <= 0 and (task.direction != "upload" or not batch):
+                    self._reindex(task)         # no slot left: back in the waiting line
+                    continue
                 if task.direction != "upload":
                     self._start_prepare(task)
                     taken += 1
