@@ -28,8 +28,11 @@ class ProgressBody:
     """
 
     def __init__(self, path: str, offset: int, size: int, on_bytes: Callable[[int], None],
-                 should_stop: Callable[[], bool], limiter=None):
-        self._fd = os.open(path, os.O_RDONLY | BINARY)
+                 should_stop: Callable[[], bool], limiter=None, content: bytes | None = None):
+        # ``content``: the range's bytes, read already (a small file, read once: its
+        # fingerprint, checksums and body are the same bytes)
+        self._content = content
+        self._fd = os.open(path, os.O_RDONLY | BINARY) if content is None else -1
         self._offset = offset
         self._size = size
         self._pos = 0
@@ -49,7 +52,9 @@ class ProgressBody:
             return b""
         if self._limiter is not None and not self._limiter.consume(size, self._should_stop):
             raise Interrupted()
-        chunk = read_at(self._fd, size, self._offset + self._pos)
+        start = self._offset + self._pos
+        chunk = (read_at(self._fd, size, start) if self._content is None
+                 else self._content[start:start + size])
         if len(chunk) < size:
             raise SourceShrank("the file shrank during the upload")
         self._pos += len(chunk)

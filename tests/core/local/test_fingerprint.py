@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import random
+from dataclasses import asdict
 
 import pytest
 
@@ -14,6 +15,7 @@ from hoist.core.local.fingerprint import (
     SAMPLE_COUNT,
     Fingerprint,
     fingerprint,
+    fingerprint_and_content,
     sample_offsets,
 )
 
@@ -222,3 +224,22 @@ def test_difference_names_the_first_reason():
     assert base.difference(Fingerprint(2000, 6, "b")) == "its size changed from 1,000 to 2,000 bytes"
     assert base.difference(Fingerprint(1000, 6, "b")) == "it was modified"
     assert base.difference(Fingerprint(1000, 5, "b")) == "its content changed"
+
+
+def test_its_json_is_what_it_always_was(tmp_path):
+    """Stores and sent-file records made by earlier versions hold this exact text."""
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"x" * 1000)
+    fp = fingerprint(path)
+    assert fp.to_json() == json.dumps(asdict(fp), sort_keys=True)
+    assert Fingerprint.from_json(fp.to_json()) == fp
+
+
+def test_a_small_file_comes_with_its_bytes_a_big_one_without(tmp_path):
+    small, big = tmp_path / "small.bin", tmp_path / "big.bin"
+    small.write_bytes(b"s" * 1000)
+    big.write_bytes(b"b" * (SAMPLE_BLOCK * SAMPLE_COUNT + 1))
+    fp, content = fingerprint_and_content(small)
+    assert content == b"s" * 1000 and fp == fingerprint(small)
+    fp, content = fingerprint_and_content(big)
+    assert content is None and fp == fingerprint(big)

@@ -8,7 +8,7 @@ kept both. We never read the whole file before an upload starts.
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 SAMPLE_BLOCK = 64 * 1024
 SAMPLE_COUNT = 8
@@ -21,7 +21,9 @@ class Fingerprint:
     sample_sha256: str
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        # what json.dumps(asdict(self), sort_keys=True) wrote, without asdict's walk
+        return json.dumps({"mtime_ns": self.mtime_ns, "sample_sha256": self.sample_sha256,
+                           "size": self.size})
 
     @classmethod
     def from_json(cls, text: str) -> "Fingerprint":
@@ -48,13 +50,24 @@ def sample_offsets(size: int) -> list[int]:
 
 def fingerprint(path: str | os.PathLike) -> Fingerprint:
     """Fingerprint ``path``; raises OSError if it cannot be read."""
+    return fingerprint_and_content(path)[0]
+
+
+def fingerprint_and_content(path: str | os.PathLike) -> tuple[Fingerprint, bytes | None]:
+    """Fingerprint ``path``, and its bytes when it is small enough to be hashed whole (None
+    otherwise): a small file's upload sends and checksums what was fingerprinted, read once."""
+    content = None
     with open(path, "rb") as f:
         st = os.fstat(f.fileno())
-        digest = hashlib.sha256()
         if st.st_size <= SAMPLE_BLOCK * SAMPLE_COUNT:
-            digest.update(f.read())
+            content = f.read()
+            digest = hashlib.sha256(content)
         else:
+            digest = hashlib.sha256()
             for offset in sample_offsets(st.st_size):
                 f.seek(offset)
                 digest.update(f.read(SAMPLE_BLOCK))
-    return Fingerprint(size=st.st_size, mtime_ns=st.st_mtime_ns, sample_sha256=digest.hexdigest())
+    if content is not None and len(content) != st.st_size:
+        content = None           # it changed while read: the upload reads it again, and checks
+    return (Fingerprint(size=st.st_size, mtime_ns=st.st_mtime_ns,
+                        sample_sha256=digest.hexdigest()), content)

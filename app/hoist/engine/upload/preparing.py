@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Callable
 
 from hoist.core.checkpoint.states import PartState
-from hoist.core.local.fingerprint import Fingerprint, fingerprint
+from hoist.core.local.fingerprint import Fingerprint, fingerprint_and_content
 from hoist.core.local.sources import InputError
 from hoist.core.policy.planner import MAX_PART_SIZE, PartPlan, choose_part_size, plan_parts
 from hoist.core.remote.errors import ErrorKind, S3Error, endpoint_label
@@ -34,12 +34,18 @@ class SourceChanged(Exception):
 
 def read_source_fingerprint(path: str) -> Fingerprint:
     """Fingerprint a source file, turning OS errors into a message for people."""
+    return read_source(path)[0]
+
+
+def read_source(path: str) -> tuple[Fingerprint, bytes | None]:
+    """A source file's fingerprint, and its bytes if it is small (core/local/fingerprint.py),
+    OS errors turned into a message for people."""
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             raise InputError(f"{path} is not a regular file (it is a device, pipe or socket); "
                              "only regular files can be uploaded.")
-        return fingerprint(path)
+        return fingerprint_and_content(path)
     except FileNotFoundError:
         raise InputError(f"{path} no longer exists: restore it, or remove this upload.") from None
     except PermissionError:
@@ -69,7 +75,7 @@ class Preparation:
         record = self.record if self._fresh else self.store.get_task(self.id)
         self._fresh = False
         self.customer_key()          # an SSE-C upload without its key stops before any request
-        current = read_source_fingerprint(record.source_path)
+        current, content = read_source(record.source_path)
         why = record.fingerprint.difference(current) if record.fingerprint else None
         if why and (record.upload_id or record.parts_done):
             self._forget_upload(record, f"Source changed since last run ({why}) — restarted")
@@ -85,7 +91,7 @@ class Preparation:
             self._set_progress_from(replace(record, fingerprint_json=current.to_json(),
                                             size=current.size))
             report(SENDING)              # the row's state is still "preparing"
-            self._put_whole(self.record, report)
+            self._put_whole(self.record, report, content)
             return None
         self.store.set_fingerprint(self.id, current, current.size)
         if record.upload_id:

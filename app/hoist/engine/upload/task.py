@@ -13,7 +13,12 @@ from typing import Callable
 
 from hoist.core.local.sources import InputError
 from hoist.core.policy.planner import PartPlan
-from hoist.core.remote.checksums import file_range_checksums, unavailable
+from hoist.core.remote.checksums import (
+    file_range_checksums,
+    md5_b64,
+    part_checksum,
+    unavailable,
+)
 from hoist.core.remote.errors import ErrorKind, S3Error
 from hoist.core.remote.verify import SIZE_ONLY
 from hoist.engine.progress import ProgressBody, SourceShrank
@@ -67,17 +72,22 @@ class UploadTask(Preparation, Verification, Adoption, TransferTask):
         self._stop_hashing()
 
     # -- blocking steps (pool threads) -----------------------------------------------
-    def _checksums(self, offset: int, size: int, want_md5: bool = False):
+    def _checksums(self, offset: int, size: int, want_md5: bool = False,
+                   content: bytes | None = None):
         """(flexible checksum, Content-MD5) of a byte range: one or the other, as the store allows.
 
         A first pass over the range, from the page cache in practice; the bytes
-        are read again as they are sent, so no part is ever held in memory.
+        are read again as they are sent, so no part is ever held in memory. A small
+        file read whole already (``content``) is checksummed as it was read.
         """
         algorithm = (self.record.checksum_algorithm
                      if self.bucket.wants_checksums(self.objects) else "")
         if unavailable(algorithm):
             raise S3Error(ErrorKind.FATAL, "ChecksumUnavailable",
                           f"This upload's {unavailable(algorithm)}.")
+        if content is not None:
+            return (part_checksum(content, algorithm) if algorithm else None,
+                    md5_b64(content) if want_md5 or not algorithm else None)
         try:
             return file_range_checksums(self.record.source_path, offset, size, algorithm,
                                         want_md5 or not algorithm)
@@ -87,13 +97,15 @@ class UploadTask(Preparation, Verification, Adoption, TransferTask):
             raise InputError(f"{self.record.source_path} cannot be read any more "
                              f"({e.strerror}).") from None
 
-    def _send(self, number: int, offset: int, size: int, request):
-        """An attempt that sends ``size`` bytes at ``offset`` through ``request(body)``."""
+    def _send(self, number: int, offset: int, size: int, request,
+              content: bytes | None = None):
+        """An attempt that sends ``size`` bytes at ``offset`` through ``request(body)``
+        (read from the file as they go, or from ``content``, the file read already)."""
         def attempt():
             try:
                 body = ProgressBody(self.record.source_path, offset, size,
                                     lambda n: self._add_inflight(number, n),
-                                    self._stop.is_set, self.limiter)
+                                    self._stop.is_set, self.limiter, content)
             except OSError as e:
                 raise InputError(f"{self.record.source_path} cannot be read any more "
                                  f"({e.strerror}).") from None
@@ -164,20 +176,25 @@ class UploadTask(Preparation, Verification, Adoption, TransferTask):
         self._finish_verified(record, self._verdict(record, head, recorded(parts), True),
                               head.etag if head else "")
 
-    def _put_whole(self, record, report: Report) -> None:
+    def _put_whole(self, record, report: Report, content: bytes | None = None) -> None:
+        """Send the file in one PutObject; ``content``: its bytes as fingerprinted, if it was
+        read whole then (a small file is read once: what was fingerprinted is what goes)."""
         sums = {}
         fingerprint = record.fingerprint       # the file's mtime goes with it (objects.py)
         settings = (self.objects.with_source_mtime(fingerprint.mtime_ns) if fingerprint
                     else self.objects)
+        if content is not None and len(content) != record.size:
+            content = None
 
         def request(body):
             # the MD5 also proves the ETag below
-            sums["checksum"], sums["md5"] = self._checksums(0, record.size, want_md5=True)
+            sums["checksum"], sums["md5"] = self._checksums(0, record.size, True, content)
             return self.bucket.put_object(record.key, body, record.size, sums["checksum"],
                                           sums["md5"], record.checksum_algorithm or "CRC32",
                                           settings, self.customer_key())
 
-        stored = self._call(self._send(0, 0, record.size, request), report, "PutObject")
+        stored = self._call(self._send(0, 0, record.size, request, content), report,
+                            "PutObject")
         self.stats.sent(record.size)
         with self._lock:
             self._inflight_bytes.clear()
