@@ -6,10 +6,12 @@ at exactly the phase named.
 """
 
 import time
+from urllib.parse import unquote
 
 import pytest
 
 from hoist.core.policy.planner import MiB
+from hoist.core.settings.datadir import STORE_NAME
 from support.cli import hoist, start, wait_for_parts
 
 PHASES = {
@@ -86,3 +88,42 @@ def test_kill_in_the_middle_of_the_parts(cli_env, data_dir, bucket, make_file, s
               for r in s3_server.of("UploadPart", bucket=bucket)[parts_before:]}
     assert not resent & recorded
     assert resent | recorded == set(range(1, 7))
+
+
+def key_of(request) -> str:
+    return unquote(request.path.lstrip("/").split("/", 1)[1])
+
+
+def completed_keys(data_dir) -> set[str]:
+    import sqlite3
+
+    from hoist.core.settings.datadir import STORE_NAME
+    with sqlite3.connect(f"file:{data_dir / STORE_NAME}?mode=ro", uri=True, timeout=1) as db:
+        return {k for (k,) in db.execute("SELECT key FROM tasks WHERE state = 'completed'")}
+
+
+def test_kill_in_the_middle_of_a_folder_of_small_files(cli_env, data_dir, bucket, make_file, s3,
+                                                       s3_server, download_sha256, sha256_file):
+    """Small files go in batches whose completions are committed together: a kill between a
+    batch's PUTs and its commit sends those files again, and none recorded completed."""
+    paths = [make_file(f"photos/IMG_{i:02d}.jpg", 20_000 + i) for i in range(40)]
+    proc = start(cli_env, "upload", paths[0].parent, "--bucket", bucket, "--bwlimit",
+                 "200KiB/s", "--quiet")
+    deadline = time.monotonic() + 30
+    while len(completed_keys(data_dir) if (data_dir / STORE_NAME).exists() else ()) < 5:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no completion was recorded in time"
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    recorded = completed_keys(data_dir)
+    before = len(s3_server.of("PutObject", bucket=bucket))
+    assert 5 <= len(recorded) < 40, len(recorded)
+    assert hoist(cli_env, "resume", "--quiet").returncode == 0
+    resent = [key_of(r) for r in s3_server.of("PutObject", bucket=bucket)[before:]]
+    assert not set(resent) & recorded                    # what was recorded is not sent again
+    assert set(resent) | recorded == {f"photos/{p.name}" for p in paths}
+    puts = [key_of(r) for r in s3_server.of("PutObject", bucket=bucket)]
+    assert max(puts.count(k) for k in set(puts)) <= 2    # a file at most once more
+    for path in paths[::7]:
+        assert download_sha256(bucket, f"photos/{path.name}") == sha256_file(path)
