@@ -158,3 +158,22 @@ def test_big_bodies_proxies_and_expect_are_left_to_urllib3():
     assert not plain.takes(request(10, Expect="100-continue"))
     assert not plain.takes(AWSPreparedRequest("GET", "http://127.0.0.1:9/b/k", {}, None,
                                               False, {}))
+
+
+def test_interim_answers_before_the_answer_are_skipped(server):
+    # 103 Early Hints (a CDN in front of the store), 102 Processing: the answer follows them
+    s = server(b"HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n"
+               b"HTTP/1.1 102 Processing\r\n\r\n" + OK, OK)
+    puts = SmallPuts(URLLib3Session(timeout=1))
+    answer = put(puts, s.url)
+    assert answer.status_code == 200 and answer.headers["etag"] == '"abc"'
+    assert put(puts, s.url).status_code == 200 and s.connections == 1     # kept, in step
+
+
+@pytest.mark.parametrize("length", [b"12abc", b"-1", b"0, 0"])
+def test_a_content_length_that_is_not_a_length_is_a_broken_answer(server, length):
+    s = server(b"HTTP/1.1 200 OK\r\nContent-Length: " + length + b"\r\n\r\nxx", OK)
+    puts = SmallPuts(URLLib3Session(timeout=1))
+    with pytest.raises(ConnectionClosedError):            # botocore's, retried; not ValueError
+        put(puts, s.url)
+    assert put(puts, s.url).status_code == 200 and s.connections == 2     # not reused
