@@ -8,10 +8,16 @@ import threading
 
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
-from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
 from botocore.httpsession import URLLib3Session
 
 from hoist.core.remote.direct.wire import SmallPuts
+from hoist.core.remote.errors import classify
 from hoist.engine.progress import Interrupted
 
 OK = b"HTTP/1.1 200 OK\r\nETag: \"abc\"\r\nContent-Length: 0\r\n\r\n"
@@ -177,3 +183,12 @@ def test_a_content_length_that_is_not_a_length_is_a_broken_answer(server, length
     with pytest.raises(ConnectionClosedError):            # botocore's, retried; not ValueError
         put(puts, s.url)
     assert put(puts, s.url).status_code == 200 and s.connections == 2     # not reused
+
+
+def test_a_certificate_for_another_host_is_botocores_ssl_error_and_says_so(tls):
+    puts = SmallPuts(URLLib3Session(timeout=5, verify=str(tls.ca.path)))
+    with pytest.raises(SSLError) as caught:          # not urllib3's CertificateError, raw
+        put(puts, tls.wrong_host.endpoint_url)
+    error = classify(caught.value, operation="PutObject", bucket="bucket", key="key",
+                     endpoint_url=tls.wrong_host.endpoint_url)
+    assert error.code == "TLSWrongHost", error.message

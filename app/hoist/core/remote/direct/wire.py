@@ -33,6 +33,7 @@ from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util import Timeout
+from urllib3.util.ssl_match_hostname import CertificateError
 
 log = logging.getLogger("hoist.s3")
 
@@ -87,6 +88,8 @@ class SmallPuts:
             status, headers, content, keep = _read_answer(conn.sock)
         except Urllib3SSLError as error:
             raise SSLError(endpoint_url=url, error=error) from None
+        except CertificateError as error:   # a certificate for another host: as urllib3 wraps it
+            raise SSLError(endpoint_url=url, error=Urllib3SSLError(error)) from None
         except (NewConnectionError, socket.gaierror) as error:
             raise EndpointConnectionError(endpoint_url=url, error=error) from None
         except Urllib3ConnectTimeout as error:
