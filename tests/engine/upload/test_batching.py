@@ -4,6 +4,7 @@ full disk at a batch's commit pauses everything and loses nothing."""
 
 import logging
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -143,3 +144,23 @@ def test_a_file_sent_is_recorded_at_once_when_the_next_must_wait_to_retry(
     r.manager.pause(ids[1])
     r.wait_idle()
     assert r.manager.task(ids[1]).state is TaskState.PAUSED
+
+
+class EndsBetweenReads:
+    """A running batch whose file ends (its thread sets ``current`` to None) between the
+    progress tick's first read of ``current`` and its next."""
+
+    def __init__(self, task):
+        self._reads = [task]
+
+    @property
+    def current(self):
+        return self._reads.pop() if self._reads else None
+
+
+def test_the_progress_tick_reads_what_a_batch_sends_once(run):
+    r = run()
+    sending = SimpleNamespace(id=7)
+    r.manager._batches.add(EndsBetweenReads(sending))
+    assert r.manager._sending() == {7}          # it raised AttributeError on None.id
+    r.manager._batches.clear()

@@ -209,7 +209,8 @@ class SmallFileBatching:
 
     def _sending(self) -> set[int]:
         """The files the running batches are sending now: the progress tick's, as _live's."""
-        return {job.current.id for job in self._batches if job.current is not None}
+        # ``current`` read once: the job's thread may set it to None between two reads
+        return {task.id for job in self._batches if (task := job.current) is not None}
 
     def _on_batch_ended(self, job: SmallFiles, ended: list, last: bool) -> None:
         """Files of a SmallFiles job ended (those completed are recorded): land each as its
