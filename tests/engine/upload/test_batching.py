@@ -4,6 +4,7 @@ full disk at a batch's commit pauses everything and loses nothing."""
 
 import logging
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -121,3 +122,45 @@ def test_a_full_disk_at_a_batch_commit_pauses_everything_and_resume_sends_the_re
     assert [i.state for i in r.manager.tasks()] == [TaskState.COMPLETED] * FILES
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=dest.bucket)["Contents"]}
     assert keys == {f"photos/{p.name}" for p in folder.iterdir()}
+
+
+def test_a_file_sent_is_recorded_at_once_when_the_next_must_wait_to_retry(
+        run, dest, make_file, s3_server):
+    r = run()
+    r.manager.set_limits(1, 1, 1, 0)          # one small-file slot: both files in one batch
+    first = make_file("retry/a.txt", 100)
+    make_file("retry/b.txt", 200)
+    release = s3_server.stall_next("PutObject")
+    ids = r.manager.add(first.parent, dest)
+    r.qtbot.waitUntil(s3_server.holding.is_set, timeout=5000)
+    s3_server.fail_next("PutObject", 503, "SlowDown", headers={"Retry-After": "30"})
+    release.set()                   # a.txt goes; b.txt is told to come back in 30 s
+    # a.txt is recorded and counted while b.txt waits, not 30 s later (or never, on a crash)
+    r.qtbot.waitUntil(lambda: r.manager.task(ids[0]).state is TaskState.COMPLETED,
+                      timeout=10_000)
+    assert r.store.get_task(ids[0]).state is TaskState.COMPLETED
+    assert r.finished == [("completed", TaskState.COMPLETED)]
+    assert r.manager.task(ids[1]).state is TaskState.PREPARING     # still waiting to retry
+    r.manager.pause(ids[1])
+    r.wait_idle()
+    assert r.manager.task(ids[1]).state is TaskState.PAUSED
+
+
+class EndsBetweenReads:
+    """A running batch whose file ends (its thread sets ``current`` to None) between the
+    progress tick's first read of ``current`` and its next."""
+
+    def __init__(self, task):
+        self._reads = [task]
+
+    @property
+    def current(self):
+        return self._reads.pop() if self._reads else None
+
+
+def test_the_progress_tick_reads_what_a_batch_sends_once(run):
+    r = run()
+    sending = SimpleNamespace(id=7)
+    r.manager._batches.add(EndsBetweenReads(sending))
+    assert r.manager._sending() == {7}          # it raised AttributeError on None.id
+    r.manager._batches.clear()

@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QRunnable, Signal
 from hoist.core.checkpoint.states import TaskState
 from hoist.core.local.units import format_size
 from hoist.engine.jobs import FAILED, INTERRUPTED, OK, run_step
-from hoist.engine.upload.preparing import SENDING
+from hoist.engine.upload.preparing import SENDING, VERIFYING
 
 log = logging.getLogger("hoist.jobs")
 
@@ -35,6 +35,9 @@ BATCH_MAX = 16
 # A file this small is sent in a blink: its row goes from waiting to completed without
 # saying "Uploading…" in between (a queued signal a file, which cost as much as signing it).
 QUIET_BELOW = 1024 * 1024
+# What a small file's prepare says on its way (a request follows at once); anything else
+# it says (a retry in so many seconds, a wait for the network) comes before a wait.
+QUICK = {SENDING, VERIFYING, ""}
 
 
 class Said(NamedTuple):
@@ -60,9 +63,9 @@ class SmallFiles(QRunnable):
 
     Each file is sent whole by its prepare (engine/upload/preparing.py), which
     hands its completion's write here instead of committing it
-    (``task.completions``). Every ``FLUSH_FILES`` files or ``FLUSH_SECONDS``, the
-    writes made so far are committed in one transaction, and only then are those
-    files reported: a file counts as completed once its checkpoint is on disk. A
+    (``task.completions``). Every ``FLUSH_FILES`` files or ``FLUSH_SECONDS``, and
+    before a file waits to retry or for the network, the writes made so far are
+    committed in one transaction, and only then are those files reported: a file counts as completed once its checkpoint is on disk. A
     commit that fails (a full disk) fails the files it held, and they are sent
     again later. A file asked to stop before its turn is skipped as interrupted.
     """
@@ -78,17 +81,20 @@ class SmallFiles(QRunnable):
         self.store = store
         self.signals = BatchSignals()
         self.current = None         # the file being sent (read by the manager's progress tick)
+        self._ended: list[Ended] = []     # files ended since the last commit
+        self._writes: list = []     # their completions' (task, write, the row's notice after it)
+        self._since = time.monotonic()
 
     def run(self) -> None:
-        ended: list[Ended] = []
-        writes: list = []         # (task, its completion's write, the row's notice after it)
-        since = time.monotonic()
+        self._since = time.monotonic()
         for task in self.tasks:
             if task.stopping():
-                ended.append(Ended(task, INTERRUPTED, None, 0.0))
+                self._ended.append(Ended(task, INTERRUPTED, None, 0.0))
                 continue
             start = time.monotonic()
-            task.completions = writes
+            # its write joins the batch's with its end, never before: a commit that fails
+            # fails every file whose write it held
+            task.completions = own = []
             self.current = task
             try:
                 outcome, result = run_step(task, self.kind, task.prepare, self._reporter(task))
@@ -96,20 +102,29 @@ class SmallFiles(QRunnable):
                 task.completions = None
                 self.current = None
             now = time.monotonic()
-            ended.append(Ended(task, outcome, result, now - start))
-            if len(ended) >= self.FLUSH_FILES or now - since >= self.FLUSH_SECONDS:
-                self._flush(ended, writes, last=False)
-                ended, writes, since = [], [], now
-        self._flush(ended, writes, last=True)
+            self._writes += own
+            self._ended.append(Ended(task, outcome, result, now - start))
+            if len(self._ended) >= self.FLUSH_FILES or now - self._since >= self.FLUSH_SECONDS:
+                self._flush_pending(last=False)
+        self._flush_pending(last=True)
 
     def _reporter(self, task):
         """What ``task``'s prepare says reaches its row; "Uploading…" of a small one does not."""
         said, quiet = Said(task), task.record.size < QUIET_BELOW
 
         def report(text: str) -> None:
+            if text not in QUICK and self._ended:
+                # a retry or a wait for the network comes next: the files sent before it
+                # are recorded and reported now, not held for as long as it lasts
+                self._flush_pending(last=False)
             if not (quiet and text == SENDING):
                 self.signals.message.emit(said, text)
         return report
+
+    def _flush_pending(self, last: bool) -> None:
+        ended, writes = self._ended, self._writes
+        self._ended, self._writes, self._since = [], [], time.monotonic()
+        self._flush(ended, writes, last)
 
     def _flush(self, ended: list[Ended], writes: list, last: bool) -> None:
         if writes:
@@ -194,7 +209,8 @@ class SmallFileBatching:
 
     def _sending(self) -> set[int]:
         """The files the running batches are sending now: the progress tick's, as _live's."""
-        return {job.current.id for job in self._batches if job.current is not None}
+        # ``current`` read once: the job's thread may set it to None between two reads
+        return {task.id for job in self._batches if (task := job.current) is not None}
 
     def _on_batch_ended(self, job: SmallFiles, ended: list, last: bool) -> None:
         """Files of a SmallFiles job ended (those completed are recorded): land each as its

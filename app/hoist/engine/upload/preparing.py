@@ -26,6 +26,7 @@ Report = Callable[[str], None]
 
 
 SENDING = "Uploading…"      # a small file's row while its PutObject goes
+VERIFYING = "Verifying…"    # and while HeadObject proves what it stored
 
 
 class SourceChanged(Exception):

@@ -24,7 +24,12 @@ from hoist.core.remote.verify import SIZE_ONLY
 from hoist.engine.progress import ProgressBody, SourceShrank
 from hoist.engine.transfer import NO_PARTS, NO_STATS, StopFlag, TransferTask  # noqa: F401 -- this module's API too
 from hoist.engine.upload.adoption import Adoption
-from hoist.engine.upload.preparing import Preparation, SourceChanged, read_source_fingerprint
+from hoist.engine.upload.preparing import (
+    VERIFYING,
+    Preparation,
+    SourceChanged,
+    read_source_fingerprint,
+)
 from hoist.engine.upload.verification import Verification, recorded
 
 log = logging.getLogger("hoist.task")
@@ -170,7 +175,7 @@ class UploadTask(Preparation, Verification, Adoption, TransferTask):
             if error.kind is ErrorKind.NO_SUCH_UPLOAD and self._completed_on_server(record):
                 return
             raise
-        report("Verifying…")
+        report(VERIFYING)
         head = self._call(lambda: self.bucket.head(record.key, self.customer_key()),
                           lambda _m: None, "HeadObject")
         self._finish_verified(record, self._verdict(record, head, recorded(parts), True),
@@ -205,7 +210,7 @@ class UploadTask(Preparation, Verification, Adoption, TransferTask):
         # Anything less (an opaque ETag, no checksum, a mismatch) is asked of HeadObject.
         verdict = self._verdict(record, stored, sent, False)
         if not verdict.ok or verdict.method == SIZE_ONLY:
-            report("Verifying…")
+            report(VERIFYING)
             stored = self._call(lambda: self.bucket.head(record.key, self.customer_key()),
                                 lambda _m: None, "HeadObject")
             verdict = self._verdict(record, stored, sent, False)

@@ -8,10 +8,16 @@ import threading
 
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
-from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
 from botocore.httpsession import URLLib3Session
 
 from hoist.core.remote.direct.wire import SmallPuts
+from hoist.core.remote.errors import classify
 from hoist.engine.progress import Interrupted
 
 OK = b"HTTP/1.1 200 OK\r\nETag: \"abc\"\r\nContent-Length: 0\r\n\r\n"
@@ -158,3 +164,31 @@ def test_big_bodies_proxies_and_expect_are_left_to_urllib3():
     assert not plain.takes(request(10, Expect="100-continue"))
     assert not plain.takes(AWSPreparedRequest("GET", "http://127.0.0.1:9/b/k", {}, None,
                                               False, {}))
+
+
+def test_interim_answers_before_the_answer_are_skipped(server):
+    # 103 Early Hints (a CDN in front of the store), 102 Processing: the answer follows them
+    s = server(b"HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n"
+               b"HTTP/1.1 102 Processing\r\n\r\n" + OK, OK)
+    puts = SmallPuts(URLLib3Session(timeout=1))
+    answer = put(puts, s.url)
+    assert answer.status_code == 200 and answer.headers["etag"] == '"abc"'
+    assert put(puts, s.url).status_code == 200 and s.connections == 1     # kept, in step
+
+
+@pytest.mark.parametrize("length", [b"12abc", b"-1", b"0, 0"])
+def test_a_content_length_that_is_not_a_length_is_a_broken_answer(server, length):
+    s = server(b"HTTP/1.1 200 OK\r\nContent-Length: " + length + b"\r\n\r\nxx", OK)
+    puts = SmallPuts(URLLib3Session(timeout=1))
+    with pytest.raises(ConnectionClosedError):            # botocore's, retried; not ValueError
+        put(puts, s.url)
+    assert put(puts, s.url).status_code == 200 and s.connections == 2     # not reused
+
+
+def test_a_certificate_for_another_host_is_botocores_ssl_error_and_says_so(tls):
+    puts = SmallPuts(URLLib3Session(timeout=5, verify=str(tls.ca.path)))
+    with pytest.raises(SSLError) as caught:          # not urllib3's CertificateError, raw
+        put(puts, tls.wrong_host.endpoint_url)
+    error = classify(caught.value, operation="PutObject", bucket="bucket", key="key",
+                     endpoint_url=tls.wrong_host.endpoint_url)
+    assert error.code == "TLSWrongHost", error.message

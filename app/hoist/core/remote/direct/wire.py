@@ -33,6 +33,7 @@ from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util import Timeout
+from urllib3.util.ssl_match_hostname import CertificateError
 
 log = logging.getLogger("hoist.s3")
 
@@ -87,6 +88,8 @@ class SmallPuts:
             status, headers, content, keep = _read_answer(conn.sock)
         except Urllib3SSLError as error:
             raise SSLError(endpoint_url=url, error=error) from None
+        except CertificateError as error:   # a certificate for another host: as urllib3 wraps it
+            raise SSLError(endpoint_url=url, error=Urllib3SSLError(error)) from None
         except (NewConnectionError, socket.gaierror) as error:
             raise EndpointConnectionError(endpoint_url=url, error=error) from None
         except Urllib3ConnectTimeout as error:
@@ -151,14 +154,19 @@ def _read_answer(sock) -> tuple[int, HeadersDict, bytes, bool]:
             if not colon:
                 raise Garbled(f"not a header line: {line[:80]!r}")
             headers[name.strip().decode("latin-1")] = value.strip().decode("latin-1")
-        if status != 100:        # an interim "go on" (never asked for): the answer follows
+        # an interim answer (100 Continue, never asked for; 102, 103 Early Hints): the
+        # answer follows it (101 would switch protocols, and is never asked for either)
+        if not 100 <= status < 200 or status == 101:
             break
     connection = headers.get("Connection", "").lower()
     keep = "close" not in connection and (version == b"HTTP/1.1" or "keep-alive" in connection)
     if "chunked" in headers.get("Transfer-Encoding", "").lower():
         content = reader.chunked()
     elif "Content-Length" in headers:
-        content = reader.exactly(int(headers["Content-Length"]))
+        length = headers["Content-Length"]
+        if not (length.isascii() and length.isdigit()):     # negative, a list: not a length
+            raise Garbled(f"not a Content-Length: {length[:20]!r}")
+        content = reader.exactly(int(length))
     elif status in (204, 304):
         content = b""
     else:                        # delimited by the end of the connection
