@@ -65,9 +65,10 @@ class SmallFiles(QRunnable):
     hands its completion's write here instead of committing it
     (``task.completions``). Every ``FLUSH_FILES`` files or ``FLUSH_SECONDS``, and
     before a file waits to retry or for the network, the writes made so far are
-    committed in one transaction, and only then are those files reported: a file counts as completed once its checkpoint is on disk. A
-    commit that fails (a full disk) fails the files it held, and they are sent
-    again later. A file asked to stop before its turn is skipped as interrupted.
+    committed in one transaction, and only then are those files reported: a file
+    counts as completed once its checkpoint is on disk. A commit that fails (a full
+    disk) fails the files it held, and they are sent again later. A file asked to
+    stop before its turn is skipped as interrupted.
     """
 
     kind = "batch"
