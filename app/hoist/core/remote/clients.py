@@ -146,6 +146,7 @@ class S3Clients:
                           f"{endpoint_label(dest.endpoint_url)} is not a valid endpoint URL: "
                           "use the form https://host[:port].") from None
         client.meta.events.register_last("before-call.s3", _no_wait_for_small_bodies)
+        _send_in_big_blocks(client)
         if self.direct:
             from hoist.core.remote.direct.sending import DirectRequests
             DirectRequests(client)
@@ -208,6 +209,19 @@ class S3Clients:
 # waits a round trip for the server's go-ahead before its body. That saves sending a large
 # body that would be refused; a body this small costs less to send than the wait does.
 SMALL_BODY = 1024 * 1024
+
+
+# http.client sends a file-like body 16 KiB at a time: a read of the file, a progress report
+# and a send each. 256 KiB blocks are 16 times fewer of them (a 1 GiB upload's CPU over a slow
+# link was mostly these), and a pause still lands within a block.
+BODY_BLOCK = 256 * 1024
+
+
+def _send_in_big_blocks(client) -> None:
+    """The connections the client makes from now on send request bodies in BODY_BLOCKs."""
+    manager = getattr(client._endpoint.http_session, "_manager", None)
+    if manager is not None:           # urllib3's PoolManager: its connections' keywords
+        manager.connection_pool_kw["blocksize"] = BODY_BLOCK
 
 
 def _no_wait_for_small_bodies(model, params, **_kwargs) -> None:
