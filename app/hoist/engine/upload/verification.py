@@ -147,9 +147,10 @@ class Verification:
             self.completions.append((self, write, message))
         self._all_done(record.size)
         # a batch of small files is logged once, as its completions are committed
-        log.log(logging.INFO if self.completions is None else logging.DEBUG,
-                "task %s: completed s3://%s/%s (%d bytes, %s; %s)", self.id, record.bucket,
-                record.key, record.size, how, self.stats.describe())
+        level = logging.INFO if self.completions is None else logging.DEBUG
+        if log.isEnabledFor(level):
+            log.log(level, "task %s: completed s3://%s/%s (%d bytes, %s; %s)", self.id,
+                    record.bucket, record.key, record.size, how, self.stats.describe())
 
 
 def recorded(parts) -> list[tuple[int, str | None, str | None]]:
