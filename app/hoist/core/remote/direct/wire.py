@@ -84,7 +84,7 @@ class SmallPuts:
                 conn.connect()
             conn.sock.settimeout(self._read_timeout())
             self.sent += 1
-            _write(conn.sock, request, url)
+            path = _write(conn.sock, request, url)
             status, headers, content, keep = _read_answer(conn.sock)
         except Urllib3SSLError as error:
             raise SSLError(endpoint_url=url, error=error) from None
@@ -105,8 +105,8 @@ class SmallPuts:
                 conn.close()
             pool._put_conn(conn)
         # as urllib3 says it: the request line and the status, never a header
-        log.debug('%s "%s %s HTTP/1.1" %s %s', pool.host, request.method, urlsplit(url).path,
-                  status, len(content))
+        log.debug('%s "%s %s HTTP/1.1" %s %s', pool.host, request.method, path, status,
+                  len(content))
         return AWSResponse(url, status, headers, _Answer(content))
 
     def _read_timeout(self) -> float | None:
@@ -114,8 +114,9 @@ class SmallPuts:
         return timeout.read_timeout if isinstance(timeout, Timeout) else timeout
 
 
-def _write(sock, request, url: str) -> None:
-    """The request line, the headers and the body, as http.client would write them."""
+def _write(sock, request, url: str) -> str:
+    """The request line, the headers and the body, as http.client would write them; the
+    request's path (for the log)."""
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     lines = [f"{request.method} {target} HTTP/1.1".encode("ascii")]
@@ -130,13 +131,13 @@ def _write(sock, request, url: str) -> None:
     body = request.body
     if body is None or isinstance(body, (bytes, bytearray)):
         sock.sendall(head + (body or b""))
-        return
-    sock.sendall(head)
-    while True:
-        block = body.read(BLOCK)     # a pause or a file that shrank raises from here
-        if not block:
-            return
+        return parts.path
+    # the head goes with the first block: a small body leaves in one send
+    block = head + body.read(BLOCK)     # a pause or a file that shrank raises from here
+    while block:
         sock.sendall(block)
+        block = body.read(BLOCK)
+    return parts.path
 
 
 def _read_answer(sock) -> tuple[int, HeadersDict, bytes, bool]:
