@@ -90,6 +90,7 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         # which the scheduler reads at every turn (16 batches may hold 500 files)
         self._batched: set[int] = set()
         self._batches: set[SmallFiles] = set()
+        self._stats_out: list | None = None   # while a batch lands: statistics to write
         self._parts_in_flight = 0
         self._destinations: dict[str, Destination] = {}
         self._health: dict[str | None, EndpointHealth] = {}   # one network state per endpoint

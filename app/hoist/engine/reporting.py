@@ -34,7 +34,10 @@ class ProgressReporting:
                                TransferStats.from_json(self.store.stats(task.id).get(task.id)))
             self._new_ids.discard(task.id)
         total = TransferStats().merge(task.stats_base).merge(task.stats)
-        self._write(self.store.save_stats, task.id, total.to_json())
+        if self._stats_out is not None:       # landing a batch: written with the others
+            self._stats_out.append((task.id, total.to_json()))
+        else:
+            self._write(self.store.save_stats, task.id, total.to_json())
 
     def run_stats(self, task_ids) -> TransferStats:
         """This run's statistics of the given tasks, added up."""

@@ -92,6 +92,8 @@ def test_a_folder_of_small_files_commits_a_batch_at_a_time_and_counts_each_once_
     assert len(said) <= SLOTS
     assert sum(int(m.group(1)) if (m := re.search(r"completed (\d+) files", line)) else 1
                for line in said) == FILES
+    # each file's statistics are kept (hoist stats adds them up)
+    assert len(r.store.stats()) == FILES
     # and the next run knows every file was sent (sent_files)
     assert len(r.store.sent_files(dest.endpoint_url, dest.bucket,
                                   [f"photos/{p.name}" for p in folder.iterdir()])) == FILES

@@ -315,6 +315,12 @@ class CheckpointStore(SentFiles, TaskHistory, DownloadRecords, StoreReads, Store
         self._write("INSERT OR REPLACE INTO task_stats (task_id, stats) VALUES (?, ?)",
                     (task_id, stats_json))
 
+    def save_stats_of(self, rows) -> None:
+        """save_stats for many tasks, (task id, stats JSON) each, in one statement."""
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO task_stats (task_id, stats) VALUES (?, ?)",
+                           rows)
+
     def stats(self, task_id=None) -> dict[int, str]:
         """Task id → its statistics' JSON, for one task or all; {} on a store before schema 4."""
         sql, params = "SELECT task_id, stats FROM task_stats", ()

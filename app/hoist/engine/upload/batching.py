@@ -222,16 +222,26 @@ class SmallFileBatching:
         if self._shut_down:
             return
         with self._writes():
-            for task, outcome, result, seconds in ended:
-                self._batched.discard(task.id)
-                task.jobs -= 1
-                self._reindex(task)
-                self._touched.add(task.id)
-                if outcome == OK:
-                    self.pacer.prepared(task, seconds)
-                    self._advance(task, "prepare", result)
-                elif outcome == FAILED:
-                    self._on_failure(task, result)
-                if task.stopping() and not task.jobs:
-                    self._settle(task)
+            self._stats_out = []        # the files' statistics, written in one statement
+            try:
+                self._land(ended)
+            finally:
+                rows, self._stats_out = self._stats_out, None
+            if rows:
+                self._write(self.store.save_stats_of, rows)
             self._schedule()
+
+    def _land(self, ended: list) -> None:
+        """Each file as its own prepare job's end would be landed."""
+        for task, outcome, result, seconds in ended:
+            self._batched.discard(task.id)
+            task.jobs -= 1
+            self._reindex(task)
+            self._touched.add(task.id)
+            if outcome == OK:
+                self.pacer.prepared(task, seconds)
+                self._advance(task, "prepare", result)
+            elif outcome == FAILED:
+                self._on_failure(task, result)
+            if task.stopping() and not task.jobs:
+                self._settle(task)
