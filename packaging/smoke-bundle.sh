@@ -64,6 +64,19 @@ HOIST_DATA_DIR=$work/cli AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS
 cmp -s "$work/files/from-cli.bin" "$work/back/from-cli.bin" || fail "the download differs"
 echo "ok  hoist download from the demo server, identical"
 
+# A folder of small files: batches, the direct path and its socket for small PUTs
+mkdir -p "$work/photos"
+for i in $(seq -w 1 40); do head -c $((3000 + 10#$i)) /dev/urandom > "$work/photos/IMG_$i.jpg"; done
+HOIST_DATA_DIR=$work/cli AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 \
+    "$exe" upload "$work/photos" --bucket hoist-demo --endpoint-url "$endpoint" --quiet \
+    || fail "hoist upload of a folder of small files"
+HOIST_DATA_DIR=$work/cli AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 \
+    "$exe" download s3://hoist-demo/photos/ "$work/photos-back" --endpoint-url "$endpoint" --quiet \
+    || fail "hoist download of the folder"
+diff -r "$work/photos" "$work/photos-back/photos" >/dev/null 2>&1 || diff -r "$work/photos" "$work/photos-back" >/dev/null \
+    || fail "the folder came back different"
+echo "ok  a folder of 40 small files up and back, identical"
+
 mkdir -p "$work/watched"
 head -c 5000 /dev/urandom > "$work/watched/seen.bin"
 HOIST_DATA_DIR=$work/watch AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 \
