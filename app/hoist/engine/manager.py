@@ -86,9 +86,9 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         # its prepare to use instead of asking again (engine/download/adding.py)
         self._offered_heads: dict[int, tuple[float, dict]] = {}
         self._jobs: set[TaskJob | SmallFiles] = set()
-        # tasks inside a running SmallFiles job, and those jobs: such tasks are not in _live,
-        # which the scheduler reads at every turn (16 batches may hold 500 files)
-        self._batched: set[int] = set()
+        # tasks inside a running SmallFiles job (id -> the job), and those jobs: such tasks
+        # are not in _live, which the scheduler reads at every turn (16 batches of 16 files)
+        self._batched: dict[int, SmallFiles] = {}
         self._batches: set[SmallFiles] = set()
         self._stats_out: list | None = None   # while a batch lands: statistics to write
         self._parts_in_flight = 0
@@ -349,8 +349,10 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
     # -- state and progress -----------------------------------------------------------
     def _set_state(self, task: TransferTask, state: TaskState, message: str | None = None,
                    error_code: str | None = None, persist: bool = True,
-                   recorded: bool = False) -> None:
-        """``recorded``: the store has this state already; only the statistics are saved."""
+                   recorded: bool = False, announce: bool = True) -> None:
+        """``recorded``: the store has this state already; only the statistics are saved.
+        ``announce``: say it with ``task_state_changed`` (not for a file joining a batch,
+        whose row says it waits its turn until the batch reaches it: reporting.py)."""
         was_active = task.state in ACTIVE
         task.state = state
         self._reindex(task)
@@ -367,7 +369,8 @@ class UploadManager(QObject, TaskCommands, FullDiskHandling, TaskIntake, Downloa
         if error_code is not None:
             task.error_code = error_code
         self._touch(task)
-        self.task_state_changed.emit(task.id, state.value)
+        if announce:
+            self.task_state_changed.emit(task.id, state.value)
         if state in (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED):
             self.task_finished.emit(task.id, state.value)
 

@@ -9,10 +9,12 @@ one ``tasks_updated`` list with the rows of the touched ones, never all rows.
 
 import os
 
+from hoist.core.checkpoint.states import TaskState
 from hoist.core.checkpoint.stats import TransferStats
 from hoist.engine.adding import ACTIVE
 from hoist.engine.info import TaskInfo, status_text
 from hoist.engine.transfer import NO_STATS, TransferTask
+from hoist.engine.upload.preparing import SENDING
 
 # A file's name from its path: os.path.basename is three times slower, for what "/" does on POSIX
 _basename = (lambda path: path[path.rfind("/") + 1:]) if os.sep == "/" and not os.altsep \
@@ -70,13 +72,18 @@ class ProgressReporting:
         size = record.size
         speed = task.speed.speed() if task.state in ACTIVE else 0.0
         eta = (size - done) / speed if speed > 0 else None
+        state, message = task.state, task.message
+        batch = self._batched.get(task.id) if state is TaskState.PREPARING else None
+        if batch is not None:       # a small file in a batch: its turn, or its sending
+            state = batch.shown(task)
+            message = message or (SENDING if state is TaskState.UPLOADING else "")
         return TaskInfo(
             id=task.id, source_path=record.source_path, name=os.path.basename(record.source_path),
             account=record.account, bucket=record.bucket, key=record.key, size=size,
             bytes_done=min(done, size), parts_done=parts_done, parts_total=parts_total,
-            state=task.state, speed=speed, eta=eta, error_code=task.error_code,
+            state=state, speed=speed, eta=eta, error_code=task.error_code,
             stats=task.stats_text(), objects=record.objects_json, direction=task.direction,
-            message=status_text(task.state, parts_done, parts_total, task.message, task.notice,
+            message=status_text(state, parts_done, parts_total, message, task.notice,
                                 len(task.in_flight), task.direction))
 
     def _rest_info(self, record) -> TaskInfo:

@@ -142,7 +142,7 @@ def test_a_file_sent_is_recorded_at_once_when_the_next_must_wait_to_retry(
                       timeout=10_000)
     assert r.store.get_task(ids[0]).state is TaskState.COMPLETED
     assert r.finished == [("completed", TaskState.COMPLETED)]
-    assert r.manager.task(ids[1]).state is TaskState.PREPARING     # still waiting to retry
+    assert r.manager.task(ids[1]).state is TaskState.UPLOADING     # still waiting to retry
     r.manager.pause(ids[1])
     r.wait_idle()
     assert r.manager.task(ids[1]).state is TaskState.PAUSED
@@ -166,3 +166,25 @@ def test_the_progress_tick_reads_what_a_batch_sends_once(run):
     r.manager._batches.add(EndsBetweenReads(sending))
     assert r.manager._sending() == {7}          # it raised AttributeError on None.id
     r.manager._batches.clear()
+
+
+def test_a_batchs_rows_say_which_file_is_sent_and_which_wait_their_turn(
+        run, dest, make_file, s3_server):
+    r = run()
+    r.manager.set_limits(1, 1, 1, 0)          # one small-file slot: the files in one batch
+    for name in ("a", "b", "c"):
+        make_file(f"turns/{name}.txt", 100)
+    said = []
+    r.manager.task_state_changed.connect(lambda i, state: said.append(state))
+    release = s3_server.stall_next("PutObject")
+    ids = r.manager.add(make_file("turns/a.txt", 100).parent, dest)
+    r.qtbot.waitUntil(s3_server.holding.is_set, timeout=5000)
+    rows = [r.manager.task(i) for i in ids]
+    assert [row.state for row in rows] == [TaskState.UPLOADING, TaskState.QUEUED,
+                                           TaskState.QUEUED]
+    assert rows[0].message == "Uploading…" and rows[1].message == "Waiting for a free slot"
+    assert "preparing" not in said          # the window is never told they all started
+    release.set()
+    r.wait_idle()
+    assert [r.manager.task(i).state for i in ids] == [TaskState.COMPLETED] * 3
+

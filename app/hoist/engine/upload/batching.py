@@ -82,6 +82,7 @@ class SmallFiles(QRunnable):
         self.store = store
         self.signals = BatchSignals()
         self.current = None         # the file being sent (read by the manager's progress tick)
+        self.begun: set[int] = set()     # the files whose turn has come
         self._ended: list[Ended] = []     # files ended since the last commit
         self._writes: list = []     # their completions' (task, write, the row's notice after it)
         self._since = time.monotonic()
@@ -97,6 +98,7 @@ class SmallFiles(QRunnable):
             # fails every file whose write it held
             task.completions = own = []
             self.current = task
+            self.begun.add(task.id)
             try:
                 outcome, result = run_step(task, self.kind, task.prepare, self._reporter(task))
             finally:
@@ -108,6 +110,13 @@ class SmallFiles(QRunnable):
             if len(self._ended) >= self.FLUSH_FILES or now - self._since >= self.FLUSH_SECONDS:
                 self._flush_pending(last=False)
         self._flush_pending(last=True)
+
+    def shown(self, task) -> TaskState:
+        """What a row of this batch says it is doing: waiting its turn, being sent, or sent
+        and waiting for the batch's commit (the engine's own state is "preparing")."""
+        if task.id not in self.begun:
+            return TaskState.QUEUED
+        return TaskState.UPLOADING if task is self.current else TaskState.COMPLETING
 
     def _reporter(self, task):
         """What ``task``'s prepare says reaches its row; "Uploading…" of a small one does not."""
@@ -188,7 +197,7 @@ class SmallFileBatching:
                 self.pacer.choose_part_size(self.config, task)
                 # not written: a PutObject leaves nothing to resume, and a run that dies finds
                 # the task queued, as it was (the completion's own write says completed)
-                self._set_state(task, TaskState.PREPARING, persist=False)
+                self._set_state(task, TaskState.PREPARING, persist=False, announce=False)
                 batch.append(task)
             if not batch:
                 return taken
@@ -204,7 +213,7 @@ class SmallFileBatching:
         self._batches.add(job)
         for task in batch:
             task.jobs += 1
-            self._batched.add(task.id)
+            self._batched[task.id] = job
             self._reindex(task)
         self._pool.start(job)
 
@@ -234,7 +243,7 @@ class SmallFileBatching:
     def _land(self, ended: list) -> None:
         """Each file as its own prepare job's end would be landed."""
         for task, outcome, result, seconds in ended:
-            self._batched.discard(task.id)
+            self._batched.pop(task.id, None)
             task.jobs -= 1
             self._reindex(task)
             self._touched.add(task.id)

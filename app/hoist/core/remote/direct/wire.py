@@ -38,7 +38,7 @@ from urllib3.util.ssl_match_hostname import CertificateError
 log = logging.getLogger("hoist.s3")
 
 SMALL_BODY = 1024 * 1024      # what goes without Expect: 100-continue (clients.py)
-BLOCK = 256 * 1024            # read from the body and written at a time
+BLOCK = 64 * 1024             # read from the body and written at a time: the row's progress steps
 HEAD_LIMIT = 64 * 1024        # an answer's status line and headers, at most
 CRLF = b"\r\n"
 
