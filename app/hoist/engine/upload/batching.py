@@ -73,7 +73,7 @@ class SmallFiles(QRunnable):
 
     kind = "batch"
     FLUSH_FILES = 16
-    FLUSH_SECONDS = 0.25       # the progress tick's: a row shows its completion as soon
+    FLUSH_SECONDS = 0.25       # the progress tick's: a completion shows at the next tick
 
     def __init__(self, tasks: list, store):
         super().__init__()

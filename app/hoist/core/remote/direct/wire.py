@@ -35,9 +35,10 @@ from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util import Timeout
 from urllib3.util.ssl_match_hostname import CertificateError
 
+from hoist.core.remote.clients import SMALL_BODY  # what goes without Expect: 100-continue
+
 log = logging.getLogger("hoist.s3")
 
-SMALL_BODY = 1024 * 1024      # what goes without Expect: 100-continue (clients.py)
 BLOCK = 64 * 1024             # read from the body and written at a time: the row's progress steps
 HEAD_LIMIT = 64 * 1024        # an answer's status line and headers, at most
 CRLF = b"\r\n"
